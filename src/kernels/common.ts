@@ -1,0 +1,51 @@
+// Helpers shared by the kernel wrappers.
+import { ShapeError } from '../gpu/errors';
+import type { KernelProgram, Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+
+/** A kernel's cost: floating-point operations and bytes moved to and from global memory. */
+export interface Cost {
+  flops: number;
+  bytes: number;
+}
+
+export function assertSameSize(kernel: string, a: Tensor, b: Tensor): void {
+  if (a.size !== b.size) throw new ShapeError(`${kernel}: "${a.name}" has ${a.size} elements [${a.shape}] but "${b.name}" has ${b.size} [${b.shape}]; expected equal sizes`);
+}
+
+export function assertLive(...tensors: (Tensor | undefined)[]): void {
+  for (const t of tensors) t?.assertLive();
+}
+
+/** The output tensor: `out` if given (checked for size), else a new one. */
+export function outputTensor(rt: Runtime, kernel: string, shape: readonly number[], out: Tensor | undefined, name: string): Tensor {
+  if (!out) return Tensor.empty(rt, shape, name);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (out.size !== size) throw new ShapeError(`${kernel}: output "${out.name}" has ${out.size} elements [${out.shape}], expected [${shape}] (${size})`);
+  return out;
+}
+
+/** Workgroups for a 1-D kernel of n elements with `wg` invocations each. */
+export const groups1d = (n: number, wg: number) => Math.ceil(n / wg);
+
+/** A one-element buffer bound where a shader's optional input is absent. */
+const dummies = new WeakMap<Runtime, Tensor>();
+export function dummyTensor(rt: Runtime): Tensor {
+  let t = dummies.get(rt);
+  if (!t) {
+    t = Tensor.zeros(rt, [4], 'unused');
+    dummies.set(rt, t);
+  }
+  return t;
+}
+
+/** Kernel programs are built once per configuration: the runtime then finds their pipeline by object identity before hashing. */
+const programs = new Map<string, KernelProgram>();
+export function cachedProgram(key: string, build: () => KernelProgram): KernelProgram {
+  let p = programs.get(key);
+  if (!p) {
+    p = build();
+    programs.set(key, p);
+  }
+  return p;
+}

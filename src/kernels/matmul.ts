@@ -1,0 +1,196 @@
+// Batched matmul: C[b] = φ(α·op(A[b])·op(B[b]) + β·C[b] + bias), op ∈ {identity, transpose}.
+// Operands are row-major tensors [..., rows, cols]; leading dimensions form the batch, and an
+// operand with batch 1 is broadcast (batch stride 0).
+import { ShapeError } from '../gpu/errors';
+import { ParamLayout } from '../gpu/params';
+import type { KernelProgram, Runtime } from '../gpu/runtime';
+import type { Tensor } from '../gpu/tensor';
+import { activation } from './activations';
+import { assertLive, cachedProgram, dummyTensor, outputTensor, type Cost } from './common';
+import { assemble } from './shaders';
+
+export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk'] as const;
+export type MatmulVersion = (typeof MATMUL_VERSIONS)[number];
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  /** β ≠ 0 reads `out` (which must then be given). */
+  beta?: number;
+  out?: Tensor;
+  /** fused epilogue: + bias[col] (shape [N] or [batch, N]) ... */
+  bias?: Tensor;
+  /** ... then φ (default identity) */
+  activation?: string;
+  /** force a version instead of the automatic choice */
+  version?: MatmulVersion;
+  /** tile configuration (override constants) for autotuning; defaults per version */
+  tile?: Record<string, number>;
+}
+
+export interface MatmulProblem {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+const PARAMS = new ParamLayout([
+  ['m', 'u32'], ['n', 'u32'], ['k', 'u32'],
+  ['a_rs', 'u32'], ['a_cs', 'u32'], ['b_rs', 'u32'], ['b_cs', 'u32'],
+  ['a_bs', 'u32'], ['b_bs', 'u32'], ['c_bs', 'u32'], ['bias_bs', 'u32'],
+  ['tiles_m', 'u32'], ['tiles_n', 'u32'], ['groups', 'u32'],
+  ['alpha', 'f32'], ['beta', 'f32'],
+] as const);
+
+/** Output tile (rows, cols) each workgroup covers, per version and tile constants. */
+function tileOf(version: MatmulVersion, c: Record<string, number>): [number, number] {
+  switch (version) {
+    case 'v1_naive': return [c.WG_Y, c.WG_X];
+    case 'v2_regtile': return [c.WG_Y * 4, c.WG_X * 4];
+    case 'v3_smem': return [c.BM, c.BN];
+    case 'v4_splitk': return [1, 1];
+  }
+}
+
+export const DEFAULT_TILES: Record<MatmulVersion, Record<string, number>> = {
+  v1_naive: { WG_X: 8, WG_Y: 8 },
+  v2_regtile: { WG_X: 8, WG_Y: 8 },
+  v3_smem: { BM: 64, BN: 64, BK: 16 },
+  v4_splitk: { WG: 256 },
+};
+
+/** v2's vec4 path: no transposes, rows of A and B and batch offsets multiples of 4. */
+export function vec4Aligned(p: MatmulProblem): boolean {
+  return !p.transA && !p.transB && p.k % 4 === 0 && p.n % 4 === 0 && p.aBatchStride % 4 === 0 && p.bBatchStride % 4 === 0;
+}
+
+/**
+ * The one place where a version is chosen. Small outputs with a long reduction go to the
+ * split-K version; CPU adapters (no fast workgroup memory) get register tiling; GPUs get
+ * workgroup-memory tiling.
+ */
+export function chooseMatmulVersion(p: MatmulProblem, adapter: { software: boolean }): MatmulVersion {
+  const outputs = p.m * p.n * p.batch;
+  if (outputs <= 4096 && p.k >= 1024) return 'v4_splitk';
+  return adapter.software ? 'v2_regtile' : 'v3_smem';
+}
+
+function batchOf(t: Tensor): number {
+  return t.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+}
+
+/** Shapes → problem, with every mismatch named. */
+export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = false): MatmulProblem {
+  for (const t of [a, b]) if (t.shape.length < 2) throw new ShapeError(`matmul: "${t.name}" has shape [${t.shape}], expected at least 2 dimensions [..., rows, cols]`);
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar;
+  const k = transA ? ar : ac;
+  const kb = transB ? bc : br;
+  const n = transB ? br : bc;
+  if (k !== kb) throw new ShapeError(`matmul: inner dimensions differ: op(A) "${a.name}" is ${m}×${k} but op(B) "${b.name}" is ${kb}×${n} (transA=${transA}, transB=${transB})`);
+  const ba = batchOf(a);
+  const bb = batchOf(b);
+  if (ba !== bb && ba !== 1 && bb !== 1) throw new ShapeError(`matmul: batch sizes ${ba} ("${a.name}") and ${bb} ("${b.name}") differ; expected equal, or 1 to broadcast`);
+  return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
+}
+
+function programFor(version: MatmulVersion, vec4: boolean, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
+  const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
+  return cachedProgram(`matmul|${version}|${vec4}|${JSON.stringify(constants)}`, () => {
+    const own = version === 'v2_regtile' ? [] : ['matmul/bindings'];
+    const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
+    return {
+      label: `matmul ${version}${vec4 ? ' vec4' : ''}`,
+      code: assemble(['common/indexing', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 }),
+      storage: ['read', 'read', 'read', 'read_write'],
+      params: PARAMS,
+      constants,
+    };
+  });
+}
+
+/** C = φ(α·op(A)·op(B) + β·C + bias); returns C, shape [batch, M, N] (or [M, N] without batch). */
+export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  assertLive(a, b, options.out, options.bias);
+  const p = matmulProblem(a, b, options.transA ?? false, options.transB ?? false);
+  const beta = options.beta ?? 0;
+  if (beta !== 0 && !options.out) throw new ShapeError('matmul: beta ≠ 0 needs the existing C passed as `out`');
+  const outShape = a.shape.length > 2 || b.shape.length > 2 ? [p.batch, p.m, p.n] : [p.m, p.n];
+  const c = outputTensor(rt, 'matmul', outShape, options.out, `${a.name}@${b.name}`);
+  let biasBatchStride = 0;
+  if (options.bias) {
+    const bs = options.bias.size;
+    if (bs !== p.n && bs !== p.n * p.batch) throw new ShapeError(`matmul: bias "${options.bias.name}" has ${bs} elements, expected N = ${p.n} or batch·N = ${p.batch * p.n}`);
+    biasBatchStride = bs === p.n ? 0 : p.n;
+  }
+  const act = activation(options.activation ?? 'identity').id;
+  const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter);
+  const vec4 = version === 'v2_regtile' && vec4Aligned(p);
+  const tile = options.tile ?? DEFAULT_TILES[version];
+  const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
+  const tilesM = Math.ceil(p.m / tm);
+  const tilesN = Math.ceil(p.n / tn);
+  const groups = tilesM * tilesN * p.batch;
+  const ac = a.shape[a.shape.length - 1];
+  const bc = b.shape[b.shape.length - 1];
+  rt.dispatch(
+    programFor(version, vec4, act, !!options.bias, tile),
+    [a.buffer, b.buffer, (options.bias ?? dummyTensor(rt)).buffer, c.buffer],
+    {
+      m: p.m, n: p.n, k: p.k,
+      // op(A)(i, k) = A[i·a_rs + k·a_cs]: row-major A is [M, K]; transposed it is stored [K, M]
+      a_rs: p.transA ? 1 : ac, a_cs: p.transA ? ac : 1,
+      b_rs: p.transB ? 1 : bc, b_cs: p.transB ? bc : 1,
+      a_bs: p.aBatchStride, b_bs: p.bBatchStride, c_bs: p.m * p.n, bias_bs: biasBatchStride,
+      tiles_m: tilesM, tiles_n: tilesN, groups,
+      alpha: options.alpha ?? 1, beta,
+    },
+    groups,
+  );
+  return c;
+}
+
+/** float64 reference of the same operation (row-major operands, batch strides 0 to broadcast). */
+export function matmulRef(
+  a: ArrayLike<number>, b: ArrayLike<number>, p: MatmulProblem,
+  options: { alpha?: number; beta?: number; c?: ArrayLike<number>; bias?: ArrayLike<number>; activation?: (x: number) => number } = {},
+): Float64Array {
+  const { m, n, k, batch } = p;
+  const out = new Float64Array(batch * m * n);
+  const alpha = options.alpha ?? 1;
+  const beta = options.beta ?? 0;
+  const aCols = p.transA ? m : k;
+  const bCols = p.transB ? k : n;
+  for (let t = 0; t < batch; t++) {
+    const ao = t * p.aBatchStride;
+    const bo = t * p.bBatchStride;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let q = 0; q < k; q++) {
+          const av = p.transA ? a[ao + q * aCols + i] : a[ao + i * aCols + q];
+          const bv = p.transB ? b[bo + j * bCols + q] : b[bo + q * bCols + j];
+          acc += av * bv;
+        }
+        const idx = t * m * n + i * n + j;
+        let v = alpha * acc;
+        if (beta !== 0) v += beta * options.c![idx];
+        if (options.bias) v += options.bias.length === n ? options.bias[j] : options.bias[t * n + j];
+        out[idx] = options.activation ? options.activation(v) : v;
+      }
+    }
+  }
+  return out;
+}
+
+/** 2·M·N·K flops per batch; bytes: each operand read once and C written (the ideal, cache-perfect traffic). */
+export function matmulCost(p: Pick<MatmulProblem, 'm' | 'n' | 'k' | 'batch'>): Cost {
+  return { flops: 2 * p.m * p.n * p.k * p.batch, bytes: 4 * p.batch * (p.m * p.k + p.k * p.n + p.m * p.n) };
+}

@@ -1,0 +1,142 @@
+// Reductions: sum, sum of squares, dot, row sums, column sums. All reduce as trees (see
+// shaders/reduce/*.wgsl) so that float32 error grows like log(n)·ε.
+import { ShapeError } from '../gpu/errors';
+import { ParamLayout } from '../gpu/params';
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { assertLive, assertSameSize, cachedProgram, groups1d, outputTensor, type Cost } from './common';
+import { assemble } from './shaders';
+
+const WG = 256;
+const ITEMS = 8;
+const CHUNK = 32;
+
+const TREE_PARAMS = new ParamLayout([
+  ['inner', 'u32'], ['so', 'u32'], ['si', 'u32'], ['blocks', 'u32'], ['groups', 'u32'],
+] as const);
+const COLSUM_PARAMS = new ParamLayout([['rows', 'u32'], ['cols', 'u32'], ['chunks', 'u32']] as const);
+
+type MapKind = 0 | 1 | 2; // x, x², x·y
+
+const treeProgram = (map: MapKind) =>
+  cachedProgram(`reduce/tree|${map}`, () => ({
+    label: `reduce tree map ${map}`,
+    code: assemble(['common/indexing', 'reduce/v1_tree']),
+    storage: ['read', 'read', 'read_write'] as const,
+    params: TREE_PARAMS,
+    constants: { WG, ITEMS, MAP: map },
+  }));
+
+const colsumProgram = () =>
+  cachedProgram('reduce/colsum', () => ({
+    label: 'reduce column sums',
+    code: assemble(['common/indexing', 'reduce/v1_colsum']),
+    storage: ['read', 'read_write'] as const,
+    params: COLSUM_PARAMS,
+    constants: { WG, CHUNK },
+  }));
+
+/**
+ * out[o] = Σ_i map(x[o·so + i·si]) for o < outer, i < inner; passes repeat on the partial sums.
+ */
+function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: number, inner: number, so: number, si: number, out: Tensor | undefined, name: string): Tensor {
+  let src = x;
+  let src2 = y;
+  let m: MapKind = map;
+  for (;;) {
+    const blocks = Math.ceil(inner / (WG * ITEMS));
+    const last = blocks === 1;
+    const dst = last ? outputTensor(rt, name, [outer], out, name) : Tensor.empty(rt, [outer * blocks], `${name} partial`);
+    const groups = outer * blocks;
+    rt.dispatch(treeProgram(m), [src.buffer, src2.buffer, dst.buffer], { inner, so, si, blocks, groups }, groups);
+    if (src !== x) src.dispose();
+    if (last) return dst;
+    src = dst;
+    src2 = dst;
+    m = 0;
+    inner = blocks;
+    so = blocks;
+    si = 1;
+  }
+}
+
+/** Σ x (shape [1]). */
+export function sum(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+  assertLive(x);
+  return reduceStrided(rt, x, x, 0, 1, x.size, 0, 1, out, `sum(${x.name})`);
+}
+
+/** Σ x² (shape [1]). */
+export function sumSquares(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+  assertLive(x);
+  return reduceStrided(rt, x, x, 1, 1, x.size, 0, 1, out, `sumsq(${x.name})`);
+}
+
+/** Σ x·y (shape [1]). */
+export function dot(rt: Runtime, x: Tensor, y: Tensor, out?: Tensor): Tensor {
+  assertLive(x, y);
+  assertSameSize('dot', x, y);
+  return reduceStrided(rt, x, y, 2, 1, x.size, 0, 1, out, `dot(${x.name},${y.name})`);
+}
+
+function rowsCols(kernel: string, x: Tensor): [number, number] {
+  if (x.shape.length < 2) throw new ShapeError(`${kernel}: "${x.name}" has shape [${x.shape}], expected [..., rows, cols]`);
+  const cols = x.shape[x.shape.length - 1];
+  return [x.size / cols, cols];
+}
+
+/** Row sums of [..., rows, cols] → [rows·(leading dims)]. */
+export function rowSums(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+  assertLive(x);
+  const [rows, cols] = rowsCols('rowSums', x);
+  return reduceStrided(rt, x, x, 0, rows, cols, cols, 1, out, `rowsum(${x.name})`);
+}
+
+/** Column sums of [rows, cols] (all leading dims count as rows) → [cols]. */
+export function colSums(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+  assertLive(x);
+  let [rows, cols] = rowsCols('colSums', x);
+  let src = x;
+  for (;;) {
+    const chunks = Math.ceil(rows / CHUNK);
+    const last = chunks === 1;
+    const dst = last ? outputTensor(rt, 'colSums', [cols], out, `colsum(${x.name})`) : Tensor.empty(rt, [chunks, cols], `colsum(${x.name}) partial`);
+    rt.dispatch(colsumProgram(), [src.buffer, dst.buffer], { rows, cols, chunks }, groups1d(chunks * cols, WG));
+    if (src !== x) src.dispose();
+    if (last) return dst;
+    src = dst;
+    rows = chunks;
+  }
+}
+
+// ---- float64 references and cost models
+
+export const reduceRef = {
+  sum: (x: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    return s;
+  },
+  sumSquares: (x: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+    return s;
+  },
+  dot: (x: ArrayLike<number>, y: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * y[i];
+    return s;
+  },
+  rowSums: (x: ArrayLike<number>, rows: number, cols: number) => Float64Array.from({ length: rows }, (_, r) => {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += x[r * cols + c];
+    return s;
+  }),
+  colSums: (x: ArrayLike<number>, rows: number, cols: number) => {
+    const out = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += x[r * cols + c];
+    return out;
+  },
+};
+
+export const reduceCost = (n: number, inputs = 1): Cost => ({ flops: n * inputs, bytes: 4 * n * inputs });

@@ -1,0 +1,43 @@
+// WGSL sources, inlined at build time by Vite (`?raw`), and their assembly: includes are
+// concatenated (WGSL declarations may come in any order) and #if blocks are resolved by
+// wgsl-preprocessor, only where a block must really be left out (a binding's type).
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+
+const sources = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+const byName = new Map<string, string>();
+for (const [path, text] of Object.entries(sources)) {
+  byName.set(path.replace(/^.*\/shaders\//, '').replace(/\.wgsl$/, ''), text);
+}
+
+export function shaderSource(name: string): string {
+  const text = byName.get(name);
+  if (text === undefined) throw new Error(`no shader "${name}" in shaders/ (known: ${[...byName.keys()].join(', ')})`);
+  return text;
+}
+
+export function shaderNames(): string[] {
+  return [...byName.keys()].sort();
+}
+
+/** Resolves `#if NAME` / `#elif NAME` / `#else` / `#endif` with the given flags. */
+export function preprocess(text: string, flags: Record<string, boolean> = {}): string {
+  if (!text.includes('#')) return text;
+  const parts = text.split(/(?<=#(?:if|elif))[ \t]+([A-Za-z_][A-Za-z0-9_]*)/);
+  const strings: string[] = [];
+  const values: boolean[] = [];
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) strings.push(part);
+    else {
+      if (!(part in flags)) throw new Error(`shader flag ${part} has no value`);
+      values.push(flags[part]);
+    }
+  });
+  const raw = Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray;
+  return wgsl(raw, ...values);
+}
+
+/** The final WGSL text of a kernel: its includes, then its own source, preprocessed. */
+export function assemble(names: readonly string[], flags: Record<string, boolean> = {}): string {
+  return names.map((n) => `// ---- ${n}.wgsl\n${preprocess(shaderSource(n), flags)}`).join('\n');
+}
