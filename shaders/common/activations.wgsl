@@ -54,8 +54,8 @@ fn phi(x: f32) -> f32 {
     case 5u: { return 0.5 * x * (1.0 + erf_f32(x * INV_SQRT_2)); }                // gelu = x Φ(x)
     case 6u: { return sigmoid_f32(x); }                                           // sigmoid
     case 7u: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }                   // softplus
-    case 8u: { return sin(x); }
-    case 9u: { return cos(x); }
+    case 8u: { return sincos_f32(x).x; }                                          // sin (see math.wgsl)
+    case 9u: { return sincos_f32(x).y; }                                          // cos
     case 10u: { return 0.5 * x * x; }                                             // quadratic
     default: { return x; }                                                        // identity
   }
@@ -72,8 +72,8 @@ fn dphi(x: f32) -> f32 {
     case 5u: { return 0.5 * (1.0 + erf_f32(x * INV_SQRT_2)) + x * normal_pdf(x); }  // Φ(x) + x φ_N(x)
     case 6u: { let s = sigmoid_f32(x); return s * (1.0 - s); }
     case 7u: { return sigmoid_f32(x); }
-    case 8u: { return cos(x); }
-    case 9u: { return -sin(x); }
+    case 8u: { return sincos_f32(x).y; }
+    case 9u: { return -sincos_f32(x).x; }
     case 10u: { return x; }
     default: { return 1.0; }
   }
@@ -88,8 +88,8 @@ fn d2phi(x: f32) -> f32 {
     case 5u: { return normal_pdf(x) * (2.0 - x * x); }
     case 6u: { let s = sigmoid_f32(x); return s * (1.0 - s) * (1.0 - 2.0 * s); }
     case 7u: { let s = sigmoid_f32(x); return s * (1.0 - s); }
-    case 8u: { return -sin(x); }
-    case 9u: { return -cos(x); }
+    case 8u: { return -sincos_f32(x).x; }
+    case 9u: { return -sincos_f32(x).y; }
     case 10u: { return 1.0; }
     default: { return 0.0; }
   }

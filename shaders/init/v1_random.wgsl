@@ -21,7 +21,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     let r1 = sqrt(-2.0 * log(u32_to_unit(bits.z)));
     let a0 = TWO_PI * f32(bits.y >> 8u) * (1.0 / 16777216.0);
     let a1 = TWO_PI * f32(bits.w >> 8u) * (1.0 / 16777216.0);
-    v = vec4<f32>(r0 * cos(a0), r0 * sin(a0), r1 * cos(a1), r1 * sin(a1));
+    let sc0 = sincos_f32(a0);
+    let sc1 = sincos_f32(a1);
+    v = vec4<f32>(r0 * sc0.y, r0 * sc0.x, r1 * sc1.y, r1 * sc1.x);
   } else {
     v = vec4<f32>(bits >> vec4<u32>(8u)) * (1.0 / 16777216.0);
   }

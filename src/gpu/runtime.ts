@@ -144,11 +144,17 @@ export class Runtime {
     return entry;
   }
 
+  /** Hash of the final WGSL text (with its generated uniform struct), constants, layout and entry point. */
+  private pipelineKey(program: KernelProgram): string {
+    const code = program.params ? program.params.wgsl() + program.code : program.code;
+    const layoutText = `${program.params ? 'uniform,' : ''}${program.storage.join(',')}`;
+    return hash64(`${code}\u0000${JSON.stringify(Object.entries(program.constants ?? {}).sort())}\u0000${layoutText}\u0000${program.entryPoint ?? 'main'}`);
+  }
+
   private pipelineByHash(program: KernelProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     const code = program.params ? program.params.wgsl() + program.code : program.code;
     const constants = program.constants ?? {};
-    const layoutText = `${program.params ? 'uniform,' : ''}${program.storage.join(',')}`;
-    const key = hash64(`${code}\u0000${JSON.stringify(Object.entries(constants).sort())}\u0000${layoutText}\u0000${program.entryPoint ?? 'main'}`);
+    const key = this.pipelineKey(program);
     const hit = this.pipelines.get(key);
     if (hit) {
       this.stats.pipelineCacheHits++;
@@ -177,7 +183,12 @@ export class Runtime {
     this.device.pushErrorScope('validation');
     this.pipelineFor(program);
     const error = await this.device.popErrorScope();
-    if (error) throw new GpuError('validation', `${program.label}: ${error.message}`);
+    if (error) {
+      // never keep a broken pipeline in the cache
+      this.pipelines.delete(this.pipelineKey(program));
+      this.byProgram.delete(program);
+      throw new GpuError('validation', `${program.label}: ${error.message}`);
+    }
   }
 
   get pipelineCount(): number {

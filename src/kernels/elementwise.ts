@@ -14,7 +14,7 @@ const PARAMS = new ParamLayout([
   ['beta', 'f32'],
 ] as const);
 
-const COMMON = ['common/indexing', 'common/activations'];
+const COMMON = ['common/indexing', 'common/math', 'common/activations'];
 
 function program(label: string, file: string, storage: KernelProgram['storage'], constants: Record<string, number>): KernelProgram {
   return cachedProgram(`${file}|${JSON.stringify(constants)}`, () => ({ label, code: assemble([...COMMON, file]), storage, params: PARAMS, constants: { WG, ...constants } }));

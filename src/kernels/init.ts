@@ -32,7 +32,7 @@ function fill(rt: Runtime, dist: 0 | 1, shape: readonly number[], o: RandomOptio
   const quads = Math.floor((offset + t.size - 1) / 4) - Math.floor(offset / 4) + 1;
   const program = cachedProgram(`init|${dist}`, () => ({
     label: dist === 0 ? 'randn' : 'rand',
-    code: assemble(['common/indexing', 'common/rng', 'init/v1_random']),
+    code: assemble(['common/indexing', 'common/math', 'common/rng', 'init/v1_random']),
     storage: ['read_write'] as const,
     params: PARAMS,
     constants: { WG, DIST: dist },

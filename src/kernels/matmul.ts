@@ -108,7 +108,7 @@ function programFor(version: MatmulVersion, vec4: boolean, act: number, hasBias:
     const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
     return {
       label: `matmul ${version}${vec4 ? ' vec4' : ''}`,
-      code: assemble(['common/indexing', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 }),
+      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 }),
       storage: ['read', 'read', 'read', 'read_write'],
       params: PARAMS,
       constants,

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceLostError, GpuError, LimitExceededError, ShapeError } from '../../src/gpu/errors';
+import { hash64 } from '../../src/gpu/hash';
+import { ParamLayout } from '../../src/gpu/params';
+import { Runtime } from '../../src/gpu/runtime';
+import { Tensor } from '../../src/gpu/tensor';
+import { scale } from '../../src/kernels/elementwise';
+import { matmul } from '../../src/kernels/matmul';
+import { sum } from '../../src/kernels/reduce';
+import { useRuntime } from '../helpers/gpu';
+
+const ctx = useRuntime();
+
+describe('device acquisition', () => {
+  it('asks for the adapter maximum limits and reports the adapter', () => {
+    const { adapter } = ctx.rt.ctx;
+    for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension']) {
+      expect(adapter.limits[name], name).toBeGreaterThan(0);
+    }
+    // WebGPU's default maxStorageBufferBindingSize is 128 MiB; the max asked for must be at least that
+    expect(adapter.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(adapter.host).toBe('node');
+    expect(typeof adapter.software).toBe('boolean');
+    if (adapter.architecture === 'swiftshader') expect(adapter.software).toBe(true);
+    expect(ctx.rt.ctx.hasTimestamps).toBe(adapter.features.includes('timestamp-query'));
+  });
+});
+
+describe('limits', () => {
+  it('refuses a tensor over maxStorageBufferBindingSize with its name, size and the limit', () => {
+    const { rt } = ctx;
+    const max = rt.limits.maxStorageBufferBindingSize;
+    const n = max / 4 + 1;
+    let error: unknown;
+    try {
+      Tensor.empty(rt, [n], 'huge');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(LimitExceededError);
+    const message = (error as Error).message;
+    expect(message).toContain('tensor "huge"');
+    expect(message).toContain(`[${n}]`);
+    expect(message).toContain('maxStorageBufferBindingSize');
+    expect(message).toContain(max.toLocaleString('en-US'));
+  });
+
+  it('folds a dispatch over the per-dimension workgroup limit', async () => {
+    const { rt } = ctx;
+    const max = rt.limits.maxComputeWorkgroupsPerDimension;
+    expect(rt.fold(max)).toEqual([max, 1, 1]);
+    const [x, y, z] = rt.fold(max + 1);
+    expect(x).toBeLessThanOrEqual(max);
+    expect(x * y * z).toBeGreaterThanOrEqual(max + 1);
+    expect(() => rt.fold(max ** 3 + 1)).toThrow(LimitExceededError);
+    // a real kernel over more than max·256 elements: every element must be touched, none twice
+    const n = max * 256 + 1000;
+    const t = Tensor.from(rt, new Float32Array(n).fill(1));
+    scale(rt, 3, t);
+    const total = (await sum(rt, t).read())[0];
+    expect(total).toBe(3 * n);
+    const back = await t.read();
+    expect([back[0], back[n - 1], back[max * 256]]).toEqual([3, 3, 3]);
+    t.dispose();
+  });
+
+  it('refuses bad shapes', () => {
+    const { rt } = ctx;
+    expect(() => Tensor.empty(rt, [3, 0], 'z')).toThrow(ShapeError);
+    expect(() => Tensor.empty(rt, [2.5], 'z')).toThrow(/positive integers/);
+    expect(() => Tensor.from(rt, [1, 2, 3], [2, 2], 'w')).toThrow(/3 values do not fill shape \[2,2\]/);
+    const a = Tensor.zeros(rt, [3, 4], 'A');
+    const b = Tensor.zeros(rt, [5, 2], 'B');
+    expect(() => matmul(rt, a, b)).toThrow(/inner dimensions differ: op\(A\) "A" is 3×4 but op\(B\) "B" is 5×2/);
+    expect(() => matmul(rt, Tensor.zeros(rt, [2, 3, 4]), Tensor.zeros(rt, [3, 4, 2]))).toThrow(/batch sizes 2 .* and 3/);
+    expect(() => matmul(rt, a, Tensor.zeros(rt, [4, 2]), { bias: Tensor.zeros(rt, [3], 'b') })).toThrow(/bias "b" has 3 elements, expected N = 2/);
+  });
+});
+
+describe('pipelines, buffers and uniforms', () => {
+  it('caches pipelines by a hash of the final WGSL, constants and layout', async () => {
+    const { rt } = ctx;
+    const a = Tensor.zeros(rt, [9, 9]);
+    matmul(rt, a, a, { version: 'v1_naive' });
+    const compiled = rt.stats.pipelinesCompiled;
+    matmul(rt, a, a, { version: 'v1_naive' });
+    expect(rt.stats.pipelinesCompiled).toBe(compiled);
+    matmul(rt, a, a, { version: 'v1_naive', activation: 'tanh' }); // other constants: another pipeline
+    expect(rt.stats.pipelinesCompiled).toBe(compiled + 1);
+    expect(hash64('a')).not.toBe(hash64('b'));
+    expect(hash64('fn main() {}')).toMatch(/^[0-9a-f]{16}$/);
+    await rt.sync();
+  });
+
+  it('pools buffers: a disposed buffer is reused', () => {
+    const { rt } = ctx;
+    const t = Tensor.empty(rt, [1000]);
+    t.dispose();
+    const reused = rt.stats.buffersReused;
+    Tensor.empty(rt, [1000]).dispose();
+    expect(rt.stats.buffersReused).toBe(reused + 1);
+  });
+
+  it('one uniform layout gives both the WGSL struct and the bytes', () => {
+    const layout = new ParamLayout([['m', 'u32'], ['shift', 'i32'], ['alpha', 'f32'], ['n', 'u32'], ['beta', 'f32']] as const);
+    expect(layout.wgsl()).toBe('struct Params {\n  m: u32,\n  shift: i32,\n  alpha: f32,\n  n: u32,\n  beta: f32,\n}\n');
+    expect(layout.byteSize).toBe(32);
+    const view = new DataView(layout.pack({ m: 7, shift: -2, alpha: 0.5, n: 2 ** 32 - 1, beta: -1.25 }));
+    expect([view.getUint32(0, true), view.getInt32(4, true), view.getFloat32(8, true), view.getUint32(12, true), view.getFloat32(16, true)]).toEqual([7, -2, 0.5, 2 ** 32 - 1, -1.25]);
+    expect(() => layout.pack({ m: 1.5, shift: 0, alpha: 0, n: 0, beta: 0 })).toThrow(/"m" \(u32\) must be an integer/);
+  });
+
+  it('records many kernels into one submission; a readback is the sync point', async () => {
+    const { rt } = ctx;
+    const t = Tensor.from(rt, [1, 2, 3]);
+    const flushes = rt.stats.flushes;
+    for (let i = 0; i < 10; i++) scale(rt, 2, t);
+    expect(rt.stats.flushes).toBe(flushes);
+    expect(Array.from(await t.read())).toEqual([1024, 2048, 3072]);
+    expect(rt.stats.flushes).toBe(flushes + 1);
+  });
+
+  it('measures GPU time with timestamp queries where offered', async () => {
+    const { rt } = ctx;
+    const a = Tensor.zeros(rt, [128, 128]);
+    const { ms, source } = await rt.time(() => matmul(rt, a, a));
+    expect(source).toBe(rt.ctx.hasTimestamps ? 'timestamp' : 'wall');
+    expect(ms).toBeGreaterThan(0);
+    expect(Number.isFinite(ms)).toBe(true);
+  });
+
+  it('a WGSL compilation error is a typed error naming the kernel', async () => {
+    const { rt } = ctx;
+    await expect(rt.compile({ label: 'broken kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }', storage: [] })).rejects.toThrow(GpuError);
+    await expect(rt.compile({ label: 'broken kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }', storage: [] })).rejects.toThrow(/broken kernel/);
+  });
+});
+
+describe('device loss', () => {
+  it('becomes a DeviceLostError naming the cause, and a new device can be acquired in the same process', async () => {
+    const rt = await Runtime.create();
+    const t = Tensor.from(rt, [1, 2, 3]);
+    rt.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    await rt.device.lost;
+    expect(() => scale(rt, 2, t)).toThrow(DeviceLostError);
+    expect(() => Tensor.zeros(rt, [4])).toThrow(/GPU device lost \(reason: destroyed\)/);
+    await expect(async () => t.read()).rejects.toThrow(DeviceLostError);
+    const again = await Runtime.create();
+    expect(Array.from(await scale(again, 2, Tensor.from(again, [1, 2, 3])).read())).toEqual([2, 4, 6]);
+    again.destroy();
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { UnknownActivationError } from '../../src/gpu/errors';
+import { Tensor } from '../../src/gpu/tensor';
+import { ACTIVATION_NAMES, activationRef, erf64 } from '../../src/kernels/activations';
+import { activate, activateWithDerivative, add, axpy, elementwiseRef, hadamard, scale } from '../../src/kernels/elementwise';
+import { EPS32, expectClose, testData, useRuntime } from '../helpers/gpu';
+
+const ctx = useRuntime();
+
+describe('erf', () => {
+  it('float64 reference matches known values', () => {
+    // erf(0.5), erf(1), erf(2), erf(3.5) to 15 digits (Abramowitz & Stegun Table 7.1 / DLMF)
+    expect(erf64(0.5)).toBeCloseTo(0.520499877813047, 14);
+    expect(erf64(1)).toBeCloseTo(0.842700792949715, 14);
+    expect(erf64(2)).toBeCloseTo(0.995322265018953, 14);
+    expect(erf64(-3.5)).toBeCloseTo(-0.999999256901628, 14);
+  });
+
+  it('WGSL erf has max |error| ≤ 1e-6 over the reals', async () => {
+    const { rt } = ctx;
+    // dense grid on [-8, 8] (covers the series/approximation switch at |x| = 1) plus huge values
+    const xs: number[] = [];
+    for (let i = -80000; i <= 80000; i++) xs.push(i * 1e-4);
+    xs.push(-1e30, -50, 50, 1e30, 1e-30, -1e-30, 0.9999999, 1.0000001);
+    const x = Float32Array.from(xs);
+    const y = await activate(rt, Tensor.from(rt, x), 'erf').read();
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(y[i] - erf64(x[i])));
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('activations', () => {
+  const x = Float32Array.from([...testData(997, 5, -6, 6), 0, -0, 1e-8, -1e-8, 20, -20, 88, -88]);
+  for (const name of ACTIVATION_NAMES) {
+    it(`${name}: φ, φ', φ'' and the fused pass against float64`, async () => {
+      const { rt } = ctx;
+      const t = Tensor.from(rt, x);
+      for (const order of [0, 1, 2] as const) {
+        const ref = elementwiseRef.activate(x, name, order);
+        expectClose(await activate(rt, t, name, order).read(), ref, { atol: 2e-6, rtol: 4e-6 }, `${name} order ${order}`);
+      }
+      const { act, dact } = activateWithDerivative(rt, t, name);
+      expectClose(await act.read(), elementwiseRef.activate(x, name, 0), { atol: 2e-6, rtol: 4e-6 }, `${name} fused φ`);
+      expectClose(await dact.read(), elementwiseRef.activate(x, name, 1), { atol: 2e-6, rtol: 4e-6 }, `${name} fused φ'`);
+    });
+  }
+
+  it('NaN comes out as NaN for every activation and derivative', async () => {
+    const { rt } = ctx;
+    const t = Tensor.from(rt, [NaN, 1, NaN, -1]);
+    for (const name of ACTIVATION_NAMES) {
+      for (const order of [0, 1, 2] as const) {
+        const y = await activate(rt, t, name, order).read();
+        expect([Number.isNaN(y[0]), Number.isNaN(y[2])], `${name} order ${order}`).toEqual([true, true]);
+        expect(Number.isNaN(y[1]), `${name} order ${order} on a number`).toBe(Number.isNaN(activationRef(name, order)(1)));
+      }
+    }
+  });
+
+  it('an unknown activation is refused by name, with the known ones listed', () => {
+    const { rt } = ctx;
+    const t = Tensor.from(rt, [1, 2]);
+    expect(() => activate(rt, t, 'swish')).toThrow(UnknownActivationError);
+    expect(() => activate(rt, t, 'swish')).toThrow(/unknown activation "swish"; expected one of: identity, relu/);
+  });
+});
+
+describe('binary and in-place kernels', () => {
+  for (const n of [1, 5, 257, 100003]) {
+    it(`add, hadamard, axpy, scale on ${n} elements`, async () => {
+      const { rt } = ctx;
+      const xd = testData(n, 1);
+      const yd = testData(n, 2);
+      const x = Tensor.from(rt, xd);
+      const y = Tensor.from(rt, yd);
+      // one rounding per product and per sum: atol scales with |α| + |β| (operands are in [−1, 1])
+      const tol = { atol: 2 * 5 * EPS32, rtol: 2 * EPS32 };
+      expectClose(await add(rt, x, y, 2, -3).read(), elementwiseRef.add(xd, yd, 2, -3), tol, 'add');
+      expectClose(await hadamard(rt, x, y, 0.5).read(), elementwiseRef.hadamard(xd, yd, 0.5), tol, 'hadamard');
+      axpy(rt, 1.5, x, y);
+      expectClose(await y.read(), elementwiseRef.add(xd, yd, 1.5, 1), tol, 'axpy');
+      scale(rt, -2, x);
+      expectClose(await x.read(), elementwiseRef.add(xd, xd, -2, 0), tol, 'scale');
+    });
+  }
+
+  it('mismatched sizes are refused with both names and shapes', () => {
+    const { rt } = ctx;
+    expect(() => add(rt, Tensor.zeros(rt, [3], 'u'), Tensor.zeros(rt, [4], 'v'))).toThrow(/"u" has 3 elements \[3\] but "v" has 4/);
+  });
+});
