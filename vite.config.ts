@@ -28,9 +28,11 @@ export default defineConfig(({ mode }) => {
       ssr: { noExternal: true, external: ['webgpu'] },
     };
   }
+  // One entry per demo page (the dev server serves them at /demos/...; tests/browser opens them).
+  const pages: Record<string, string> = { index: resolve(__dirname, 'demos/index.html') };
   return {
     root: '.',
-    build: { outDir: 'dist/site', emptyOutDir: true },
+    build: { outDir: 'dist/site', emptyOutDir: true, rollupOptions: { input: pages } },
     test: {
       include: ['tests/**/*.test.ts'],
       // Each test file gets its own process: Dawn's native device is per process, and one

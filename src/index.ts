@@ -5,7 +5,7 @@ export { Tensor } from './gpu/tensor';
 export * from './gpu/errors';
 export { ParamLayout } from './gpu/params';
 export { ACTIVATION_NAMES, activation, activationRef, erf64 } from './kernels/activations';
-export { matmul, matmulRef, matmulCost, chooseMatmulVersion, MATMUL_VERSIONS, type MatmulVersion, type MatmulOptions } from './kernels/matmul';
+export { matmul, matmulProblem, matmulRef, matmulCost, chooseMatmulVersion, MATMUL_VERSIONS, type MatmulVersion, type MatmulOptions } from './kernels/matmul';
 export { gram, gramRef, gramCost } from './kernels/gram';
 export { activate, activateWithDerivative, add, hadamard, axpy, scale, elementwiseRef } from './kernels/elementwise';
 export { sum, sumSquares, dot, rowSums, colSums, reduceRef } from './kernels/reduce';

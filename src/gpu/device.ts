@@ -70,7 +70,8 @@ async function loadNodeWebgpu(): Promise<NodeGpuFactory> {
 
 async function nodeAdapter(options: AcquireOptions): Promise<{ adapter: GPUAdapter; driver: string | null; keepAlive: GPU }> {
   const { create } = await loadNodeWebgpu();
-  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
+  const fsModule = 'node:fs';
+  const { existsSync } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs');
   const env = process.env;
   if (!options.forceSoftware) {
     const gpu = create([]);
@@ -107,7 +108,13 @@ async function browserAdapter(options: AcquireOptions): Promise<GPUAdapter> {
     );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
-  if (!adapter) throw new NoAdapterError('navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but no GPU (or software fallback) is available');
+  if (!adapter) {
+    throw new NoAdapterError(
+      'navigator.gpu.requestAdapter() returned no adapter: WebGPU is exposed but no GPU is usable. In Chrome or Edge ' +
+        'enable chrome://flags/#enable-unsafe-webgpu (on Linux also start with --enable-features=Vulkan), and check ' +
+        'chrome://gpu for a blocklisted driver; a software adapter can be forced with --use-webgpu-adapter=swiftshader.',
+    );
+  }
   return adapter;
 }
 

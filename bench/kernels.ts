@@ -1,0 +1,116 @@
+// Kernel benchmark in Node on whatever adapter is present (`npm run bench:kernels`).
+// Each case: warm-up, then the median of 5 GPU-timed runs (timestamp queries where offered).
+// A case whose predicted time (from the same version's last measured rate) exceeds the budget
+// is recorded as skipped, with the reason, rather than left out silently.
+import type { Runtime } from '../src/gpu/runtime';
+import { Tensor } from '../src/gpu/tensor';
+import { activateWithDerivative, elementwiseCost } from '../src/kernels/elementwise';
+import { gram, gramCost } from '../src/kernels/gram';
+import { randn } from '../src/kernels/init';
+import { MATMUL_VERSIONS, matmul, matmulCost, type MatmulVersion } from '../src/kernels/matmul';
+import type { Cost } from '../src/kernels/common';
+
+export interface KernelBenchResult {
+  kernel: string;
+  version: string;
+  shape: number[];
+  ms: number | null;
+  min?: number;
+  max?: number;
+  runs?: number;
+  gflops: number | null;
+  gbps: number | null;
+  timing?: 'timestamp' | 'wall';
+  skipped?: string;
+}
+
+export interface KernelBenchOptions {
+  quick?: boolean;
+  /** skip a case predicted to take longer than this per run (ms) */
+  budgetMs?: number;
+  log?: (line: string) => void;
+}
+
+async function measure(rt: Runtime, record: () => void, runs: number): Promise<{ ms: number; min: number; max: number; source: 'timestamp' | 'wall' }> {
+  await rt.time(record); // warm-up: compiles the pipeline and touches the buffers
+  const times: number[] = [];
+  let source: 'timestamp' | 'wall' = 'wall';
+  for (let i = 0; i < runs; i++) {
+    const t = await rt.time(record);
+    times.push(t.ms);
+    source = t.source;
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], source };
+}
+
+function result(kernel: string, version: string, shape: number[], cost: Cost, m: Awaited<ReturnType<typeof measure>>, runs: number): KernelBenchResult {
+  return { kernel, version, shape, ms: m.ms, min: m.min, max: m.max, runs, gflops: cost.flops / m.ms / 1e6, gbps: cost.bytes / m.ms / 1e6, timing: m.source };
+}
+
+export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}): Promise<KernelBenchResult[]> {
+  const log = options.log ?? (() => {});
+  const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 20_000 : 10_000);
+  const runs = 5;
+  const results: KernelBenchResult[] = [];
+  const rate = new Map<string, number>(); // last GFLOP/s per version, to predict the next size's time
+
+  const matmulCase = async (version: MatmulVersion, m: number, n: number, k: number) => {
+    const cost = matmulCost({ m, n, k, batch: 1 });
+    const known = rate.get(version);
+    if (known && cost.flops / known / 1e6 > budget) {
+      results.push({ kernel: 'matmul', version, shape: [m, n, k, 1], ms: null, gflops: null, gbps: null, skipped: `predicted ${(cost.flops / known / 1e9).toFixed(0)} s per run at ${known.toFixed(2)} GFLOP/s, over the ${budget / 1000} s budget` });
+      log(`matmul ${version} ${m}x${n}x${k}: skipped (over budget)`);
+      return;
+    }
+    const a = randn(rt, [m, k], { seed: 1, name: 'A' });
+    const b = randn(rt, [k, n], { seed: 2, name: 'B' });
+    const c = Tensor.empty(rt, [m, n], 'C');
+    const r = result('matmul', version, [m, n, k, 1], cost, await measure(rt, () => matmul(rt, a, b, { version, out: c }), runs), runs);
+    rate.set(version, r.gflops!);
+    results.push(r);
+    log(`matmul ${version} ${m}x${n}x${k}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
+    [a, b, c].forEach((t) => t.dispose());
+  };
+
+  const sizes = options.quick ? [256, 512, 1024] : [256, 512, 1024, 2048];
+  for (const size of sizes) for (const version of MATMUL_VERSIONS) {
+    if (version === 'v4_splitk') continue; // one workgroup per output: benchmarked on its own shape below
+    await matmulCase(version, size, size, size);
+  }
+  // small output, long reduction (K ≫ M·N): the split-K version's shape
+  const longK = options.quick ? 1 << 16 : 1 << 20;
+  for (const version of MATMUL_VERSIONS) await matmulCase(version, 16, 16, longK);
+  // the wide shape of this project: inputs [n, d] times first-layer weights [d, m]
+  const wide = options.quick ? [1024, 16384, 64] : [1024, 65536, 64];
+  for (const version of ['v1_naive', 'v2_regtile', 'v3_smem'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
+
+  // Gram of a layer's features: A [n, m], G = A·Aᵀ
+  for (const [n, m] of options.quick ? [[256, 4096]] : [[256, 16384], [1024, 4096]]) {
+    const a = randn(rt, [n, m], { seed: 3, name: 'features' });
+    const cost = gramCost(n, n, m, 1, true);
+    const r = result('gram', 'v1_tiled', [n, n, m, 1], cost, await measure(rt, () => gram(rt, a), runs), runs);
+    results.push(r);
+    log(`gram ${n}x${m}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
+    a.dispose();
+  }
+
+  // activation forward + derivative in one pass, as bandwidth
+  const count = options.quick ? 1 << 22 : 1 << 24;
+  const h = randn(rt, [count], { seed: 4, name: 'h' });
+  const act = Tensor.empty(rt, [count]);
+  const dact = Tensor.empty(rt, [count]);
+  for (const name of ['relu', 'gelu']) {
+    const r = result('activation', `fused_${name}`, [count], elementwiseCost.activate(count, true), await measure(rt, () => activateWithDerivative(rt, h, name, { act, dact }), runs), runs);
+    results.push(r);
+    log(`activation ${name} φ+φ' ${count}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+  }
+  [h, act, dact].forEach((t) => t.dispose());
+  return results;
+}
+
+export function kernelTable(results: KernelBenchResult[]): string {
+  const rows = results.map((r) => [r.kernel, r.version, r.shape.join('×'), r.ms === null ? '—' : r.ms.toFixed(2), r.gflops === null ? '—' : r.gflops.toFixed(2), r.gbps === null ? '—' : r.gbps.toFixed(2), r.skipped ? `skipped: ${r.skipped}` : `${r.runs} runs, ${r.timing}`]);
+  const head = ['kernel', 'version', 'shape (M×N×K×batch)', 'median ms', 'GFLOP/s', 'GB/s', 'note'];
+  return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}

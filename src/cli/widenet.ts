@@ -1,0 +1,56 @@
+// The `widenet` command. Commander parses the arguments (a maintained parser with generated
+// --help, subcommands and typed options, instead of hand-rolled argv handling).
+import { Command } from 'commander';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Runtime } from '../gpu/runtime';
+import { WidenetError } from '../gpu/errors';
+import { benchKernels, kernelTable } from '../../bench/kernels';
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await Runtime.create();
+  try {
+    return await fn(rt);
+  } finally {
+    rt.destroy();
+  }
+}
+
+const program = new Command('widenet').description('WebGPU engine for the training dynamics of very wide neural networks');
+
+program
+  .command('info')
+  .description('print the WebGPU adapter as JSON: vendor, architecture, software or hardware, limits, features')
+  .action(async () => {
+    await withRuntime(async (rt) => {
+      process.stdout.write(JSON.stringify(rt.ctx.adapter, null, 2) + '\n');
+    });
+  });
+
+program
+  .command('bench-kernels')
+  .description('benchmark every kernel version on this adapter; prints a Markdown table')
+  .option('--json <path>', 'also write the results as JSON')
+  .option('--quick', 'smaller sizes')
+  .action(async (opts: { json?: string; quick?: boolean }) => {
+    await withRuntime(async (rt) => {
+      const started = new Date().toISOString();
+      const results = await benchKernels(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
+      const report = { adapter: rt.ctx.adapter, date: started, software: rt.ctx.adapter.software, results };
+      if (opts.json) {
+        mkdirSync(dirname(opts.json), { recursive: true });
+        writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+      }
+      const a = rt.ctx.adapter;
+      process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${kernelTable(results)}\n`);
+    });
+  });
+
+program
+  .parseAsync(process.argv)
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    process.stderr.write(`widenet: ${error instanceof WidenetError ? `${error.name}: ${error.message}` : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    // Dawn keeps the process alive: exit explicitly
+    process.exit(1);
+  });

@@ -1,0 +1,161 @@
+// The activation table of the infinite-width theory: each activation's function φ, derivative φ'
+// and kernel map (E[φ(u)φ(v)], E[φ'(u)φ'(v)]) for (u, v) ~ N(0, [[s11, s12], [s12, s22]]) side by
+// side, with the paper its closed form comes from. Activations without a closed form here use
+// the polar Gauss quadrature of bivariate.ts.
+//
+// Notation for the closed forms: q = s11·s22, ρ = s12/√q, θ = arccos ρ ∈ [0, π], computed as
+// θ = atan2(√(q − s12²), s12), which is exact at ρ = ±1 (neural-tangents does the same).
+
+import { gaussianKernelMap, checkCovariance, type KernelMapValue, type QuadratureOptions } from './bivariate';
+import { erf, normalCdf, normalPdf } from './special';
+
+export type { KernelMapValue } from './bivariate';
+
+/** negative-side slope of leaky_relu (φ(x) = x for x ≥ 0, 0.01·x below) */
+export const LEAKY_RELU_SLOPE = 0.01;
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export interface TheoryActivation {
+  readonly name: string;
+  readonly phi: (x: number) => number;
+  readonly dphi: (x: number) => number;
+  /** closed-form kernel map; absent means quadrature */
+  readonly closedForm?: (s11: number, s12: number, s22: number) => KernelMapValue;
+  /** where the kernel map comes from */
+  readonly reference: string;
+}
+
+/**
+ * Kernel map of φ(x) = α·min(x, 0) + β·max(x, 0) (neural-tangents' ABRelu), from the arc-cosine
+ * kernels of Cho & Saul, "Kernel Methods for Deep Learning", NIPS 2009 (degree 1 for E[φφ],
+ * degree 0 for E[φ'φ']), combined over the four sign quadrants (the leaky form of Tsuchida,
+ * Roosta & Gallagher, arXiv:1711.09090, which neural-tangents' ABRelu cites):
+ *   E[φ'(u)φ'(v)] = (α² + β²)/2 − (α − β)²·θ/(2π)
+ *   E[φ(u)φ(v)]   = (α − β)²/(2π) · √(q − s12²) + E[φ'(u)φ'(v)] · s12
+ * For relu (α = 0, β = 1): E[φφ] = √q (sin θ + (π − θ) cos θ)/(2π), E[φ'φ'] = (π − θ)/(2π).
+ * If q = 0 (a zero variance) θ is taken as π/2, as neural-tangents does; that matches φ'(0) = (α + β)/2.
+ */
+export function abReluKernelMap(alpha: number, beta: number, s11: number, s12: number, s22: number): KernelMapValue {
+  const c12 = checkCovariance(s11, s12, s22);
+  const q = s11 * s22;
+  const root = Math.sqrt(Math.max(0, q - c12 * c12));
+  const theta = q > 0 ? Math.atan2(root, c12) : Math.PI / 2;
+  const diff2 = (alpha - beta) ** 2;
+  const dotSigma = (alpha * alpha + beta * beta) / 2 - (diff2 * theta) / (2 * Math.PI);
+  return { nngp: (diff2 / (2 * Math.PI)) * root + dotSigma * c12, dotSigma };
+}
+
+/**
+ * Kernel map of erf, the arcsine kernel of Williams, "Computing with infinite networks",
+ * NIPS 1997 (no bias term in φ's argument here):
+ *   E[erf(u) erf(v)] = (2/π) · arcsin(2 s12 / √((1 + 2 s11)(1 + 2 s22)))
+ *   E[erf'(u) erf'(v)] = 4 / (π · √((1 + 2 s11)(1 + 2 s22) − 4 s12²))
+ * (the second is ∂/∂s12 of the first, as E[φ'(u)φ'(v)] = ∂E[φ(u)φ(v)]/∂s12 by Price's theorem).
+ */
+export function erfKernelMap(s11: number, s12: number, s22: number): KernelMapValue {
+  const c12 = checkCovariance(s11, s12, s22);
+  const prod = (1 + 2 * s11) * (1 + 2 * s22);
+  const root = Math.sqrt(prod - 4 * c12 * c12); // ≥ √(1 + 2 s11 + 2 s22) ≥ 1
+  return { nngp: (2 / Math.PI) * Math.atan2(2 * c12, root), dotSigma: 4 / (Math.PI * root) };
+}
+
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+const QUADRATURE = 'polar Gauss quadrature over the bivariate normal (src/theory/bivariate.ts)';
+
+const TABLE: readonly TheoryActivation[] = [
+  {
+    name: 'identity',
+    phi: (x) => x,
+    dphi: () => 1,
+    // E[uv] = s12, E[1·1] = 1: the deep linear network's kernel.
+    closedForm: (s11, s12, s22) => ({ nngp: checkCovariance(s11, s12, s22), dotSigma: 1 }),
+    reference: 'linear: E[uv] = s12',
+  },
+  {
+    name: 'relu',
+    phi: (x) => (x > 0 ? x : 0),
+    // φ'(0) = 1/2: the value at the kink only matters at zero variance, where it reproduces θ = π/2.
+    dphi: (x) => (x > 0 ? 1 : x < 0 ? 0 : 0.5),
+    closedForm: (s11, s12, s22) => abReluKernelMap(0, 1, s11, s12, s22),
+    reference: 'arc-cosine kernels of degree 1 and 0, Cho & Saul, NIPS 2009',
+  },
+  {
+    name: 'leaky_relu',
+    phi: (x) => (x > 0 ? x : LEAKY_RELU_SLOPE * x),
+    dphi: (x) => (x > 0 ? 1 : x < 0 ? LEAKY_RELU_SLOPE : (1 + LEAKY_RELU_SLOPE) / 2),
+    closedForm: (s11, s12, s22) => abReluKernelMap(LEAKY_RELU_SLOPE, 1, s11, s12, s22),
+    reference: 'arc-cosine kernels (Cho & Saul, NIPS 2009) combined over sign quadrants, arXiv:1711.09090',
+  },
+  {
+    name: 'tanh',
+    phi: Math.tanh,
+    dphi: (x) => {
+      const c = Math.cosh(x);
+      return 1 / (c * c);
+    },
+    reference: QUADRATURE,
+  },
+  {
+    name: 'erf',
+    phi: erf,
+    dphi: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x),
+    closedForm: erfKernelMap,
+    reference: 'arcsine kernel, Williams, NIPS 1997',
+  },
+  {
+    // exact gelu x·Φ(x); φ' = Φ(x) + x·N(x). (A closed form exists, arXiv:2002.08517; the
+    // quadrature is checked against it in tests/theory.)
+    name: 'gelu',
+    phi: (x) => x * normalCdf(x),
+    dphi: (x) => normalCdf(x) + x * normalPdf(x),
+    reference: QUADRATURE,
+  },
+  {
+    name: 'sigmoid',
+    phi: sigmoid,
+    dphi: (x) => {
+      const s = sigmoid(x);
+      return s * (1 - s);
+    },
+    reference: QUADRATURE,
+  },
+  {
+    // log(1 + e^x), written to neither overflow nor lose the small tail
+    name: 'softplus',
+    phi: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    dphi: sigmoid,
+    reference: QUADRATURE,
+  },
+  { name: 'sin', phi: Math.sin, dphi: Math.cos, reference: QUADRATURE },
+  { name: 'cos', phi: Math.cos, dphi: (x) => -Math.sin(x), reference: QUADRATURE },
+  { name: 'quadratic', phi: (x) => 0.5 * x * x, dphi: (x) => x, reference: QUADRATURE },
+];
+
+/** Names of the activations the theory knows, in table order. */
+export const THEORY_ACTIVATIONS: readonly string[] = Object.freeze(TABLE.map((a) => a.name));
+
+/** The table entry for `name`; an unknown name throws, listing the known names. */
+export function theoryActivation(name: string): TheoryActivation {
+  const found = TABLE.find((a) => a.name === name);
+  if (!found) {
+    throw new Error(`unknown activation ${JSON.stringify(name)} for the infinite-width theory; known activations: ${THEORY_ACTIVATIONS.join(', ')}`);
+  }
+  return found;
+}
+
+/** The activation's kernel map by polar Gauss quadrature, whether or not a closed form exists. */
+export function quadratureKernelMap(act: TheoryActivation, s11: number, s12: number, s22: number, options?: QuadratureOptions): KernelMapValue {
+  return gaussianKernelMap(act.phi, act.dphi, s11, s12, s22, options);
+}
+
+/** The activation's kernel map: its closed form where it has one, else quadrature. */
+export function kernelMap(act: TheoryActivation, s11: number, s12: number, s22: number, options?: { forceQuadrature?: boolean; quadrature?: QuadratureOptions }): KernelMapValue {
+  if (act.closedForm && !options?.forceQuadrature) return act.closedForm(s11, s12, s22);
+  return quadratureKernelMap(act, s11, s12, s22, options?.quadrature);
+}
