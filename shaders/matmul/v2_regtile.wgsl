@@ -13,25 +13,36 @@ override WG_Y: u32 = 8u;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
-  var acc: array<vec4<f32>, 4>;
+  // Fully unrolled with named accumulators: JIT compilers of CPU adapters keep these in
+  // registers, while an indexed local array is often spilled to memory.
   let k4 = p.k / 4u;
   let n4 = p.n / 4u;
-  let a_base = batch * (p.a_bs / 4u);
-  let b_base = batch * (p.b_bs / 4u);
-  let col4 = col0 / 4u;
-  let col_ok = col0 < p.n;
+  // rows past M are clamped to a valid row and their results discarded at the store
+  let a0 = batch * (p.a_bs / 4u) + min(row0, p.m - 1u) * k4;
+  let a1 = batch * (p.a_bs / 4u) + min(row0 + 1u, p.m - 1u) * k4;
+  let a2 = batch * (p.a_bs / 4u) + min(row0 + 2u, p.m - 1u) * k4;
+  let a3 = batch * (p.a_bs / 4u) + min(row0 + 3u, p.m - 1u) * k4;
+  var bi = batch * (p.b_bs / 4u) + col0 / 4u;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
   for (var kk = 0u; kk < k4; kk++) {
-    var b: array<vec4<f32>, 4>;
-    for (var s = 0u; s < 4u; s++) {
-      b[s] = select(vec4<f32>(0.0), B4[b_base + (kk * 4u + s) * n4 + col4], col_ok);
-    }
-    for (var r = 0u; r < 4u; r++) {
-      let row = row0 + r;
-      let a = select(vec4<f32>(0.0), A4[a_base + row * k4 + kk], row < p.m);
-      acc[r] += a.x * b[0] + a.y * b[1] + a.z * b[2] + a.w * b[3];
-    }
+    let b0 = B4[bi];
+    let b1 = B4[bi + n4];
+    let b2 = B4[bi + 2u * n4];
+    let b3 = B4[bi + 3u * n4];
+    bi += 4u * n4;
+    let x0 = A4[a0 + kk];
+    let x1 = A4[a1 + kk];
+    let x2 = A4[a2 + kk];
+    let x3 = A4[a3 + kk];
+    c0 += x0.x * b0 + x0.y * b1 + x0.z * b2 + x0.w * b3;
+    c1 += x1.x * b0 + x1.y * b1 + x1.z * b2 + x1.w * b3;
+    c2 += x2.x * b0 + x2.y * b1 + x2.z * b2 + x2.w * b3;
+    c3 += x3.x * b0 + x3.y * b1 + x3.z * b2 + x3.w * b3;
   }
-  return acc;
+  return array<vec4<f32>, 4>(c0, c1, c2, c3);
 }
 #else
 @group(0) @binding(0) var<uniform> p: Params;
