@@ -20,6 +20,8 @@ export interface TheoryActivation {
   readonly name: string;
   readonly phi: (x: number) => number;
   readonly dphi: (x: number) => number;
+  /** φ odd or even (then φ' is even or odd): the quadrature integrates half the circle */
+  readonly parity: 'odd' | 'even' | null;
   /** closed-form kernel map; absent means quadrature */
   readonly closedForm?: (s11: number, s12: number, s22: number) => KernelMapValue;
   /** where the kernel map comes from */
@@ -71,6 +73,7 @@ const QUADRATURE = 'polar Gauss quadrature over the bivariate normal (src/theory
 const TABLE: readonly TheoryActivation[] = [
   {
     name: 'identity',
+    parity: 'odd',
     phi: (x) => x,
     dphi: () => 1,
     // E[uv] = s12, E[1·1] = 1: the deep linear network's kernel.
@@ -79,6 +82,7 @@ const TABLE: readonly TheoryActivation[] = [
   },
   {
     name: 'relu',
+    parity: null,
     phi: (x) => (x > 0 ? x : 0),
     // φ'(0) = 1/2: the value at the kink only matters at zero variance, where it reproduces θ = π/2.
     dphi: (x) => (x > 0 ? 1 : x < 0 ? 0 : 0.5),
@@ -87,6 +91,7 @@ const TABLE: readonly TheoryActivation[] = [
   },
   {
     name: 'leaky_relu',
+    parity: null,
     phi: (x) => (x > 0 ? x : LEAKY_RELU_SLOPE * x),
     dphi: (x) => (x > 0 ? 1 : x < 0 ? LEAKY_RELU_SLOPE : (1 + LEAKY_RELU_SLOPE) / 2),
     closedForm: (s11, s12, s22) => abReluKernelMap(LEAKY_RELU_SLOPE, 1, s11, s12, s22),
@@ -94,6 +99,7 @@ const TABLE: readonly TheoryActivation[] = [
   },
   {
     name: 'tanh',
+    parity: 'odd',
     phi: Math.tanh,
     dphi: (x) => {
       const c = Math.cosh(x);
@@ -103,6 +109,7 @@ const TABLE: readonly TheoryActivation[] = [
   },
   {
     name: 'erf',
+    parity: 'odd',
     phi: erf,
     dphi: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x),
     closedForm: erfKernelMap,
@@ -112,12 +119,14 @@ const TABLE: readonly TheoryActivation[] = [
     // exact gelu x·Φ(x); φ' = Φ(x) + x·N(x). (A closed form exists, arXiv:2002.08517; the
     // quadrature is checked against it in tests/theory.)
     name: 'gelu',
+    parity: null,
     phi: (x) => x * normalCdf(x),
     dphi: (x) => normalCdf(x) + x * normalPdf(x),
     reference: QUADRATURE,
   },
   {
     name: 'sigmoid',
+    parity: null,
     phi: sigmoid,
     dphi: (x) => {
       const s = sigmoid(x);
@@ -128,13 +137,14 @@ const TABLE: readonly TheoryActivation[] = [
   {
     // log(1 + e^x), written to neither overflow nor lose the small tail
     name: 'softplus',
+    parity: null,
     phi: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
     dphi: sigmoid,
     reference: QUADRATURE,
   },
-  { name: 'sin', phi: Math.sin, dphi: Math.cos, reference: QUADRATURE },
-  { name: 'cos', phi: Math.cos, dphi: (x) => -Math.sin(x), reference: QUADRATURE },
-  { name: 'quadratic', phi: (x) => 0.5 * x * x, dphi: (x) => x, reference: QUADRATURE },
+  { name: 'sin', parity: 'odd', phi: Math.sin, dphi: Math.cos, reference: QUADRATURE },
+  { name: 'cos', parity: 'even', phi: Math.cos, dphi: (x) => -Math.sin(x), reference: QUADRATURE },
+  { name: 'quadratic', parity: 'even', phi: (x) => 0.5 * x * x, dphi: (x) => x, reference: QUADRATURE },
 ];
 
 /** Names of the activations the theory knows, in table order. */
@@ -151,7 +161,7 @@ export function theoryActivation(name: string): TheoryActivation {
 
 /** The activation's kernel map by polar Gauss quadrature, whether or not a closed form exists. */
 export function quadratureKernelMap(act: TheoryActivation, s11: number, s12: number, s22: number, options?: QuadratureOptions): KernelMapValue {
-  return gaussianKernelMap(act.phi, act.dphi, s11, s12, s22, options);
+  return gaussianKernelMap(act.phi, act.dphi, s11, s12, s22, options, act.parity);
 }
 
 /** The activation's kernel map: its closed form where it has one, else quadrature. */

@@ -12,10 +12,10 @@
 // changes fastest in t (over a width ~ 1/(σ r)); Gauss–Legendre clusters its nodes at the arc
 // ends, so it resolves both. Within an arc φ(r a)φ(r b) is smooth in t and, for a positively
 // homogeneous φ (relu, leaky_relu), a polynomial in r, so the rule is exact there to rounding.
-// A tensor-product Gauss–Hermite rule in Cartesian coordinates would converge only
-// algebraically on relu's kink (error ~1e-4 at 64 nodes per axis); this one reaches ~1e-14 on
-// every closed form in the tests, and the trapezoidal rule on the circle needed ~4× the angular
-// nodes of the split rule for tanh at σ = 3.
+// A tensor-product Gauss–Hermite rule in Cartesian coordinates converges only algebraically on
+// relu's kink (at 64 nodes per axis its error is ~1e-3 on E[relu·relu] and ~1e-2 on
+// E[step·step]); this one reaches ~1e-14 on every closed form in the tests. (Without the split,
+// the trapezoidal rule on the circle needed about twice the angular nodes for tanh at σ = 3.)
 //
 // Degenerate covariances need no special case: if s11 = 0 then L = [[0, 0], [0, √s22]] and
 // a(t) ≡ 0, i.e. u ≡ 0; if |ρ| = 1 then L22 = 0, v = (L21/L11)·u and the zeros of a and b merge.
@@ -24,9 +24,9 @@
 import { gaussLegendre, radialGaussRule } from './gauss';
 
 export interface QuadratureOptions {
-  /** Gauss–Legendre nodes per angular arc (≤ 4 arcs; default 8·⌈(8σ + 24)/8⌉, 32 at σ ≤ 1) */
+  /** Gauss–Legendre nodes per angular arc (≤ 4 arcs; default 8·⌈(6σ + 16)/8⌉, 24 at σ ≤ 1) */
   perArc?: number;
-  /** radial Gauss nodes (default 8·⌈(6σ + 26)/8⌉, 32 at σ ≤ 1) */
+  /** radial Gauss nodes (default 8·⌈(4σ + 24)/8⌉, 32 at σ ≤ 2) */
   radial?: number;
 }
 
@@ -73,22 +73,25 @@ interface AngularRule {
   w: Float64Array;
 }
 
-/** Default node counts; calibrated against closed forms and 2048×400-node references in tests/theory. */
+/** Default node counts for σ = √max(s11, s22); the tests check them against closed forms and high-order references. */
 export function defaultQuadratureCounts(sigma: number): { perArc: number; radial: number } {
-  const perArc = 8 * Math.ceil((8 * sigma + 24) / 8);
-  const radial = 8 * Math.ceil((6 * sigma + 26) / 8);
+  const perArc = 8 * Math.ceil((6 * sigma + 16) / 8);
+  const radial = 8 * Math.ceil((4 * sigma + 24) / 8);
   return { perArc: Math.min(perArc, 1024), radial: Math.min(radial, 1024) };
 }
 
-function angularRule(L11: number, L21: number, L22: number, perArc: number): AngularRule {
-  const TWO_PI = 2 * Math.PI;
-  // Zeros of a(t) = L11 cos t: π/2, 3π/2. Zeros of b(t) = R cos(t − ψ), R e^{iψ} = L21 + i L22:
-  // ψ ± π/2. Between consecutive breakpoints the signs of a and b are constant.
-  const breaks = [0, TWO_PI];
-  if (L11 > 0) breaks.push(Math.PI / 2, (3 * Math.PI) / 2);
+/**
+ * Angular nodes on [0, period), period 2π or (for a symmetric integrand) π, split at the zeros of
+ * a(t) = L11 cos t (π/2, 3π/2) and of b(t) = R cos(t − ψ), R e^{iψ} = L21 + i L22 (ψ ± π/2).
+ * Between consecutive breakpoints the signs of a and b are constant. Weights sum to 1.
+ */
+function angularRule(L11: number, L21: number, L22: number, perArc: number, period: number): AngularRule {
+  const wrap = (z: number) => ((z % period) + period) % period;
+  const breaks = [0, period];
+  if (L11 > 0) breaks.push(wrap(Math.PI / 2), wrap((3 * Math.PI) / 2));
   if (L21 !== 0 || L22 !== 0) {
     const psi = Math.atan2(L22, L21);
-    for (const z of [psi + Math.PI / 2, psi + (3 * Math.PI) / 2]) breaks.push(((z % TWO_PI) + TWO_PI) % TWO_PI);
+    breaks.push(wrap(psi + Math.PI / 2), wrap(psi + (3 * Math.PI) / 2));
   }
   breaks.sort((x, y) => x - y);
   const gl = gaussLegendre(perArc);
@@ -97,11 +100,11 @@ function angularRule(L11: number, L21: number, L22: number, perArc: number): Ang
   for (let k = 0; k + 1 < breaks.length; k++) {
     const lo = breaks[k];
     const hi = breaks[k + 1];
-    if (hi - lo < 1e-15) continue; // coincident breakpoints (ρ = ±1)
+    if (hi - lo < 1e-15) continue; // coincident breakpoints (ρ = ±1, or period π)
     const half = (hi - lo) / 2;
     for (let i = 0; i < gl.x.length; i++) {
       ts.push(lo + half * (gl.x[i] + 1));
-      ws.push((half * gl.w[i]) / TWO_PI);
+      ws.push((half * gl.w[i]) / period);
     }
   }
   const a = new Float64Array(ts.length);
@@ -118,6 +121,8 @@ function angularRule(L11: number, L21: number, L22: number, perArc: number): Ang
 /**
  * E[φ(u)φ(v)] and E[φ'(u)φ'(v)] for (u, v) ~ N(0, [[s11, s12], [s12, s22]]) by polar Gauss
  * quadrature (see the top of this file). φ may have kinks at 0 (relu), nowhere else.
+ * `parity`: if φ is odd or even, φ(−x)φ(−y) = φ(x)φ(y) (and likewise for φ'), so the point
+ * r(cos t, sin t) and its mirror at t + π contribute alike and half the circle suffices.
  */
 export function gaussianKernelMap(
   phi: (x: number) => number,
@@ -126,11 +131,15 @@ export function gaussianKernelMap(
   s12: number,
   s22: number,
   options: QuadratureOptions = {},
+  parity: 'odd' | 'even' | null = null,
 ): KernelMapValue {
   const c12 = checkCovariance(s11, s12, s22);
+  // E[φ(u)φ(v)] is symmetric in (u, v): order the variances so that the rule, and hence every
+  // rounding, is the same for (x, x') and (x', x).
+  if (s11 < s22) return gaussianKernelMap(phi, dphi, s22, c12, s11, options, parity);
   const [L11, L21, L22] = cholesky2(s11, c12, s22);
   const defaults = defaultQuadratureCounts(Math.sqrt(Math.max(s11, s22)));
-  const ang = angularRule(L11, L21, L22, options.perArc ?? defaults.perArc);
+  const ang = angularRule(L11, L21, L22, options.perArc ?? defaults.perArc, parity ? Math.PI : 2 * Math.PI);
   const rad = radialGaussRule(options.radial ?? defaults.radial);
   let nngp = 0;
   let dotSigma = 0;

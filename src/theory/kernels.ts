@@ -59,7 +59,7 @@ function checkInputs(X: number[][], label: string, dim: number | undefined): num
   let d = dim;
   for (let i = 0; i < X.length; i++) {
     const row = X[i];
-    if (!Array.isArray(row)) throw new Error(`analyticKernels: ${label}[${i}] is not an array`);
+    if (!Array.isArray(row) && !ArrayBuffer.isView(row)) throw new Error(`analyticKernels: ${label}[${i}] is not an array`);
     if (d === undefined) {
       if (row.length === 0) throw new Error(`analyticKernels: ${label}[${i}] is empty; inputs need dimension d ≥ 1`);
       d = row.length;
