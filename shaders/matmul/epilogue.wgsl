@@ -1,4 +1,4 @@
-// Shared by every matmul version: C = φ(α·acc + β·C + bias[col]).
+// Shared by every matmul version: C = φ(α·acc + β·C + bias_scale·bias[col]).
 // β = 0 never reads C, so stale memory (even NaN) in C cannot leak into the result.
 override HAS_BIAS: bool = false;
 
@@ -6,7 +6,7 @@ fn store_c(batch: u32, row: u32, col: u32, acc: f32) {
   let idx = batch * p.c_bs + row * p.n + col;
   var v = p.alpha * acc;
   if (p.beta != 0.0) { v += p.beta * C[idx]; }
-  if (HAS_BIAS) { v += bias[batch * p.bias_bs + col]; }
+  if (HAS_BIAS) { v += p.bias_scale * bias[batch * p.bias_bs + col]; }
   C[idx] = phi(v);
 }
 

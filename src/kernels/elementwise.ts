@@ -1,5 +1,6 @@
 // Elementwise kernels: activations (φ, φ', φ'' and the fused φ/φ' pass), add (αx + βy),
 // hadamard (α·x⊙y), axpy (y ← αx + βy) and scale (x ← αx).
+import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
@@ -88,3 +89,88 @@ export const elementwiseCost = {
   axpy: (n: number): Cost => ({ flops: 3 * n, bytes: 12 * n }),
   scale: (n: number): Cost => ({ flops: n, bytes: 8 * n }),
 };
+
+// ---- broadcasting product
+
+const BROADCAST_PARAMS = new ParamLayout([
+  ['n', 'u32'], ['d1', 'u32'], ['d2', 'u32'], ['d3', 'u32'], ['d4', 'u32'], ['d5', 'u32'],
+  ['sx0', 'u32'], ['sx1', 'u32'], ['sx2', 'u32'], ['sx3', 'u32'], ['sx4', 'u32'], ['sx5', 'u32'],
+  ['sy0', 'u32'], ['sy1', 'u32'], ['sy2', 'u32'], ['sy3', 'u32'], ['sy4', 'u32'], ['sy5', 'u32'],
+  ['alpha', 'f32'], ['beta', 'f32'], ['gamma', 'f32'],
+] as const);
+
+export interface BroadcastOperand {
+  tensor: Tensor;
+  /** element strides per dimension of the output index space (0 broadcasts) */
+  strides: readonly number[];
+}
+
+function checkOperand(kernel: string, shape: readonly number[], o: BroadcastOperand): void {
+  if (o.strides.length !== shape.length) throw new ShapeError(`${kernel}: "${o.tensor.name}" has ${o.strides.length} strides for a rank-${shape.length} index space`);
+  const last = shape.reduce((acc, d, i) => acc + (d - 1) * o.strides[i], 0);
+  if (last >= o.tensor.size) throw new ShapeError(`${kernel}: "${o.tensor.name}" (${o.tensor.size} elements) is too small for index space [${shape}] with strides [${o.strides}]`);
+}
+
+/** Row-major strides of a shape. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/**
+ * z = α · x · (y + γ) + β · z over the index space `shape` (rank ≤ 6, z contiguous), where x and y
+ * are read through their own strides (0 broadcasts). With β ≠ 0, z must be given and is accumulated into.
+ */
+export function broadcastProduct(rt: Runtime, shape: readonly number[], x: BroadcastOperand, y: BroadcastOperand, o: { alpha?: number; beta?: number; gamma?: number; out?: Tensor } = {}): Tensor {
+  if (shape.length < 1 || shape.length > 6) throw new ShapeError(`broadcastProduct: rank ${shape.length} index space, expected 1 to 6`);
+  assertLive(x.tensor, y.tensor, o.out);
+  checkOperand('broadcastProduct', shape, x);
+  checkOperand('broadcastProduct', shape, y);
+  const beta = o.beta ?? 0;
+  if (beta !== 0 && !o.out) throw new ShapeError('broadcastProduct: β ≠ 0 needs the accumulator passed as `out`');
+  if (o.out && (o.out.buffer === x.tensor.buffer || o.out.buffer === y.tensor.buffer)) throw new ShapeError('broadcastProduct: the output must not alias an input');
+  const z = outputTensor(rt, 'broadcastProduct', shape, o.out, `${x.tensor.name}*${y.tensor.name}`);
+  const pad = 6 - shape.length;
+  const dims = [...new Array<number>(pad).fill(1), ...shape];
+  const sx = [...new Array<number>(pad).fill(0), ...x.strides];
+  const sy = [...new Array<number>(pad).fill(0), ...y.strides];
+  const n = z.size;
+  const params: Record<string, number> = { n, alpha: o.alpha ?? 1, beta, gamma: o.gamma ?? 0 };
+  for (let i = 1; i < 6; i++) params[`d${i}`] = dims[i];
+  for (let i = 0; i < 6; i++) {
+    params[`sx${i}`] = sx[i];
+    params[`sy${i}`] = sy[i];
+  }
+  const program = cachedProgram('elementwise/v1_broadcast', () => ({
+    label: 'broadcast product',
+    code: assemble(['common/indexing', 'elementwise/v1_broadcast']),
+    storage: ['read', 'read', 'read_write'] as const,
+    params: BROADCAST_PARAMS,
+    constants: { WG },
+  }));
+  rt.dispatch(program, [x.tensor.buffer, y.tensor.buffer, z.buffer], params, groups1d(n, WG));
+  return z;
+}
+
+/** float64 reference of broadcastProduct. */
+export function broadcastProductRef(shape: readonly number[], x: ArrayLike<number>, xs: readonly number[], y: ArrayLike<number>, ys: readonly number[], o: { alpha?: number; beta?: number; gamma?: number; z?: ArrayLike<number> } = {}): Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(n);
+  const coord = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let r = i;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      coord[d] = r % shape[d];
+      r = Math.floor(r / shape[d]);
+    }
+    const ix = coord.reduce((a, c, d) => a + c * xs[d], 0);
+    const iy = coord.reduce((a, c, d) => a + c * ys[d], 0);
+    out[i] = (o.alpha ?? 1) * x[ix] * (y[iy] + (o.gamma ?? 0)) + ((o.beta ?? 0) !== 0 ? (o.beta ?? 0) * o.z![i] : 0);
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UnknownActivationError } from '../../src/gpu/errors';
 import { Tensor } from '../../src/gpu/tensor';
 import { ACTIVATION_NAMES, activationRef, erf64 } from '../../src/kernels/activations';
-import { activate, activateWithDerivative, add, axpy, elementwiseRef, hadamard, scale } from '../../src/kernels/elementwise';
+import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale } from '../../src/kernels/elementwise';
 import { EPS32, expectClose, testData, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
@@ -88,5 +88,35 @@ describe('binary and in-place kernels', () => {
   it('mismatched sizes are refused with both names and shapes', () => {
     const { rt } = ctx;
     expect(() => add(rt, Tensor.zeros(rt, [3], 'u'), Tensor.zeros(rt, [4], 'v'))).toThrow(/"u" has 3 elements \[3\] but "v" has 4/);
+  });
+});
+
+describe('broadcast product z = α·x·(y + γ) + β·z', () => {
+  // [shape, x strides, y strides]: full, row broadcast, column broadcast, rank 5 with two broadcast axes (the NTK's layout)
+  const CASES: [number[], (s: number[]) => number[], (s: number[]) => number[]][] = [
+    [[7], (s) => contiguousStrides(s), (s) => contiguousStrides(s)],
+    [[5, 3], (s) => contiguousStrides(s), () => [0, 1]],
+    [[5, 3], () => [1, 0], (s) => contiguousStrides(s)],
+    [[2, 3, 5, 3, 5], (s) => contiguousStrides(s), () => [25, 0, 5, 0, 1]],
+    [[1, 1, 1, 1, 1, 1], (s) => contiguousStrides(s), (s) => contiguousStrides(s)],
+    [[2, 3, 2, 3, 2, 7], (s) => contiguousStrides(s), () => [0, 14, 0, 0, 7, 1]],
+  ];
+  for (const [shape, xs, ys] of CASES) {
+    it(`over [${shape}]`, async () => {
+      const { rt } = ctx;
+      const sx = xs(shape);
+      const sy = ys(shape);
+      const size = (st: number[]) => shape.reduce((a, d, i) => a + (d - 1) * st[i], 0) + 1;
+      const xd = testData(size(sx), 1);
+      const yd = testData(size(sy), 2);
+      const zd = testData(shape.reduce((a, b) => a * b, 1), 3);
+      const z = Tensor.from(rt, zd, [zd.length], 'z');
+      broadcastProduct(rt, shape, { tensor: Tensor.from(rt, xd), strides: sx }, { tensor: Tensor.from(rt, yd), strides: sy }, { alpha: 1.5, beta: -0.5, gamma: 0.25, out: z });
+      expectClose(await z.read(), broadcastProductRef(shape, xd, sx, yd, sy, { alpha: 1.5, beta: -0.5, gamma: 0.25, z: zd }), { atol: 8 * EPS32, rtol: 4 * EPS32 }, 'broadcast');
+    });
+  }
+  it('refuses an operand too small for its strides', () => {
+    const { rt } = ctx;
+    expect(() => broadcastProduct(rt, [4, 4], { tensor: Tensor.zeros(rt, [4], 'v'), strides: [1, 1] }, { tensor: Tensor.zeros(rt, [16]), strides: [4, 1] })).toThrow(/"v" \(4 elements\) is too small/);
   });
 });

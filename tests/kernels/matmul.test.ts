@@ -67,8 +67,8 @@ describe('matmul', () => {
         const b = Tensor.from(rt, bData, [k, n], 'B');
         const c = Tensor.from(rt, cData, [batch, m, n], 'C');
         const bias = Tensor.from(rt, biasData, [biasData.length], 'bias');
-        matmul(rt, a, b, { version, alpha: 0.5, beta: -1.5, out: c, bias, activation: act });
-        const ref = matmulRef(aData, bData, matmulProblem(a, b), { alpha: 0.5, beta: -1.5, c: cData, bias: biasData, activation: activationRef(act, 0) });
+        matmul(rt, a, b, { version, alpha: 0.5, beta: -1.5, out: c, bias, biasScale: 0.75, activation: act });
+        const ref = matmulRef(aData, bData, matmulProblem(a, b), { alpha: 0.5, beta: -1.5, c: cData, bias: biasData, biasScale: 0.75, activation: activationRef(act, 0) });
         expectClose(await c.read(), ref, tolerance(k, 2), `${version} epilogue ${act}`);
       }
     });
@@ -98,7 +98,8 @@ describe('matmul', () => {
 
   it('the version is chosen in one place', () => {
     const base = { batch: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-    expect(chooseMatmulVersion({ ...base, m: 4, n: 4, k: 100000 }, { software: true })).toBe('v4_splitk');
+    expect(chooseMatmulVersion({ ...base, m: 4, n: 4, k: 100000 }, { software: false })).toBe('v4_splitk');
+    expect(chooseMatmulVersion({ ...base, m: 4, n: 4, k: 100000 }, { software: true })).toBe('v2_regtile');
     expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: true })).toBe('v2_regtile');
     expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: false })).toBe('v3_smem');
   });

@@ -1,0 +1,62 @@
+// Parameterizations in Yang & Hu's abc form (Tensor Programs IV, arXiv:2011.14522): layer l
+// computes h_l = mult_l · w_l x_{l−1} + biasMult_l · b_l with trainable w_l ~ N(0, initStd_l²),
+// b_l ~ N(0, biasStd_l²), and learning rate η · lrScale_l. fan_in = m_{l−1}; "width" = m_l.
+//
+// | name      | hidden layers (l ≤ L)                          | readout (l = L+1)                              | lr scale                      |
+// |-----------|------------------------------------------------|------------------------------------------------|-------------------------------|
+// | standard  | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | same                                           | 1 (needs η ∝ 1/width)         |
+// | ntk       | mult σ_w/√fan_in, w ~ N(0,1); biasMult σ_b, b ~ N(0,1) | same (neural-tangents' Dense, parameterization='ntk') | 1                |
+// | mup       | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | mult 1, w ~ N(0, σ_w²/fan_in²)                 | input layer and biases: fan_out; hidden: 1; readout: 1/fan_in (Tensor Programs V, arXiv:2203.03466, Table 3, SGD) |
+// | meanfield | two-layer: f = (σ_w/m) Σ_j a_j φ(σ_w w_j·x/√d + σ_b b_j), a, w, b ~ N(0,1), lr scale m for every layer (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018). Deeper: the same as mup. |
+export const PARAMETERIZATIONS = ['standard', 'ntk', 'meanfield', 'mup'] as const;
+export type Parameterization = (typeof PARAMETERIZATIONS)[number];
+
+export interface LayerScales {
+  fanIn: number;
+  fanOut: number;
+  /** forward multiplier of w (n^−a) */
+  mult: number;
+  /** init standard deviation of w (n^−b) */
+  initStd: number;
+  /** forward multiplier of the bias (0: no bias) */
+  biasMult: number;
+  biasStd: number;
+  /** learning-rate multiplier of w (n^−c) and of the bias */
+  lrScale: number;
+  biasLrScale: number;
+}
+
+/** Per-layer scales for widths [d, m_1, ..., m_L, k]. σ_b = 0 means no bias. */
+export function layerScales(parameterization: Parameterization, widths: readonly number[], weightStd: number, biasStd: number): LayerScales[] {
+  const layers = widths.length - 1;
+  const hasBias = biasStd > 0;
+  const twoLayerMeanField = parameterization === 'meanfield' && layers === 2;
+  const scheme = parameterization === 'meanfield' && !twoLayerMeanField ? 'mup' : parameterization;
+  return widths.slice(1).map((fanOut, i) => {
+    const fanIn = widths[i];
+    const readout = i === layers - 1;
+    const first = i === 0;
+    switch (scheme) {
+      case 'standard':
+        return { fanIn, fanOut, mult: 1, initStd: weightStd / Math.sqrt(fanIn), biasMult: hasBias ? 1 : 0, biasStd, lrScale: 1, biasLrScale: 1 };
+      case 'ntk':
+        return { fanIn, fanOut, mult: weightStd / Math.sqrt(fanIn), initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: 1, biasLrScale: 1 };
+      case 'meanfield': {
+        const m = widths[1];
+        return readout
+          ? { fanIn, fanOut, mult: weightStd / fanIn, initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: m, biasLrScale: m }
+          : { fanIn, fanOut, mult: weightStd / Math.sqrt(fanIn), initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: m, biasLrScale: m };
+      }
+      case 'mup':
+        return {
+          fanIn, fanOut, mult: 1,
+          initStd: readout ? weightStd / fanIn : weightStd / Math.sqrt(fanIn),
+          biasMult: hasBias ? 1 : 0, biasStd,
+          lrScale: first ? fanOut : readout ? 1 / fanIn : 1,
+          biasLrScale: fanOut,
+        };
+      default:
+        throw new Error(`unknown parameterization "${parameterization}"; expected one of ${PARAMETERIZATIONS.join(', ')}`);
+    }
+  });
+}

@@ -1,0 +1,123 @@
+// The empirical NTK Θ(x, x') = Σ_θ ∂f(x)/∂θ · ∂f(x')/∂θ of an Mlp, without forming any
+// per-example Jacobian. For h_l = mult_l·w_l x_{l−1} + biasMult_l·b_l and δ_l^a = ∂f_a/∂h_l:
+//   ∂f_a(x)/∂w_l[p,q] = mult_l · δ_l^a(x)[p] · x_{l−1}(x)[q],   ∂f_a(x)/∂b_l[p] = biasMult_l · δ_l^a(x)[p]
+// so layer l contributes  (Δ_l Δ_lᵀ)[(a,i),(b,j)] · (mult_l² · (X_{l−1} X_{l−1}ᵀ)[i,j] + biasMult_l²),
+// with the back-propagated signals
+//   δ_{L+1}^a = e_a,  δ_L^a = mult_{L+1} · w_{L+1}[a,:] ⊙ φ'(h_L),  δ_{l−1}^a = mult_l · (w_lᵀ δ_l^a) ⊙ φ'(h_{l−1}).
+// Two Grams, one broadcast product per layer; all E members as batched kernels.
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
+import { gram } from '../kernels/gram';
+import { matmul } from '../kernels/matmul';
+import { Mlp, type ForwardCache } from '../nets/mlp';
+
+export interface EmpiricalKernels {
+  /** [E, k, n, k, n]: Θ[e, a, i, b, j] of the model α·f (α² times the NTK of f) */
+  ntk: Tensor;
+  /** per-layer contributions (same layout), when asked for */
+  layers?: Tensor[];
+  /** [E, n, n]: the NNGP of the readout given the last features, α²·E_{w_{L+1}, b_{L+1}}[f_a(x) f_a(x')] */
+  nngp: Tensor;
+}
+
+/** Δ_l for l = L..1 (index 0 = layer 1), each [E, k, n, m_l]. */
+function backSignals(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
+  const E = net.ensemble;
+  const k = net.config.outputDim;
+  const n = cache.n;
+  const L = net.depth;
+  const signals: Tensor[] = new Array(L);
+  const readout = net.layers[L];
+  const mL = net.widths[L];
+  // δ_L[e,a,i,p] = mult_{L+1} · w_{L+1}[e,a,p] · φ'(h_L)[e,i,p]
+  signals[L - 1] = broadcastProduct(rt, [E, k, n, mL],
+    { tensor: readout.weight, strides: [k * mL, mL, 0, 1] },
+    { tensor: cache.derivatives[L - 1], strides: [n * mL, 0, mL, 1] },
+    { alpha: readout.scales.mult });
+  for (let l = L - 1; l >= 1; l--) {
+    // δ_l = mult_{l+1} · (δ_{l+1} · w_{l+1}) ⊙ φ'(h_l)
+    const layer = net.layers[l];
+    const m = net.widths[l];
+    const mNext = net.widths[l + 1];
+    const t = matmul(rt, signals[l].reshape([E, k * n, mNext]), layer.weight, { alpha: layer.scales.mult });
+    signals[l - 1] = broadcastProduct(rt, [E, k, n, m],
+      { tensor: t, strides: contiguousStrides([E, k, n, m]) },
+      { tensor: cache.derivatives[l - 1], strides: [n * m, 0, m, 1] });
+    t.dispose();
+  }
+  return signals;
+}
+
+/** The structured empirical NTK and NNGP on inputs x [n, d], for every ensemble member. */
+export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: { perLayer?: boolean } = {}): EmpiricalKernels {
+  const E = net.ensemble;
+  const k = net.config.outputDim;
+  const L = net.depth;
+  const alpha2 = (net.config.alpha ?? 1) ** 2;
+  const cache = net.forward(x);
+  const n = cache.n;
+  const signals = backSignals(rt, net, cache);
+  const shape = [E, k, n, k, n];
+  const ntk = Tensor.zeros(rt, shape, 'ntk');
+  const layers: Tensor[] = [];
+  const identity = Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], 'I_k');
+  let nngp: Tensor | null = null;
+  for (let l = 0; l <= L; l++) {
+    const { mult, biasMult, initStd, biasStd } = net.layers[l].scales;
+    const input = cache.inputs[l];
+    const gx = gram(rt, input); // [n, n] for l = 0 (shared inputs), else [E, n, n]
+    const gxStrides = l === 0 ? [0, 0, n, 0, 1] : [n * n, 0, n, 0, 1];
+    const target = options.perLayer ? Tensor.zeros(rt, shape, `ntk layer ${l + 1}`) : ntk;
+    // contribution = α² · mult² · G_δ ⊙ (G_x + biasMult²/mult²)
+    const gamma = (biasMult * biasMult) / (mult * mult);
+    if (l === L) {
+      // readout: δ_{L+1}^a = e_a, so G_δ = δ_ab
+      broadcastProduct(rt, shape, { tensor: identity, strides: [0, k, 0, 1, 0] }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });
+      // NNGP: variance over the readout's initialisation = (mult·initStd)²·(G_x + (biasMult·biasStd)²/(mult·initStd)²)
+      const ones = Tensor.from(rt, [1], [1], 'one');
+      nngp = broadcastProduct(rt, [E, n, n], { tensor: ones, strides: [0, 0, 0] }, { tensor: gx, strides: l === 0 ? [0, n, 1] : [n * n, n, 1] },
+        { alpha: alpha2 * (mult * initStd) ** 2, gamma: (biasMult * biasStd) ** 2 / (mult * initStd) ** 2 });
+      ones.dispose();
+    } else {
+      const gd = gram(rt, signals[l].reshape([E, k * n, net.widths[l + 1]]));
+      broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });
+      gd.dispose();
+    }
+    gx.dispose();
+    if (options.perLayer) {
+      layers.push(target);
+      axpy(rt, 1, target, ntk); // the total is the sum of the layers
+    }
+  }
+  signals.forEach((s) => s.dispose());
+  identity.dispose();
+  Mlp.release(cache);
+  return { ntk, nngp: nngp!, layers: options.perLayer ? layers : undefined };
+}
+
+/** Reorders [E, k, n, k, n] to E matrices (n·k)×(n·k) with row index i·k + a (example-major). */
+export function toExampleMajor(data: ArrayLike<number>, E: number, k: number, n: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  const N = n * k;
+  for (let e = 0; e < E; e++) {
+    const m = new Float64Array(N * N);
+    for (let a = 0; a < k; a++)
+      for (let i = 0; i < n; i++)
+        for (let b = 0; b < k; b++)
+          for (let j = 0; j < n; j++) m[(i * k + a) * N + j * k + b] = data[((((e * k + a) * n + i) * k + b) * n) + j];
+    out.push(m);
+  }
+  return out;
+}
+
+/** Trace form: (1/k) Σ_a Θ[(i,a),(j,a)] (neural-tangents' default averages over outputs). */
+export function traceForm(data: ArrayLike<number>, E: number, k: number, n: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let e = 0; e < E; e++) {
+    const m = new Float64Array(n * n);
+    for (let a = 0; a < k; a++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] += data[((((e * k + a) * n + i) * k + a) * n) + j] / k;
+    out.push(m);
+  }
+  return out;
+}
