@@ -75,7 +75,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     }
   }
 #endif
-  let base = (batch * p.splits + slice) * p.n1 * p.n2;
+  let base = (slice * p.batch + batch) * p.n1 * p.n2;   // P is [splits, batch, n1, n2]
   for (var r = 0u; r < 4u; r++) {
     for (var s = 0u; s < 4u; s++) {
       let i = row0 + r;

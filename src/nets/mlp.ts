@@ -45,8 +45,8 @@ export interface ForwardCache {
 }
 
 /** Philox streams: weights of member e, layer l use stream (e, 2l); biases (e, 2l + 1). */
-const weightStream = (e: number, l: number) => ({ stream: e, stream2: 2 * l });
-const biasStream = (e: number, l: number) => ({ stream: e, stream2: 2 * l + 1 });
+export const weightStream = (e: number, l: number) => ({ stream: e, stream2: 2 * l });
+export const biasStream = (e: number, l: number) => ({ stream: e, stream2: 2 * l + 1 });
 
 export class Mlp {
   readonly layers: Layer[];

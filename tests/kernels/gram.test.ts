@@ -34,6 +34,13 @@ describe('gram', () => {
     });
   }
 
+  it('batches with the width split into slices', async () => {
+    const { rt } = ctx;
+    const data = testData(3 * 6 * 1000, 5);
+    const g = gram(rt, Tensor.from(rt, data, [3, 6, 1000]), undefined, { splits: 3 });
+    expectClose(await g.read(), gramRef(data, data, 6, 6, 1000, 3), tolerance(1000), 'batched split gram');
+  });
+
   it('a batched A against a broadcast B', async () => {
     const { rt } = ctx;
     const ad = testData(2 * 5 * 12, 8);
