@@ -96,6 +96,7 @@ const BROADCAST_PARAMS = new ParamLayout([
   ['n', 'u32'], ['d1', 'u32'], ['d2', 'u32'], ['d3', 'u32'], ['d4', 'u32'], ['d5', 'u32'],
   ['sx0', 'u32'], ['sx1', 'u32'], ['sx2', 'u32'], ['sx3', 'u32'], ['sx4', 'u32'], ['sx5', 'u32'],
   ['sy0', 'u32'], ['sy1', 'u32'], ['sy2', 'u32'], ['sy3', 'u32'], ['sy4', 'u32'], ['sy5', 'u32'],
+  ['ox', 'u32'], ['oy', 'u32'],
   ['alpha', 'f32'], ['beta', 'f32'], ['gamma', 'f32'],
 ] as const);
 
@@ -103,11 +104,13 @@ export interface BroadcastOperand {
   tensor: Tensor;
   /** element strides per dimension of the output index space (0 broadcasts) */
   strides: readonly number[];
+  /** index of the first element read (default 0) */
+  offset?: number;
 }
 
 function checkOperand(kernel: string, shape: readonly number[], o: BroadcastOperand): void {
   if (o.strides.length !== shape.length) throw new ShapeError(`${kernel}: "${o.tensor.name}" has ${o.strides.length} strides for a rank-${shape.length} index space`);
-  const last = shape.reduce((acc, d, i) => acc + (d - 1) * o.strides[i], 0);
+  const last = (o.offset ?? 0) + shape.reduce((acc, d, i) => acc + (d - 1) * o.strides[i], 0);
   if (last >= o.tensor.size) throw new ShapeError(`${kernel}: "${o.tensor.name}" (${o.tensor.size} elements) is too small for index space [${shape}] with strides [${o.strides}]`);
 }
 
@@ -140,7 +143,7 @@ export function broadcastProduct(rt: Runtime, shape: readonly number[], x: Broad
   const sx = [...new Array<number>(pad).fill(0), ...x.strides];
   const sy = [...new Array<number>(pad).fill(0), ...y.strides];
   const n = z.size;
-  const params: Record<string, number> = { n, alpha: o.alpha ?? 1, beta, gamma: o.gamma ?? 0 };
+  const params: Record<string, number> = { n, ox: x.offset ?? 0, oy: y.offset ?? 0, alpha: o.alpha ?? 1, beta, gamma: o.gamma ?? 0 };
   for (let i = 1; i < 6; i++) params[`d${i}`] = dims[i];
   for (let i = 0; i < 6; i++) {
     params[`sx${i}`] = sx[i];
@@ -158,7 +161,7 @@ export function broadcastProduct(rt: Runtime, shape: readonly number[], x: Broad
 }
 
 /** float64 reference of broadcastProduct. */
-export function broadcastProductRef(shape: readonly number[], x: ArrayLike<number>, xs: readonly number[], y: ArrayLike<number>, ys: readonly number[], o: { alpha?: number; beta?: number; gamma?: number; z?: ArrayLike<number> } = {}): Float64Array {
+export function broadcastProductRef(shape: readonly number[], x: ArrayLike<number>, xs: readonly number[], y: ArrayLike<number>, ys: readonly number[], o: { alpha?: number; beta?: number; gamma?: number; z?: ArrayLike<number>; ox?: number; oy?: number } = {}): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(n);
   const coord = new Array<number>(shape.length).fill(0);
@@ -168,8 +171,8 @@ export function broadcastProductRef(shape: readonly number[], x: ArrayLike<numbe
       coord[d] = r % shape[d];
       r = Math.floor(r / shape[d]);
     }
-    const ix = coord.reduce((a, c, d) => a + c * xs[d], 0);
-    const iy = coord.reduce((a, c, d) => a + c * ys[d], 0);
+    const ix = coord.reduce((a, c, d) => a + c * xs[d], o.ox ?? 0);
+    const iy = coord.reduce((a, c, d) => a + c * ys[d], o.oy ?? 0);
     out[i] = (o.alpha ?? 1) * x[ix] * (y[iy] + (o.gamma ?? 0)) + ((o.beta ?? 0) !== 0 ? (o.beta ?? 0) * o.z![i] : 0);
   }
   return out;

@@ -115,6 +115,15 @@ describe('broadcast product z = α·x·(y + γ) + β·z', () => {
       expectClose(await z.read(), broadcastProductRef(shape, xd, sx, yd, sy, { alpha: 1.5, beta: -0.5, gamma: 0.25, z: zd }), { atol: 8 * EPS32, rtol: 4 * EPS32 }, 'broadcast');
     });
   }
+  it('reads operands from a base offset', async () => {
+    const { rt } = ctx;
+    const xd = testData(40, 4);
+    const yd = testData(12, 5);
+    const z = broadcastProduct(rt, [3, 4], { tensor: Tensor.from(rt, xd), strides: [10, 1], offset: 7 }, { tensor: Tensor.from(rt, yd), strides: [0, 1], offset: 5 });
+    expectClose(await z.read(), broadcastProductRef([3, 4], xd, [10, 1], yd, [0, 1], { ox: 7, oy: 5 }), { atol: 4 * EPS32, rtol: 4 * EPS32 }, 'offsets');
+    expect(() => broadcastProduct(rt, [3, 4], { tensor: Tensor.from(rt, xd), strides: [10, 1], offset: 20 }, { tensor: Tensor.from(rt, yd), strides: [0, 1] })).toThrow(/too small/);
+  });
+
   it('refuses an operand too small for its strides', () => {
     const { rt } = ctx;
     expect(() => broadcastProduct(rt, [4, 4], { tensor: Tensor.zeros(rt, [4], 'v'), strides: [1, 1] }, { tensor: Tensor.zeros(rt, [16]), strides: [4, 1] })).toThrow(/"v" \(4 elements\) is too small/);

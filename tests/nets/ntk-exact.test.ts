@@ -4,6 +4,7 @@ import { Tensor } from '../../src/gpu/tensor';
 import { Mlp } from '../../src/nets/mlp';
 import { PARAMETERIZATIONS, type Parameterization } from '../../src/nets/parameterization';
 import { empiricalKernels, toExampleMajor, traceForm } from '../../src/ntk/empirical';
+import { jacobianContractionNtk } from '../../src/ntk/jacobian';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
 import { jacobian, ntkByJacobian, readLayers } from '../helpers/mlp-ref';
 
@@ -75,3 +76,18 @@ describe('structured empirical NTK = explicit Jacobian contraction', () => {
 });
 
 void testData;
+
+describe('explicit Jacobian contraction on the GPU (the benchmark baseline)', () => {
+  for (const [biasStd, k, chunk] of [[0, 1, 64], [0.7, 2, 37]] as const) {
+    it(`equals the structured kernel (bias ${biasStd}, k ${k}, chunks of ${chunk} over width 150)`, async () => {
+      const { rt } = ctx;
+      const net = new Mlp(rt, { inputDim: 3, hidden: [150], outputDim: k, activation: 'tanh', parameterization: 'ntk', weightStd: 1.1, biasStd, alpha: 1.7, seed: 8 });
+      const x = Tensor.from(rt, X.flat(), [X.length, 3]);
+      const structured = await empiricalKernels(rt, net, x).ntk.read();
+      const jacobian = await jacobianContractionNtk(rt, net, x, chunk).read();
+      const scale = Math.max(...structured.map(Math.abs));
+      expectClose(jacobian, structured, { atol: 1e-5 * scale, rtol: 1e-5 }, 'J Jᵀ vs structured');
+      net.dispose();
+    });
+  }
+});
