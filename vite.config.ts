@@ -20,6 +20,7 @@ export default defineConfig(({ mode }) => {
           input: {
             'cli/widenet': resolve(__dirname, 'src/cli/widenet.ts'),
             'lib/index': resolve(__dirname, 'src/index.ts'),
+            'lib/theory': resolve(__dirname, 'src/theory/index.ts'),
           },
           external: ['webgpu', /^node:/],
           output: { format: 'es', entryFileNames: '[name].js', banner: (chunk) => (chunk.name === 'cli/widenet' ? '#!/usr/bin/env node' : '') },

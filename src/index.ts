@@ -11,3 +11,9 @@ export { activate, activateWithDerivative, add, hadamard, axpy, scale, elementwi
 export { sum, sumSquares, dot, rowSums, colSums, reduceRef } from './kernels/reduce';
 export { randn, rand } from './kernels/init';
 export { philox4x32, randomRef } from './kernels/rng';
+export { broadcastProduct, contiguousStrides } from './kernels/elementwise';
+export { Mlp, type MlpConfig, type ForwardCache } from './nets/mlp';
+export { PARAMETERIZATIONS, layerScales, type Parameterization, type LayerScales } from './nets/parameterization';
+export { empiricalKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
+export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
+export { jacobianContractionNtk } from './ntk/jacobian';

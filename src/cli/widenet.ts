@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
 import { benchKernels, kernelTable } from '../../bench/kernels';
+import { benchNtk, ntkTable } from '../../bench/ntk';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
@@ -43,6 +44,24 @@ program
       }
       const a = rt.ctx.adapter;
       process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${kernelTable(results)}\n`);
+    });
+  });
+
+program
+  .command('bench-ntk')
+  .description('time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)')
+  .option('--json <path>', 'also write the results as JSON')
+  .option('--quick', 'smaller sizes')
+  .action(async (opts: { json?: string; quick?: boolean }) => {
+    await withRuntime(async (rt) => {
+      const started = new Date().toISOString();
+      const results = await benchNtk(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
+      if (opts.json) {
+        mkdirSync(dirname(opts.json), { recursive: true });
+        writeFileSync(opts.json, JSON.stringify({ adapter: rt.ctx.adapter, date: started, software: rt.ctx.adapter.software, results }, null, 2) + '\n');
+      }
+      const a = rt.ctx.adapter;
+      process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${ntkTable(results)}\n`);
     });
   });
 
