@@ -66,9 +66,12 @@ export const DEFAULT_TILES: Record<MatmulVersion, Record<string, number>> = {
   v4_splitk: { WG: 256 },
 };
 
-/** v2's vec4 path: no transposes, rows of A and B and batch offsets multiples of 4. */
-export function vec4Aligned(p: MatmulProblem): boolean {
-  return !p.transA && !p.transB && p.k % 4 === 0 && p.n % 4 === 0 && p.aBatchStride % 4 === 0 && p.bBatchStride % 4 === 0;
+/** v2's vec4 paths: 'nn' (no transposes; K, N and batch offsets multiples of 4) or 'nt'
+ * (B transposed, both read along K; K and batch offsets multiples of 4); null for the scalar path. */
+export function vec4Path(p: MatmulProblem): 'nn' | 'nt' | null {
+  if (p.transA || p.k % 4 !== 0 || p.aBatchStride % 4 !== 0 || p.bBatchStride % 4 !== 0) return null;
+  if (!p.transB) return p.n % 4 === 0 ? 'nn' : null;
+  return 'nt';
 }
 
 /**
@@ -105,14 +108,14 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
   return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
 }
 
-function programFor(version: MatmulVersion, vec4: boolean, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
+function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
   return cachedProgram(`matmul|${version}|${vec4}|${JSON.stringify(constants)}`, () => {
     const own = version === 'v2_regtile' ? [] : ['matmul/bindings'];
     const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
     return {
-      label: `matmul ${version}${vec4 ? ' vec4' : ''}`,
-      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 }),
+      label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}`,
+      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt' }),
       storage: ['read', 'read', 'read', 'read_write'],
       params: PARAMS,
       constants,
@@ -136,7 +139,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   }
   const act = activation(options.activation ?? 'identity').id;
   const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter);
-  const vec4 = version === 'v2_regtile' && vec4Aligned(p);
+  const vec4 = version === 'v2_regtile' ? vec4Path(p) : null;
   const tile = options.tile ?? DEFAULT_TILES[version];
   const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
   const tilesM = Math.ceil(p.m / tm);
