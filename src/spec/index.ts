@@ -1,0 +1,3 @@
+// The experiment spec (DESIGN.md §5): schema, types and validation.
+export * from './schema';
+export * from './validate';
