@@ -23,6 +23,8 @@ export default defineConfig(({ mode }) => {
             'lib/theory': resolve(__dirname, 'src/theory/index.ts'),
           },
           external: ['webgpu', /^node:/],
+          // zod ships a comment Rollup cannot place; it is harmless
+          onwarn: (warning, warn) => (warning.code === 'INVALID_ANNOTATION' ? undefined : warn(warning)),
           output: { format: 'es', entryFileNames: '[name].js', banner: (chunk) => (chunk.name === 'cli/widenet' ? '#!/usr/bin/env node' : '') },
         },
       },

@@ -17,3 +17,4 @@ export { PARAMETERIZATIONS, layerScales, type Parameterization, type LayerScales
 export { empiricalKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
 export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';
+export * from './spec';

@@ -1,12 +1,14 @@
 // The `widenet` command. Commander parses the arguments (a maintained parser with generated
 // --help, subcommands and typed options, instead of hand-rolled argv handling).
 import { Command } from 'commander';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
 import { benchKernels, kernelTable } from '../../bench/kernels';
 import { benchNtk, ntkTable } from '../../bench/ntk';
+import { SpecError, parseSpecText } from '../spec';
+import { ntkCommand } from './ntk';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
@@ -26,6 +28,21 @@ program
     await withRuntime(async (rt) => {
       process.stdout.write(JSON.stringify(rt.ctx.adapter, null, 2) + '\n');
     });
+  });
+
+program
+  .command('ntk')
+  .description('empirical (ensemble mean), NNGP and infinite-width kernels on the train inputs, before training, as JSON (one object per width)')
+  .argument('<spec>', 'experiment spec (JSON)')
+  .action(async (path: string) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new SpecError([{ path: '', message: `cannot read the spec file: ${(e as Error).message}` }], path);
+    }
+    const spec = parseSpecText(text, path); // before any GPU work: a bad spec costs nothing
+    await withRuntime((rt) => ntkCommand(rt, spec, (obj) => process.stdout.write(JSON.stringify(obj) + '\n')));
   });
 
 program
@@ -69,6 +86,11 @@ program
   .parseAsync(process.argv)
   .then(() => process.exit(0))
   .catch((error: unknown) => {
+    if (error instanceof SpecError) {
+      // an invalid spec: every problem, by field path, and exit code 2
+      process.stderr.write(`widenet: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`widenet: ${error instanceof WidenetError ? `${error.name}: ${error.message}` : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     // Dawn keeps the process alive: exit explicitly
     process.exit(1);

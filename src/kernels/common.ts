@@ -49,3 +49,8 @@ export function cachedProgram(key: string, build: () => KernelProgram): KernelPr
   }
   return p;
 }
+
+/** The k×k identity (the δ_ab of the NTK's readout term). */
+export function identityMatrix(rt: Runtime, k: number): Tensor {
+  return Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], `I_${k}`);
+}

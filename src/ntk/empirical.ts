@@ -8,6 +8,7 @@
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
+import { identityMatrix } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import { matmul } from '../kernels/matmul';
 import { Mlp, type ForwardCache } from '../nets/mlp';
@@ -61,7 +62,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: { pe
   const shape = [E, k, n, k, n];
   const ntk = Tensor.zeros(rt, shape, 'ntk');
   const layers: Tensor[] = [];
-  const identity = Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], 'I_k');
+  const identity = identityMatrix(rt, k);
   let nngp: Tensor | null = null;
   for (let l = 0; l <= L; l++) {
     const { mult, biasMult, initStd, biasStd } = net.layers[l].scales;

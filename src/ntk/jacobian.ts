@@ -6,6 +6,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { axpy, broadcastProduct } from '../kernels/elementwise';
+import { identityMatrix } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import type { Mlp } from '../nets/mlp';
 
@@ -21,7 +22,7 @@ export function jacobianContractionNtk(rt: Runtime, net: Mlp, x: Tensor, chunk =
   const dphi = cache.derivatives[0];
   const theta = Tensor.zeros(rt, [k * n, k * n], 'Θ by Jacobian');
   const alpha2 = (net.config.alpha ?? 1) ** 2;
-  const identity = Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], 'I_k');
+  const identity = identityMatrix(rt, k);
   for (let j0 = 0; j0 < m; j0 += chunk) {
     const c = Math.min(chunk, m - j0);
     // δ[a,i,p] = mult₂ w₂[a, j0+p] φ'(h)[i, j0+p]

@@ -11,6 +11,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { activateWithDerivative, axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
+import { identityMatrix } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import { randn } from '../kernels/init';
 import { matmul } from '../kernels/matmul';
@@ -74,7 +75,7 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
     if (chunks % 8 === 0) await rt.sync(); // bound the queued work (and let a page breathe)
   }
   const shape = [k, n, k, n];
-  const identity = Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], 'I_k');
+  const identity = identityMatrix(rt, k);
   // layer 1: G_δ ⊙ (mult₁²·G_x0 + biasMult₁²)
   const ntk = broadcastProduct(rt, shape, { tensor: gDelta, strides: contiguousStrides(shape) }, { tensor: gx0, strides: [0, n, 0, 1] },
     { alpha: alpha2 * first.mult ** 2, gamma: first.biasMult ** 2 / first.mult ** 2 });
