@@ -18,3 +18,4 @@ export { empiricalKernels, toExampleMajor, traceForm, type EmpiricalKernels } fr
 export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';
 export * from './spec';
+export { vjp, jvp, mseCotangent, type LayerTensors } from './nets/gradients';
