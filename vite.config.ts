@@ -44,7 +44,8 @@ export default defineConfig(({ mode }) => {
       fileParallelism: false,
       testTimeout: 120_000,
       hookTimeout: 120_000,
-      reporters: ['default'],
+      // the JSON report lets .ci/run print a plain 'N passed, N failed' closing line
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     },
   };
 });
