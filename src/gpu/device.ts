@@ -71,8 +71,14 @@ async function loadNodeWebgpu(): Promise<NodeGpuFactory> {
 async function nodeAdapter(options: AcquireOptions): Promise<{ adapter: GPUAdapter; driver: string | null; keepAlive: GPU }> {
   const { create } = await loadNodeWebgpu();
   const fsModule = 'node:fs';
-  const { existsSync } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs');
+  const { existsSync, mkdirSync } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs');
   const env = process.env;
+  if (!env.XDG_RUNTIME_DIR) {
+    // Vulkan's window-system layer prints an error per instance without one; a private temp dir quiets it
+    const dir = `/tmp/widenet-runtime-${process.getuid?.() ?? 'user'}`;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    env.XDG_RUNTIME_DIR = dir;
+  }
   if (!options.forceSoftware) {
     const gpu = create([]);
     const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
