@@ -1,28 +1,15 @@
 // The activations: WGSL id (shaders/common/activations.wgsl) and float64 references of φ, φ', φ''.
 // Pure math, no GPU imports, so that theory/ and tests can use it too.
 import { UnknownActivationError } from '../gpu/errors';
+import { erf } from '../theory/special';
 
 export const LEAKY_SLOPE = 0.01;
 const SQRT_2 = Math.SQRT2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-/**
- * erf in float64 to ~1e-15: erf(x) = 2/√π · e^(−x²) · Σ_n 2^n x^(2n+1) / (1·3·…·(2n+1))
- * (all terms positive, so no cancellation); |x| ≥ 6 gives ±1 (erfc(6) ≈ 2e-17).
- */
-export function erf64(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const a = Math.abs(x);
-  if (a >= 6) return Math.sign(x);
-  let term = a;
-  let sum = a;
-  for (let n = 1; n < 200 && term > 1e-17 * sum; n++) {
-    term *= (2 * a * a) / (2 * n + 1);
-    sum += term;
-  }
-  return Math.sign(x) * TWO_OVER_SQRT_PI * Math.exp(-a * a) * sum;
-}
+/** erf in float64 to ~1e-15 (JavaScript has no Math.erf): one implementation, in theory/special.ts. */
+export const erf64 = erf;
 
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const normalPdf = (x: number) => INV_SQRT_2PI * Math.exp(-0.5 * x * x);
