@@ -14,7 +14,7 @@ export { philox4x32, randomRef } from './kernels/rng';
 export { broadcastProduct, contiguousStrides } from './kernels/elementwise';
 export { Mlp, type MlpConfig, type ForwardCache } from './nets/mlp';
 export { PARAMETERIZATIONS, layerScales, type Parameterization, type LayerScales } from './nets/parameterization';
-export { empiricalKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
+export { empiricalKernels, crossKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
 export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';
 export * from './spec';

@@ -5,6 +5,7 @@
 // with the back-propagated signals
 //   δ_{L+1}^a = e_a,  δ_L^a = mult_{L+1} · w_{L+1}[a,:] ⊙ φ'(h_L),  δ_{l−1}^a = mult_l · (w_lᵀ δ_l^a) ⊙ φ'(h_{l−1}).
 // Two Grams, one broadcast product per layer; all E members as batched kernels.
+import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
@@ -121,4 +122,32 @@ export function traceForm(data: ArrayLike<number>, E: number, k: number, n: numb
     out.push(m);
   }
   return out;
+}
+
+/**
+ * Cross kernels Θ(X1, X2) and NNGP(X1, X2) of every member, as [E, k, n1, k, n2] and [E, n1, n2]
+ * (read back): the off-diagonal block of the kernels on the stacked inputs [X1; X2], which costs
+ * one forward/backward pass over n1 + n2 inputs.
+ */
+export async function crossKernels(rt: Runtime, net: Mlp, x1: Tensor, x2: Tensor): Promise<{ ntk: Float32Array; nngp: Float32Array }> {
+  const [n1, d] = x1.shape;
+  const [n2, d2] = x2.shape;
+  if (x1.shape.length !== 2 || x2.shape.length !== 2 || d !== d2) throw new ShapeError(`crossKernels: inputs [${x1.shape}] and [${x2.shape}] must both be [n, ${net.config.inputDim}]`);
+  const n = n1 + n2;
+  const stacked = Tensor.empty(rt, [n, d], `[${x1.name}; ${x2.name}]`);
+  rt.copy(x1.buffer, stacked.buffer, x1.bytes, 0, 0);
+  rt.copy(x2.buffer, stacked.buffer, x2.bytes, 0, x1.bytes);
+  const all = empiricalKernels(rt, net, stacked);
+  const [ntkAll, nngpAll] = [await all.ntk.read(), await all.nngp.read()];
+  [all.ntk, all.nngp, stacked].forEach((t) => t.dispose());
+  const E = net.ensemble;
+  const k = net.config.outputDim;
+  const ntk = new Float32Array(E * k * n1 * k * n2);
+  const nngp = new Float32Array(E * n1 * n2);
+  for (let e = 0; e < E; e++) {
+    for (let a = 0; a < k; a++) for (let i = 0; i < n1; i++) for (let b = 0; b < k; b++) for (let j = 0; j < n2; j++)
+      ntk[(((e * k + a) * n1 + i) * k + b) * n2 + j] = ntkAll[(((e * k + a) * n + i) * k + b) * n + n1 + j];
+    for (let i = 0; i < n1; i++) for (let j = 0; j < n2; j++) nngp[(e * n1 + i) * n2 + j] = nngpAll[(e * n + i) * n + n1 + j];
+  }
+  return { ntk, nngp };
 }

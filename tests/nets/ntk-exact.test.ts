@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
 import { Mlp } from '../../src/nets/mlp';
 import { PARAMETERIZATIONS, type Parameterization } from '../../src/nets/parameterization';
-import { empiricalKernels, toExampleMajor, traceForm } from '../../src/ntk/empirical';
+import { crossKernels, empiricalKernels, toExampleMajor, traceForm } from '../../src/ntk/empirical';
 import { jacobianContractionNtk } from '../../src/ntk/jacobian';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
 import { jacobian, ntkByJacobian, readLayers } from '../helpers/mlp-ref';
@@ -90,4 +90,25 @@ describe('explicit Jacobian contraction on the GPU (the benchmark baseline)', ()
       net.dispose();
     });
   }
+});
+
+describe('cross kernels Θ(X1, X2)', () => {
+  it('equal J(X1)·J(X2)ᵀ in float64, for k = 2 and an ensemble of 2', async () => {
+    const { rt } = ctx;
+    const X2 = [[0.9, -0.1, 0.2], [-0.4, 1.2, -0.8], [0.05, 0.5, 0.5]];
+    const net = new Mlp(rt, { inputDim: 3, hidden: [6, 4], outputDim: 2, activation: 'gelu', parameterization: 'ntk', weightStd: 1.2, biasStd: 0.4, alpha: 1.3, ensemble: 2, seed: 12 });
+    const { ntk } = await crossKernels(rt, net, Tensor.from(rt, X.flat(), [X.length, 3], 'x1'), Tensor.from(rt, X2.flat(), [X2.length, 3], 'x2'));
+    const [n1, n2, k] = [X.length, X2.length, 2];
+    for (let e = 0; e < 2; e++) {
+      const layers = await readLayers(net, e);
+      const J1 = X.map((x) => jacobian(layers, 'gelu', x).rows);
+      const J2 = X2.map((x) => jacobian(layers, 'gelu', x).rows);
+      const ref = new Float64Array(k * n1 * k * n2);
+      for (let a = 0; a < k; a++) for (let i = 0; i < n1; i++) for (let b = 0; b < k; b++) for (let j = 0; j < n2; j++)
+        ref[((a * n1 + i) * k + b) * n2 + j] = 1.3 ** 2 * J1[i][a].reduce((s, v, p) => s + v * J2[j][b][p], 0);
+      const scale = Math.max(...ref.map(Math.abs));
+      expectClose(ntk.subarray(e * ref.length, (e + 1) * ref.length), ref, { atol: 2e-5 * scale, rtol: 1e-4 }, `member ${e} cross NTK`);
+    }
+    net.dispose();
+  });
 });
