@@ -1,0 +1,111 @@
+// Seeded input sets (float64, CPU). `noise` is always additive isotropic Gaussian noise
+// N(0, noise²·I) on each point, drawn after the noiseless construction (default 0).
+import type { GeneratedKind } from '../spec/schema';
+import { GENERATED_KINDS } from '../spec/schema';
+import { DataError } from './errors';
+import { Rng, STREAM } from './rng';
+
+export const CLASSIFICATION_KINDS = ['spirals', 'xor', 'circles'] as const;
+export type ClassificationKind = (typeof CLASSIFICATION_KINDS)[number];
+export const isClassificationKind = (kind: string): kind is ClassificationKind => (CLASSIFICATION_KINDS as readonly string[]).includes(kind);
+
+/** Radius of the inner ring of "circles" (the outer ring has radius 1). */
+export const CIRCLES_INNER_RADIUS = 0.5;
+/** Turns of each arm of "spirals". */
+export const SPIRAL_TURNS = 2;
+
+function checkCount(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new DataError(`expected a number of points: an integer ≥ 1; received ${String(n)}`);
+}
+function checkNoise(noise: number): void {
+  if (!Number.isFinite(noise) || noise < 0) throw new DataError(`expected a noise level: a number ≥ 0; received ${String(noise)}`);
+}
+function checkDim(inputDim: number): void {
+  if (!Number.isSafeInteger(inputDim) || inputDim < 1) throw new DataError(`expected an input dimension: an integer ≥ 1; received ${String(inputDim)}`);
+}
+function addNoise(rng: Rng, x: number[], noise: number): number[] {
+  if (noise > 0) for (let j = 0; j < x.length; j++) x[j] += noise * rng.normal();
+  return x;
+}
+
+/**
+ * n seeded inputs of dimension inputDim. The planar kinds (circle and the classification sets,
+ * whose labels are dropped here) need inputDim = 2.
+ */
+export function generateInputs(kind: GeneratedKind, n: number, inputDim: number, seed: number, noise = 0): number[][] {
+  checkCount(n);
+  checkDim(inputDim);
+  checkNoise(noise);
+  if (!(GENERATED_KINDS as readonly string[]).includes(kind)) {
+    throw new DataError(`unknown generated data kind "${String(kind)}"; expected one of: ${GENERATED_KINDS.join(', ')}`);
+  }
+  if (kind !== 'sphere' && kind !== 'gaussian' && inputDim !== 2) {
+    throw new DataError(`data kind "${kind}" is planar: expected inputDim = 2 (or use "sphere" or "gaussian"); received inputDim = ${inputDim}`);
+  }
+  if (isClassificationKind(kind)) return generateClassification(kind, n, seed, noise).x;
+  const rng = new Rng(seed, STREAM.inputs);
+  const x: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    let p: number[];
+    if (kind === 'circle') {
+      // circle: x_i = (cos 2πi/n, sin 2πi/n), i = 0..n−1 (no randomness but the noise).
+      const t = (2 * Math.PI * i) / n;
+      p = [Math.cos(t), Math.sin(t)];
+    } else if (kind === 'sphere') {
+      // sphere: x = g/‖g‖ with g ~ N(0, I_d): uniform on the unit sphere S^{d−1} (d = 1: ±1).
+      let g = rng.normals(inputDim);
+      let norm = Math.hypot(...g);
+      while (norm === 0) {
+        g = rng.normals(inputDim);
+        norm = Math.hypot(...g);
+      }
+      p = g.map((v) => v / norm);
+    } else {
+      // gaussian: x ~ N(0, I_d).
+      p = rng.normals(inputDim);
+    }
+    x.push(addNoise(rng, p, noise));
+  }
+  return x;
+}
+
+/**
+ * A two-class planar set with labels 0/1; point i has label i mod 2 (classes alternate, so
+ * the counts are ⌈n/2⌉ and ⌊n/2⌋). j = ⌊i/2⌋ indexes the point within its class of m points.
+ */
+export function generateClassification(kind: ClassificationKind, n: number, seed: number, noise = 0): { x: number[][]; labels: number[] } {
+  checkCount(n);
+  checkNoise(noise);
+  if (!isClassificationKind(kind)) {
+    throw new DataError(`unknown classification data kind "${String(kind)}"; expected one of: ${CLASSIFICATION_KINDS.join(', ')}`);
+  }
+  const rng = new Rng(seed, STREAM.inputs);
+  const x: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 2;
+    const j = Math.floor(i / 2);
+    const m = c === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
+    let p: number[];
+    if (kind === 'spirals') {
+      // spirals: two interleaved Archimedean arms, t = j/m ∈ [0, 1), r = t, θ = 2π·TURNS·t + π·c, x = r(cos θ, sin θ).
+      const t = j / m;
+      const theta = 2 * Math.PI * SPIRAL_TURNS * t + Math.PI * c;
+      p = [t * Math.cos(theta), t * Math.sin(theta)];
+    } else if (kind === 'xor') {
+      // xor: |x₁|, |x₂| ~ U[0, 1); class 0 in quadrants I/III (x₁x₂ > 0), class 1 in II/IV, quadrant drawn uniformly.
+      const a = rng.uniform();
+      const b = rng.uniform();
+      const s = rng.nextU32() & 1 ? 1 : -1;
+      p = c === 0 ? [s * a, s * b] : [s * a, -s * b];
+    } else {
+      // circles: concentric rings at equal angles θ = 2πj/m, class 0 at radius 1, class 1 at radius CIRCLES_INNER_RADIUS.
+      const r = c === 0 ? 1 : CIRCLES_INNER_RADIUS;
+      const theta = (2 * Math.PI * j) / m;
+      p = [r * Math.cos(theta), r * Math.sin(theta)];
+    }
+    x.push(addNoise(rng, p, noise));
+    labels.push(c);
+  }
+  return { x, labels };
+}
