@@ -19,3 +19,4 @@ export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';
 export * from './spec';
 export { vjp, jvp, mseCotangent, type LayerTensors } from './nets/gradients';
+export { KernelRegression, type KernelRegressionProblem, type KernelRegressionPrediction } from './dynamics/kernel-regression';
