@@ -4,7 +4,7 @@
 // is recorded as skipped, with the reason, rather than left out silently.
 import type { Runtime } from '../src/gpu/runtime';
 import { Tensor } from '../src/gpu/tensor';
-import { activateWithDerivative, elementwiseCost } from '../src/kernels/elementwise';
+import { activateWithDerivative, broadcastProduct, contiguousStrides, elementwiseCost } from '../src/kernels/elementwise';
 import { gram, gramCost } from '../src/kernels/gram';
 import { randn } from '../src/kernels/init';
 import { MATMUL_VERSIONS, matmul, matmulCost, type MatmulVersion } from '../src/kernels/matmul';
@@ -85,6 +85,18 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   const wide = options.quick ? [1024, 16384, 64] : [1024, 65536, 64];
   for (const version of ['v1_naive', 'v2_regtile', 'v3_smem'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
 
+  // a layer's forward pass x·Wᵀ: A [n, d], B = W [m, d] transposed (v2's vec4 'nt' path)
+  {
+    const [n, m, d] = options.quick ? [256, 4096, 64] : [1024, 16384, 64];
+    const x = randn(rt, [n, d], { seed: 5, name: 'x' });
+    const w = randn(rt, [m, d], { seed: 6, name: 'W' });
+    const h = Tensor.empty(rt, [n, m], 'h');
+    const r = result('matmul', 'v2_regtile (A·Bᵀ)', [n, m, d, 1], matmulCost({ m: n, n: m, k: d, batch: 1 }), await measure(rt, () => matmul(rt, x, w, { transB: true, version: 'v2_regtile', out: h }), runs), runs);
+    results.push(r);
+    log(`matmul v2_regtile x·Wᵀ ${n}x${m}x${d}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
+    [x, w, h].forEach((t) => t.dispose());
+  }
+
   // Gram of a layer's features: A [n, m], G = A·Aᵀ
   for (const [n, m] of options.quick ? [[256, 4096]] : [[256, 16384], [1024, 4096]]) {
     const a = randn(rt, [n, m], { seed: 3, name: 'features' });
@@ -104,6 +116,20 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const r = result('activation', `fused_${name}`, [count], elementwiseCost.activate(count, true), await measure(rt, () => activateWithDerivative(rt, h, name, { act, dact }), runs), runs);
     results.push(r);
     log(`activation ${name} φ+φ' ${count}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+  }
+  // the broadcast product of the NTK: Θ += G_δ ⊙ (G_x + γ) over [k, n, k, n] with G_x broadcast
+  {
+    const [k, n] = [4, options.quick ? 256 : 1024];
+    const shape = [k, n, k, n];
+    const gd = randn(rt, [k * n * k * n], { seed: 8, name: 'G_delta' });
+    const gx = randn(rt, [n * n], { seed: 9, name: 'G_x' });
+    const theta = Tensor.zeros(rt, [k * n * k * n], 'theta');
+    const count = k * n * k * n;
+    const cost = { flops: 3 * count, bytes: 4 * 3 * count };
+    const r = result('broadcast', 'v1_broadcast', shape, cost, await measure(rt, () => broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, n, 0, 1] }, { gamma: 0.5, beta: 1, out: theta }), runs), runs);
+    results.push(r);
+    log(`broadcast ${shape.join('x')}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    [gd, gx, theta].forEach((t) => t.dispose());
   }
   [h, act, dact].forEach((t) => t.dispose());
   return results;

@@ -7,12 +7,18 @@
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
-#if VEC4
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
+#if VEC4_ANY
+@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;
+#else
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+#endif
+
+#if VEC4
 
 fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
   // Fully unrolled with named accumulators: JIT compilers of CPU adapters keep these in
@@ -47,11 +53,6 @@ fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(c0, c1, c2, c3);
 }
 #elif VEC4_NT
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> B4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
   let k4 = p.k / 4u;
@@ -86,11 +87,6 @@ fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
   return array<vec4<f32>, 4>(c0, c1, c2, c3);
 }
 #else
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 fn block(batch: u32, row0: u32, col0: u32) -> array<vec4<f32>, 4> {
   var acc: array<vec4<f32>, 4>;

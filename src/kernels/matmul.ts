@@ -115,7 +115,7 @@ function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, act: numbe
     const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
     return {
       label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}`,
-      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt' }),
+      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null }),
       storage: ['read', 'read', 'read', 'read_write'],
       params: PARAMS,
       constants,
