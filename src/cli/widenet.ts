@@ -45,42 +45,29 @@ program
     await withRuntime((rt) => ntkCommand(rt, spec, (obj) => process.stdout.write(JSON.stringify(obj) + '\n')));
   });
 
-program
-  .command('bench-kernels')
-  .description('benchmark every kernel version on this adapter; prints a Markdown table')
-  .option('--json <path>', 'also write the results as JSON')
-  .option('--quick', 'smaller sizes')
-  .action(async (opts: { json?: string; quick?: boolean }) => {
-    await withRuntime(async (rt) => {
-      const started = new Date().toISOString();
-      const results = await benchKernels(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
-      const report = { adapter: rt.ctx.adapter, date: started, software: rt.ctx.adapter.software, results };
-      if (opts.json) {
-        mkdirSync(dirname(opts.json), { recursive: true });
-        writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
-      }
-      const a = rt.ctx.adapter;
-      process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${kernelTable(results)}\n`);
+/** A benchmark subcommand: run it, write the JSON report if asked, print the adapter and the Markdown table. */
+function benchCommand<R>(name: string, description: string, run: (rt: Runtime, o: { quick?: boolean; log: (l: string) => void }) => Promise<R[]>, table: (results: R[]) => string): void {
+  program
+    .command(name)
+    .description(description)
+    .option('--json <path>', 'also write the results as JSON')
+    .option('--quick', 'smaller sizes')
+    .action(async (opts: { json?: string; quick?: boolean }) => {
+      await withRuntime(async (rt) => {
+        const started = new Date().toISOString();
+        const results = await run(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
+        const a = rt.ctx.adapter;
+        if (opts.json) {
+          mkdirSync(dirname(opts.json), { recursive: true });
+          writeFileSync(opts.json, JSON.stringify({ adapter: a, date: started, software: a.software, results }, null, 2) + '\n');
+        }
+        process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${table(results)}\n`);
+      });
     });
-  });
+}
 
-program
-  .command('bench-ntk')
-  .description('time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)')
-  .option('--json <path>', 'also write the results as JSON')
-  .option('--quick', 'smaller sizes')
-  .action(async (opts: { json?: string; quick?: boolean }) => {
-    await withRuntime(async (rt) => {
-      const started = new Date().toISOString();
-      const results = await benchNtk(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
-      if (opts.json) {
-        mkdirSync(dirname(opts.json), { recursive: true });
-        writeFileSync(opts.json, JSON.stringify({ adapter: rt.ctx.adapter, date: started, software: rt.ctx.adapter.software, results }, null, 2) + '\n');
-      }
-      const a = rt.ctx.adapter;
-      process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${ntkTable(results)}\n`);
-    });
-  });
+benchCommand('bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', benchKernels, kernelTable);
+benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
 
 program
   .parseAsync(process.argv)
