@@ -54,3 +54,16 @@ export function cachedProgram(key: string, build: () => KernelProgram): KernelPr
 export function identityMatrix(rt: Runtime, k: number): Tensor {
   return Tensor.from(rt, Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0)), [k, k], `I_${k}`);
 }
+
+/** A cached one-element tensor holding 1, for broadcast products used as scale-and-shift
+ * (α·1·(y + γ)). Shared per runtime: callers must not dispose it. Creating one per use would
+ * also flush the recorded work (an upload flushes first). */
+const scalarOnes = new WeakMap<Runtime, Tensor>();
+export function scalarOne(rt: Runtime): Tensor {
+  let t = scalarOnes.get(rt);
+  if (!t) {
+    t = Tensor.from(rt, [1], [1], 'one');
+    scalarOnes.set(rt, t);
+  }
+  return t;
+}

@@ -9,6 +9,7 @@ import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
 import { add, broadcastProduct } from '../kernels/elementwise';
+import { scalarOne } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { ForwardCache, Mlp } from './mlp';
 
@@ -80,11 +81,10 @@ export function mseCotangent(rt: Runtime, net: Mlp, f: Tensor, y: Tensor): Tenso
   const E = net.ensemble;
   const [n, k] = [f.shape[f.shape.length - 2], f.shape[f.shape.length - 1]];
   const alpha = net.config.alpha ?? 1;
-  const ones = Tensor.from(rt, [1], [1], 'one');
   // α·f − y, with y broadcast over the members: α·f·1 + (−1)·y
-  const negY = broadcastProduct(rt, [E, n, k], { tensor: y, strides: [0, k, 1] }, { tensor: ones, strides: [0, 0, 0] }, { alpha: -1 });
+  const negY = broadcastProduct(rt, [E, n, k], { tensor: y, strides: [0, k, 1] }, { tensor: scalarOne(rt), strides: [0, 0, 0] }, { alpha: -1 });
   const residual = add(rt, f, negY, alpha, 1);
-  [ones, negY].forEach((t) => t.dispose());
+  negY.dispose();
   const r = add(rt, residual, residual, alpha / (n * k), 0);
   residual.dispose();
   return r;

@@ -9,7 +9,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
-import { identityMatrix } from '../kernels/common';
+import { identityMatrix, scalarOne } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import { matmul } from '../kernels/matmul';
 import { Mlp, type ForwardCache } from '../nets/mlp';
@@ -77,10 +77,8 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: { pe
       // readout: δ_{L+1}^a = e_a, so G_δ = δ_ab
       broadcastProduct(rt, shape, { tensor: identity, strides: [0, k, 0, 1, 0] }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });
       // NNGP: variance over the readout's initialisation = (mult·initStd)²·(G_x + (biasMult·biasStd)²/(mult·initStd)²)
-      const ones = Tensor.from(rt, [1], [1], 'one');
-      nngp = broadcastProduct(rt, [E, n, n], { tensor: ones, strides: [0, 0, 0] }, { tensor: gx, strides: l === 0 ? [0, n, 1] : [n * n, n, 1] },
+      nngp = broadcastProduct(rt, [E, n, n], { tensor: scalarOne(rt), strides: [0, 0, 0] }, { tensor: gx, strides: l === 0 ? [0, n, 1] : [n * n, n, 1] },
         { alpha: alpha2 * (mult * initStd) ** 2, gamma: (biasMult * biasStd) ** 2 / (mult * initStd) ** 2 });
-      ones.dispose();
     } else {
       const gd = gram(rt, signals[l].reshape([E, k * n, net.widths[l + 1]]));
       broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });

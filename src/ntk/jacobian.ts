@@ -6,7 +6,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { axpy, broadcastProduct } from '../kernels/elementwise';
-import { identityMatrix } from '../kernels/common';
+import { identityMatrix, scalarOne } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import type { Mlp } from '../nets/mlp';
 
@@ -32,7 +32,7 @@ export function jacobianContractionNtk(rt: Runtime, net: Mlp, x: Tensor, chunk =
     accumulate(rt, theta, jw1.reshape([k * n, c * d]), alpha2);
     jw1.dispose();
     if (first.bias) {
-      const jb1 = broadcastProduct(rt, [k, n, c], { tensor: deltaChunk, strides: [n * c, c, 1] }, { tensor: onesOf(rt), strides: [0, 0, 0] }, { alpha: first.scales.biasMult });
+      const jb1 = broadcastProduct(rt, [k, n, c], { tensor: deltaChunk, strides: [n * c, c, 1] }, { tensor: scalarOne(rt), strides: [0, 0, 0] }, { alpha: first.scales.biasMult });
       accumulate(rt, theta, jb1.reshape([k * n, c]), alpha2);
       jb1.dispose();
     }
@@ -53,13 +53,6 @@ export function jacobianContractionNtk(rt: Runtime, net: Mlp, x: Tensor, chunk =
   cache.derivatives.forEach((t) => t.dispose());
   cache.output.dispose();
   return theta;
-}
-
-const onesCache = new WeakMap<Runtime, Tensor>();
-function onesOf(rt: Runtime): Tensor {
-  let t = onesCache.get(rt);
-  if (!t) onesCache.set(rt, (t = Tensor.from(rt, [1], [1], 'one')));
-  return t;
 }
 
 function accumulate(rt: Runtime, theta: Tensor, block: Tensor, scale: number): void {

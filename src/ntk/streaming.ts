@@ -11,7 +11,7 @@ import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { activateWithDerivative, axpy, broadcastProduct, contiguousStrides } from '../kernels/elementwise';
-import { identityMatrix } from '../kernels/common';
+import { identityMatrix, scalarOne } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import { randn } from '../kernels/init';
 import { matmul } from '../kernels/matmul';
@@ -82,11 +82,10 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
   // readout: δ_ab·(mult₂²·Σφφ + biasMult₂²)
   broadcastProduct(rt, shape, { tensor: identity, strides: [k, 0, 1, 0] }, { tensor: gPhi, strides: [0, n, 0, 1] },
     { alpha: alpha2 * readout.mult ** 2, gamma: readout.biasMult ** 2 / readout.mult ** 2, beta: 1, out: ntk });
-  const ones = Tensor.from(rt, [1], [1], 'one');
-  const nngp = broadcastProduct(rt, [n, n], { tensor: ones, strides: [0, 0] }, { tensor: gPhi, strides: [n, 1] },
+  const nngp = broadcastProduct(rt, [n, n], { tensor: scalarOne(rt), strides: [0, 0] }, { tensor: gPhi, strides: [n, 1] },
     { alpha: alpha2 * (readout.mult * readout.initStd) ** 2, gamma: (readout.biasMult * readout.biasStd) ** 2 / (readout.mult * readout.initStd) ** 2 });
   const result = { ntk: await ntk.read(), nngp: await nngp.read(), chunks, peakBytes: rt.peakLiveBytes };
-  [gx0, gPhi, gDelta, identity, ntk, ones, nngp].forEach((t) => t.dispose());
+  [gx0, gPhi, gDelta, identity, ntk, nngp].forEach((t) => t.dispose());
   rt.peakLiveBytes = Math.max(before, result.peakBytes);
   return result;
 }
