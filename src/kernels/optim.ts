@@ -26,7 +26,7 @@ export interface UpdateOptions {
   momentum?: number;
   velocity?: Tensor;
   /** status buffer (u32 slots, see divergenceStatus) and the slot and step to record */
-  status: GPUBuffer;
+  status: Tensor;
   slot: number;
   step: number;
 }
@@ -41,19 +41,19 @@ export function sgdUpdate(rt: Runtime, theta: Tensor, grad: Tensor, o: UpdateOpt
     assertSameSize('sgdUpdate velocity', theta, o.velocity);
   }
   const velocity = momentum > 0 ? o.velocity! : dummyTensor(rt);
-  rt.dispatch(program(momentum > 0), [theta.buffer, grad.buffer, velocity.buffer, o.status], { n: theta.size, lr: o.lr, momentum, step: o.step, slot: o.slot }, groups1d(theta.size, WG));
+  rt.dispatch(program(momentum > 0), [theta.buffer, grad.buffer, velocity.buffer, o.status.buffer], { n: theta.size, lr: o.lr, momentum, step: o.step, slot: o.slot }, groups1d(theta.size, WG));
 }
 
-/** A status buffer of `slots` u32 entries, all STILL_FINITE. */
-export function divergenceStatus(rt: Runtime, slots: number): GPUBuffer {
+/** A status tensor of `slots` u32 entries (bit patterns in an f32 buffer), all STILL_FINITE. */
+export function divergenceStatus(rt: Runtime, slots: number): Tensor {
   const status = Tensor.empty(rt, [Math.max(slots, 4)], 'divergence status');
   rt.write(status.buffer, new Uint32Array(status.size).fill(STILL_FINITE));
-  return status.buffer;
+  return status;
 }
 
 /** Reads the status slots back: the first non-finite step per slot, or null. */
-export async function readDivergenceStatus(rt: Runtime, status: GPUBuffer, slots: number): Promise<(number | null)[]> {
-  const raw = await rt.read(status, slots * 4);
+export async function readDivergenceStatus(rt: Runtime, status: Tensor, slots: number): Promise<(number | null)[]> {
+  const raw = await rt.read(status.buffer, slots * 4);
   const bits = new Uint32Array(raw.buffer, raw.byteOffset, slots);
   return Array.from(bits, (b) => (b === STILL_FINITE ? null : b));
 }

@@ -68,7 +68,7 @@ describe('optimiser update', () => {
     for (const momentum of [0, 0.9]) {
       it(`${n} parameters, momentum ${momentum}, three steps`, async () => {
         const { rt } = ctx;
-        let theta = Float64Array.from(testData(n, 1));
+        let theta: Float64Array = Float64Array.from(testData(n, 1));
         let velocity: Float64Array | null = momentum ? new Float64Array(n) : null;
         const t = Tensor.from(rt, theta);
         const v = momentum ? Tensor.zeros(rt, [n]) : undefined;
