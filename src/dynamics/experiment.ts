@@ -373,6 +373,19 @@ export class Experiment {
     return { mode, empirical: losses(empirical), analytic: analytic ? losses(analytic) : null };
   }
 
+  /** Θ₀ and Θ_t on the probe inputs (ensemble means, (n·k)×(n·k), row i·k + a). */
+  async probeKernels(): Promise<{ x: number[][]; initial: number[][]; current: number[][] }> {
+    const { rt, spec } = this;
+    const E = this.net.ensemble;
+    const N = this.probe.n * spec.model.outputDim;
+    const kernels = empiricalKernels(rt, this.net, this.probe.x);
+    const current = toExampleMajor(await kernels.ntk.read(), E, spec.model.outputDim, this.probe.n);
+    kernels.ntk.dispose();
+    kernels.nngp.dispose();
+    const mean = (members: Float64Array[]) => Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => members.reduce((s, m) => s + m[i * N + j], 0) / members.length));
+    return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
+  }
+
   /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised model. */
   async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null }> {
     const { rt, trainer } = this;
@@ -463,7 +476,7 @@ function allFinite(value: unknown): boolean {
  * a diverged width ends with its divergence line; a sweep ends with the summary of log-log slopes
  * of the last records against the first hidden width.
  */
-export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: { onStep?: (width: number[], step: number, total: number) => void } = {}): AsyncGenerator<RunLine> {
+export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: { onStep?: (width: number[], step: number, total: number) => void; onWidthEnd?: (experiment: Experiment) => Promise<void> } = {}): AsyncGenerator<RunLine> {
   const widths = specWidths(spec);
   const finals: { width: number; record: RunRecord }[] = [];
   for (const hidden of widths) {
@@ -484,6 +497,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
         yield line;
       }
       if (!diverged && experiment.lastRecord) finals.push({ width: hidden[0], record: experiment.lastRecord });
+      await options.onWidthEnd?.(experiment);
     } finally {
       experiment.dispose();
     }
