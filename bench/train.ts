@@ -27,7 +27,7 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
   const log = options.log ?? (() => {});
   const n = options.quick ? 256 : 1024;
   const d = 32;
-  const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 30_000 : 10_000);
+  const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 90_000 : 10_000);
   const maxM = Math.floor(rt.limits.maxStorageBufferBindingSize / (4 * n));
   const results: TrainBenchResult[] = [];
   let lastMsPerNeuron: number | null = null;

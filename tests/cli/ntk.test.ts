@@ -65,6 +65,17 @@ describe('widenet ntk', () => {
     expect(out.empirical[0][1]).toBeCloseTo(t01, 5);
   });
 
+  it('takes generated data sets: the kernel on seeded circle points', () => {
+    const path = specFile('circle.json', { seed: 4, model: { inputDim: 2, hidden: [256], parameterization: 'ntk' }, data: { train: { kind: 'circle', n: 5 } } });
+    const r = widenet(['ntk', path]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.empirical).toHaveLength(5);
+    // points on the unit circle: the analytic diagonal is the same for every point
+    const diag = out.analytic.ntk.map((row: number[], i: number) => row[i]);
+    for (const v of diag) expect(v).toBeCloseTo(diag[0], 10);
+  });
+
   it('refuses a malformed spec with every problem by path and exit code 2', () => {
     const cases: [unknown, RegExp[]][] = [
       [{ model: { inputDim: 2, hidden: [-4], activation: 'swish' }, data: { train: { kind: 'points', x: [[1, 2]] } } }, [/model\.hidden\[0\]/, /model\.activation: expected one of .*received "swish"/]],
