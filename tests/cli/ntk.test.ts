@@ -1,24 +1,11 @@
 // `widenet ntk SPEC.json` as a user runs it (the built CLI; `npm test` builds it first).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyticKernels } from '../../src/theory';
+import { CLI, specFolder, widenet } from '../helpers/cli';
 
-const CLI = join(__dirname, '../../dist/cli/widenet.js');
-const dir = mkdtempSync(join(tmpdir(), 'widenet-cli-'));
-
-function widenet(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function specFile(name: string, spec: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof spec === 'string' ? spec : JSON.stringify(spec));
-  return path;
-}
+const { dir, specFile } = specFolder('widenet-cli-');
 
 const X = [[1, 0], [0, 1], [0.6, 0.8], [-0.8, 0.6]];
 
