@@ -32,7 +32,13 @@ export default defineConfig(({ mode }) => {
     };
   }
   // One entry per demo page (the dev server serves them at /demos/...; tests/browser opens them).
-  const pages: Record<string, string> = { index: resolve(__dirname, 'demos/index.html') };
+  const pages: Record<string, string> = {
+    index: resolve(__dirname, 'demos/index.html'),
+    regimes: resolve(__dirname, 'demos/regimes/index.html'),
+    ntk: resolve(__dirname, 'demos/ntk/index.html'),
+    sweep: resolve(__dirname, 'demos/sweep/index.html'),
+    coord: resolve(__dirname, 'demos/coord/index.html'),
+  };
   return {
     root: '.',
     build: { outDir: 'dist/site', emptyOutDir: true, rollupOptions: { input: pages } },
