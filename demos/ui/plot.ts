@@ -13,6 +13,8 @@ export interface SeriesSpec {
   /** draw points only (no line) */
   points?: boolean;
   fill?: string;
+  /** join across missing values (for series sampled on a subset of x) */
+  spanGaps?: boolean;
 }
 
 export interface LinePlotOptions {
@@ -46,7 +48,7 @@ export class LinePlot {
         width: s.width ?? 1.5,
         dash: s.dash,
         fill: s.fill,
-        spanGaps: false,
+        spanGaps: s.spanGaps ?? false,
         points: s.points ? { show: true, size: 6, fill: s.color ?? COLORS[i % COLORS.length] } : { show: false },
         paths: s.points ? () => null : undefined,
       })),
