@@ -12,7 +12,7 @@ import { FrameLoop } from '../ui/loop';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { LinePlot } from '../ui/plot';
 import { boolField, enumField, intField, numberField } from '../ui/url-state';
-import { trainForKernel, trainingAvailable } from '../ui/training';
+import { meanStd, trainForKernel, trainingAvailable } from '../ui/training';
 
 const MAX_WIDTH = 1 << 16;
 const fields = {
@@ -173,10 +173,8 @@ async function tick(): Promise<number> {
 /** Mean and mean ± std over members, per γ (null before any member). */
 function band(curves: number[][]): [number[], number[], number[]] | null {
   if (curves.length === 0) return null;
-  const E = curves.length;
-  const mean = grid.map((_, j) => curves.reduce((s, c) => s + c[j], 0) / E);
-  const std = grid.map((_, j) => (E > 1 ? Math.sqrt(curves.reduce((s, c) => s + (c[j] - mean[j]) ** 2, 0) / (E - 1)) : 0));
-  return [mean, mean.map((m, j) => m + std[j]), mean.map((m, j) => m - std[j])];
+  const stats = grid.map((_, j) => meanStd(curves.map((c) => c[j])));
+  return [stats.map((s) => s.mean), stats.map((s) => s.mean + s.std), stats.map((s) => s.mean - s.std)];
 }
 
 function draw(): void {
