@@ -222,7 +222,7 @@ async function reset(): Promise<void> {
   if (page.state.run) loop.play();
 }
 
-page.addTransport(loop, reset);
+page.addTransport(loop, async () => restart());
 page.addExport('data', 'CSV', async () => {
   const rows = grid.map((g, j) => {
     const row: Record<string, number | null> = { gamma: g, infinite: infinite[j] };
@@ -239,15 +239,16 @@ page.addExport('data', 'JSON', async () => jsonFile('ntk-explorer.json', { state
 page.addExport('figure', 'PNG', async () => figurePng('ntk-explorer.png', plots ? [{ title: 'At initialisation', canvas: plots.init.canvas }, { title: 'After training', canvas: plots.trained.canvas }] : []));
 page.addExport('spec', 'Spec', async () => specFile('ntk-explorer.spec.json', spec()));
 
-const widthOpts = { min: 1, max: MAX_WIDTH, step: 0.01, log: true, format: formatWidth };
-page.slider('w1', 'width 1', widthOpts, () => void reset());
-page.slider('w2', 'width 2', widthOpts, () => void reset());
-page.slider('layers', 'layers L', { min: 2, max: 8, step: 1, integer: true }, () => void reset());
-page.select('act', 'activation', ACTIVATIONS, () => void reset());
-page.slider('ens', 'ensemble', { min: 1, max: 64, step: 1, integer: true }, () => void reset());
-page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, () => void reset());
+const widthOpts = { min: 1, max: MAX_WIDTH, step: 0.01, log: true, integer: true, format: formatWidth };
+const restart = page.serial(reset);
+page.slider('w1', 'width 1', widthOpts, restart);
+page.slider('w2', 'width 2', widthOpts, restart);
+page.slider('layers', 'layers L', { min: 2, max: 8, step: 1, integer: true }, restart);
+page.select('act', 'activation', ACTIVATIONS, restart);
+page.slider('ens', 'ensemble', { min: 1, max: 64, step: 1, integer: true }, restart);
+page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
 
-async function start(): Promise<void> {
+page.serial(async () => {
   const rt = await page.acquire();
   if (!rt) return;
   document.getElementById('train-note')!.textContent = trainingAvailable
@@ -255,5 +256,4 @@ async function start(): Promise<void> {
     : 'After training: the trainer (src/dynamics) is not in this build yet, so only the kernels at initialisation are shown.';
   await reset();
   page.handle.ready = true;
-}
-void start().catch((e) => page.fail(e));
+})();

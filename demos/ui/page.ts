@@ -27,7 +27,7 @@ export interface ExportRecord {
 /** What a page publishes for tests and for the curious (console: __widenetPage). */
 export interface PageHandle {
   page: string;
-  /** true once the page has set itself up (device acquired and first view drawn) or failed to */
+  /** true once the page has set itself up (device acquired, state checked against the adapter) or failed to */
   ready: boolean;
   error: string | null;
   errorName: string | null;
@@ -164,6 +164,14 @@ export class DemoPage<F extends Fields> {
     this.statusLine.textContent = [adapter, speed, `${this.handle.steps} ${this.stepUnit} done`, state, this.statusNote].filter(Boolean).join(' · ');
   }
 
+  /** Runs `task` after every task queued before it (resets must not overlap); failures go to the error banner. */
+  serial(task: () => Promise<void>): () => void {
+    return () => {
+      this.queue = this.queue.then(task).catch((e) => this.fail(e));
+    };
+  }
+  private queue: Promise<void> = Promise.resolve();
+
   /** Play / pause / step / reset buttons driving a loop; reset is the page's. */
   addTransport(loop: FrameLoop, reset: () => Promise<void>): void {
     this.loop = loop;
@@ -216,12 +224,12 @@ export class DemoPage<F extends Fields> {
     return input;
   }
 
-  /** A slider; `log` makes it move in log10 units and round to integers (widths). */
+  /** A slider; `log` makes it move in log10 units, `integer` rounds (widths: both). */
   slider<K extends keyof F & string>(key: K, label: string, opts: { min: number; max: number; step: number; log?: boolean; integer?: boolean; format?: (v: number) => string }, onChange: () => void): HTMLInputElement {
     const toPos = (v: number) => (opts.log ? Math.log10(v) : v);
     const fromPos = (p: number) => {
       const v = opts.log ? 10 ** p : p;
-      return opts.integer || opts.log ? Math.round(v) : Number(v.toPrecision(6));
+      return opts.integer ? Math.round(v) : Number(v.toPrecision(3));
     };
     const input = el('input', { id: `ctl-${key}`, type: 'range', min: String(toPos(opts.min)), max: String(toPos(opts.max)), step: String(opts.step) });
     const output = el('output', { id: `out-${key}` });
@@ -246,7 +254,7 @@ export class DemoPage<F extends Fields> {
     const v = this.state[key];
     input.value = String(log ? Math.log10(v as number) : v);
     const out = document.getElementById(`out-${key}`);
-    if (out) out.textContent = String(v);
+    if (out) out.textContent = typeof v === 'number' && v >= 1e4 ? formatWidth(v) : String(v);
   }
 }
 
