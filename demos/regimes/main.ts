@@ -119,7 +119,14 @@ function buildPanel(parameterization: Parameterization, index: number): Panel {
   const fn = page.state.task === 'circle'
     ? new LinePlot(plots, {
         id: `function-${tag}`, title: 'Learned function over the circle angle', xLabel: 'γ',
-        series: [{ label: 'target', color: '#999' }, { label: 'network' }, { label: 'linearised', dash: [2, 3] }, { label: 'kernel regression Θ₀', dash: [6, 3] }, { label: 'kernel regression Θ∞', dash: [1, 3] }, { label: 'train points', points: true, color: '#111' }],
+        series: [
+          { label: 'target', color: '#999', spanGaps: true },
+          { label: 'network', spanGaps: true },
+          { label: 'linearised', dash: [2, 3], spanGaps: true },
+          { label: 'kernel regression Θ₀', dash: [6, 3], spanGaps: true },
+          { label: 'kernel regression Θ∞', dash: [1, 3], spanGaps: true },
+          { label: 'train points', points: true, color: '#111' },
+        ],
       })
     : (() => {
         const box = el('div', {}, [el('div', { className: 'plot-title', textContent: 'Learned function (colour), kernel-regression zero level (dots), train points' })]);
@@ -169,8 +176,6 @@ async function drawFunction(p: Panel): Promise<void> {
       curve(network), curve(linearized), curve(regression.empirical), curve(regression.analytic),
       xs.map((q) => (q.train >= 0 ? train.y![q.train][0] : null)),
     ]);
-    for (const s of p.fn.u.series.slice(1, 6)) s.spanGaps = true;
-    p.fn.u.redraw();
   } else if (p.fn instanceof Heatmap) {
     p.fn.draw(network.map((r) => r[0]), HEAT_GRID, HEAT_RADIUS, { overlay: regression.empirical.map((r) => r[0]), points: train.x.map(([a, b], i) => [a, b, train.y![i][0]]) });
   }
@@ -226,7 +231,8 @@ async function tick(): Promise<number> {
     await drawParticles(p);
   }
   ticks++;
-  if (ticks % FUNCTION_EVERY === 0 || !loop.running) for (const p of active) await drawFunction(p);
+  const finished = active.some((p) => p.exp!.stepIndex >= page.state.steps);
+  if (ticks % FUNCTION_EVERY === 0 || !loop.running || finished) for (const p of active) await drawFunction(p);
   publish();
   return done;
 }
