@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { Runtime, type AdapterSummary } from '../../src/index';
 import type { FrameLoop } from './loop';
-import { formatUrlState, readUrlState, type Fields, type StateOf, type UrlProblem } from './url-state';
+import { formatUrlState, readUrlState, shownValue, type Fields, type StateOf, type UrlProblem } from './url-state';
 
 export const PAGES = [
   { id: 'index', path: 'index.html', title: 'widenet' },
@@ -107,7 +107,7 @@ export class DemoPage<F extends Fields> {
   /** A warning about the state found after load (e.g. a width over the adapter's limit), shown with the URL problems. */
   addProblem(problem: UrlProblem): void {
     this.handle.urlProblems.push(problem);
-    const head = this.problemsBox.textContent ? '' : "Some of the link's settings were refused; their defaults are used instead:";
+    const head = this.problemsBox.textContent ? '' : 'Some settings were refused:';
     this.problemsBox.textContent = `${this.problemsBox.textContent || head}\n• ${problem.param}: ${problem.message}`;
     this.problemsBox.classList.add('shown');
   }
@@ -224,6 +224,24 @@ export class DemoPage<F extends Fields> {
     return input;
   }
 
+  /** A text input parsed by the field's own schema; a refused value is reported and leaves the state as it was. */
+  text<K extends keyof F & string>(key: K, label: string, onChange: () => void): HTMLInputElement {
+    const field = this.fields[key];
+    const input = el('input', { id: `ctl-${key}`, type: 'text', size: 24, value: field.format(this.state[key]) });
+    input.onchange = () => {
+      const parsed = field.schema.safeParse(input.value);
+      if (!parsed.success) {
+        this.addProblem({ param: key, message: `${parsed.error.issues[0]?.message ?? `expected ${field.what}`}; received ${shownValue(input.value)}; kept ${field.format(this.state[key])}` });
+        input.value = field.format(this.state[key]);
+        return;
+      }
+      this.setState({ [key]: parsed.data } as Partial<StateOf<F>>);
+      onChange();
+    };
+    this.wrap(label, input);
+    return input;
+  }
+
   /** A slider; `log` makes it move in log10 units, `integer` rounds (widths: both). */
   slider<K extends keyof F & string>(key: K, label: string, opts: { min: number; max: number; step: number; log?: boolean; integer?: boolean; format?: (v: number) => string }, onChange: () => void): HTMLInputElement {
     const toPos = (v: number) => (opts.log ? Math.log10(v) : v);
@@ -252,7 +270,7 @@ export class DemoPage<F extends Fields> {
     const input = document.getElementById(`ctl-${key}`) as HTMLInputElement | HTMLSelectElement | null;
     if (!input) return;
     const v = this.state[key];
-    input.value = String(log ? Math.log10(v as number) : v);
+    input.value = input.type === 'text' ? this.fields[key].format(v) : String(log ? Math.log10(v as number) : v);
     const out = document.getElementById(`out-${key}`);
     if (out) out.textContent = typeof v === 'number' && v >= 1e4 ? formatWidth(v) : String(v);
   }

@@ -13,6 +13,8 @@ export interface SeriesSpec {
   /** draw points only (no line) */
   points?: boolean;
   fill?: string;
+  /** draw markers at the data points as well as the line */
+  markers?: boolean;
   /** join across missing values (for series sampled on a subset of x) */
   spanGaps?: boolean;
 }
@@ -49,7 +51,7 @@ export class LinePlot {
         dash: s.dash,
         fill: s.fill,
         spanGaps: s.spanGaps ?? false,
-        points: s.points ? { show: true, size: 6, fill: s.color ?? COLORS[i % COLORS.length] } : { show: false },
+        points: s.points || s.markers ? { show: true, size: 6, fill: s.color ?? COLORS[i % COLORS.length] } : { show: false },
         paths: s.points ? () => null : undefined,
       })),
     ];

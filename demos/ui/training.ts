@@ -65,3 +65,83 @@ export async function kernelRegressionChunked(exp: Experiment, x: number[][], ro
   }
   return { empirical, analytic };
 }
+
+/** One experiment to run in a queue: its spec and what to record. */
+export interface QueuedRun<T> {
+  tag: T;
+  spec: ExperimentSpecInput;
+  steps: number;
+  /** record at these steps (0 = before training) */
+  recordAt: readonly number[];
+}
+
+/**
+ * Runs experiments one after another, a piece per tick (for the width sweep and the coordinate
+ * check: each width one batched ensemble). `tick()` trains at most `perTick` steps of the current
+ * run (up to its next record step), records, and moves on; resolves with the steps done (0 when
+ * the queue is empty).
+ */
+export class ExperimentQueue<T> {
+  private current: { run: QueuedRun<T>; exp: Experiment } | null = null;
+  private index = 0;
+  stepsDone = 0;
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly runs: QueuedRun<T>[],
+    private readonly perTick: number,
+    private readonly onRecord: (tag: T, record: RunRecord) => void,
+    private readonly onDiverged: (tag: T, diverged: DivergenceRecord) => void,
+  ) {}
+
+  get remaining(): number {
+    return this.runs.length - this.index;
+  }
+
+  async tick(): Promise<number> {
+    if (!this.current) {
+      const run = this.runs[this.index];
+      if (!run) return 0;
+      const exp = await createExperiment(this.rt, run.spec);
+      this.current = { run, exp };
+      const alive = run.recordAt.includes(0) ? await this.record() : true;
+      if (alive && exp.stepIndex >= run.steps) this.finish();
+      return 1;
+    }
+    const { run, exp } = this.current;
+    const next = run.recordAt.find((s) => s > exp.stepIndex) ?? run.steps;
+    const steps = Math.min(this.perTick, next - exp.stepIndex);
+    await exp.train(steps);
+    this.stepsDone += steps;
+    let alive = true;
+    if (run.recordAt.includes(exp.stepIndex) || exp.diverged) alive = await this.record();
+    if (!alive || exp.stepIndex >= run.steps) this.finish();
+    return Math.max(1, steps);
+  }
+
+  /** Records the current run; false when it diverged (the run then ends). */
+  private async record(): Promise<boolean> {
+    const { run, exp } = this.current!;
+    const { record, diverged } = await recordOf(exp);
+    if (record) this.onRecord(run.tag, record);
+    if (diverged) {
+      this.onDiverged(run.tag, diverged);
+      this.finish();
+      return false;
+    }
+    return true;
+  }
+
+  private finish(): void {
+    if (!this.current) return;
+    this.current.exp.dispose();
+    this.current = null;
+    this.index++;
+  }
+
+  dispose(): void {
+    this.current?.exp.dispose();
+    this.current = null;
+    this.index = this.runs.length;
+  }
+}

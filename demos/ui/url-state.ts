@@ -65,6 +65,21 @@ export function intListField(min: number, max: number, maxLength: number, def: n
   };
 }
 
+/** A comma-separated list of distinct names from `values`, e.g. "ntk,meanfield". */
+export function enumListField<const T extends readonly [string, ...string[]]>(values: T, maxLength: number, def: T[number][]): Field<T[number][]> {
+  const what = `a comma-separated list of 1 to ${maxLength} distinct names from ${values.join(', ')}`;
+  const e = { error: `expected ${what}` };
+  return {
+    schema: z
+      .string()
+      .transform((s) => s.split(','))
+      .pipe(z.array(z.enum(values, e), e).min(1, e).max(maxLength, e).refine((list) => new Set(list).size === list.length, e)) as unknown as z.ZodType<T[number][], string>,
+    default: def,
+    what,
+    format: (v) => v.join(','),
+  };
+}
+
 /** The received text as shown in a message: quoted, control characters escaped, at most 40 characters. */
 export function shownValue(text: string): string {
   const cut = text.length > 40 ? `${text.slice(0, 40)}…` : text;
