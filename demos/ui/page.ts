@@ -86,6 +86,9 @@ export class DemoPage<F extends Fields> {
     document.body.replaceChildren(el('header', {}, [nav, el('h1', { textContent: opts.title }), el('p', { textContent: opts.intro })]), this.problemsBox, this.errorBox, this.statusLine, this.toolbar, this.controls, this.main);
     this.handle = { page: id, ready: false, error: null, errorName: null, adapter: null, urlProblems: problems, state: { ...state }, steps: 0, running: false, stepsPerSecond: 0, data: {}, exports: [] };
     window.__widenetPage = this.handle;
+    // anything uncaught still reaches the page's error banner, not only the console
+    window.addEventListener('error', (e) => this.fail(e.error ?? e.message));
+    window.addEventListener('unhandledrejection', (e) => this.fail(e.reason));
     if (problems.length > 0) {
       this.problemsBox.textContent = `Some of the link's settings were refused; their defaults are used instead:\n${problems.map((p) => `• ${p.param}: ${p.message}`).join('\n')}`;
       this.problemsBox.classList.add('shown');

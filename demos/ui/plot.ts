@@ -3,6 +3,9 @@
 import uPlot from 'uplot';
 import { el } from './page';
 
+const LOG_MIN = 1e-15;
+const LOG_MAX = 1e15;
+
 export const COLORS = ['#1f5fbf', '#c0392b', '#2e8b57', '#8e44ad', '#d35400', '#16a085', '#7f8c8d'];
 
 export interface SeriesSpec {
@@ -71,10 +74,19 @@ export class LinePlot {
     );
   }
 
-  /** Replaces the data: x and one array per series (null or, on log axes, non-positive values are gaps). */
+  /**
+   * Replaces the data: x and one array per series. Gaps: null, non-finite values, and on log axes
+   * values outside [1e-15, 1e15] (uPlot's log axes only label that range: below it a value is
+   * float32 round-off of an exact 0, e.g. a loss that is 0).
+   */
   setData(x: number[], ys: (number | null | undefined)[][]): void {
-    const clean = (v: number | null | undefined, log?: boolean) => (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0) ? null : v);
+    const clean = (v: number | null | undefined, log?: boolean) => (v === null || v === undefined || !Number.isFinite(v) || (log && !(v >= LOG_MIN && v <= LOG_MAX)) ? null : v);
     this.data = [x.map((v) => clean(v, this.opts.logX)), ...ys.map((ys1) => ys1.map((v) => clean(v, this.opts.logY)))];
+    // uPlot's log axes fail ("Invalid array length") on x values without a single y value to show
+    // (e.g. every loss exactly 0): show an empty plot instead.
+    if ((this.opts.logY || this.opts.logX) && !this.data.slice(1).some((s) => s.some((v, i) => v !== null && this.data[0][i] !== null))) {
+      this.data = this.data.map(() => []);
+    }
     this.u.setData(this.data as uPlot.AlignedData);
   }
 

@@ -114,14 +114,20 @@ export interface BrowserSession {
   open(path: string, options?: Omit<PageOptions, 'webgpu'>): Promise<PageContext>;
 }
 
-/** Starts the dev server and headless Chromium, hands them to `fn`, and always closes both. */
-export async function withBrowser<T>(fn: (session: BrowserSession) => Promise<T>, options: { webgpu?: boolean } = {}): Promise<T> {
+/** A running web server for the pages: the dev server by default, or e.g. `vite preview` of a build. */
+export interface PageServer {
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts a server (the dev server unless `options.server` gives another) and headless Chromium, hands them to `fn`, and always closes both. */
+export async function withBrowser<T>(fn: (session: BrowserSession) => Promise<T>, options: { webgpu?: boolean; server?: () => Promise<PageServer> } = {}): Promise<T> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'widenet-chromium-'));
-  let server: ViteDevServer | null = null;
+  let server: PageServer | null = null;
   let browser: Browser | null = null;
   try {
-    const started = await startDevServer();
-    server = started.server;
+    const started = options.server ? await options.server() : await startDevServer().then(({ server: dev, baseUrl }) => ({ baseUrl, close: () => dev.close() }));
+    server = started;
     const b = await puppeteer.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
