@@ -6,11 +6,12 @@
 // the change of the output and of the hidden activations grows with width (it blows up).
 import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
+import { maxWidthFor } from '../ui/limits';
 import { FrameLoop } from '../ui/loop';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, type DivergenceRecord, type RunRecord } from '../ui/training';
-import { boolField, enumField, intField, intListField, numberField } from '../ui/url-state';
+import { commonFields, enumField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 20;
 const fields = {
@@ -22,8 +23,7 @@ const fields = {
   lr: numberField(0, 1000, 0.5, { exclusiveMin: true }),
   n: intField(2, 256, 16),
   ens: intField(1, 64, 4),
-  seed: intField(0, 2 ** 31 - 1, 0),
-  run: boolField(true),
+  ...commonFields(),
 };
 
 const page = new DemoPage('coord', fields, {
@@ -82,26 +82,12 @@ const loop = new FrameLoop(async () => {
   return steps;
 }, () => page.refreshStatus(), (e) => page.fail(e));
 
-function maxWidth(): number {
-  const rt = page.rt!;
-  const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  const byActivations = Math.floor(limit / (8 * page.state.ens * (page.state.n + 64)));
-  const byWeights = page.state.depth > 1 ? Math.floor(Math.sqrt(limit / (8 * page.state.ens))) : MAX_WIDTH;
-  return Math.max(1, Math.min(MAX_WIDTH, byActivations, byWeights));
-}
 
 async function reset(): Promise<void> {
   await loop.stop();
   queue?.dispose();
   page.clearError();
-  const limit = maxWidth();
-  const tooWide = page.state.widths.filter((w) => w > limit);
-  if (tooWide.length) {
-    const kept = [...new Set(page.state.widths.map((w) => Math.min(w, limit)))];
-    page.addProblem({ param: 'widths', message: `${tooWide.join(', ')} do not fit this adapter (maxStorageBufferBindingSize ${page.rt!.limits.maxStorageBufferBindingSize} bytes); using ${kept.join(',')}` });
-    page.setState({ widths: kept });
-    page.syncControl('widths');
-  }
+  page.clampWidths('widths', maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + 64, depth: page.state.depth, cap: MAX_WIDTH }));
   plots.forEach((p) => p.destroy());
   const layerName = (l: number) => (l === layers() - 1 ? 'output f' : `x${l + 1}`);
   plots = Array.from({ length: page.state.steps }, (_, i) => new LinePlot(plotsRoot, {

@@ -8,10 +8,11 @@ import { Mlp, Tensor, crossKernels, ACTIVATIONS, type ExperimentSpecInput } from
 import { analyticKernels } from '../../src/theory';
 import { deriveSeed } from '../../src/data/rng';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
+import { maxWidthFor } from '../ui/limits';
 import { FrameLoop } from '../ui/loop';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { LinePlot } from '../ui/plot';
-import { boolField, enumField, intField, numberField } from '../ui/url-state';
+import { commonFields, enumField, intField, numberField } from '../ui/url-state';
 import { meanStd, trainForKernel, trainingAvailable } from '../ui/training';
 
 const MAX_WIDTH = 1 << 16;
@@ -26,8 +27,7 @@ const fields = {
   bias: numberField(0, 10, 0.1),
   steps: intField(0, 100_000, 200),
   lr: numberField(0, 100, 1, { exclusiveMin: true }),
-  seed: intField(0, 2 ** 31 - 1, 0),
-  run: boolField(true),
+  ...commonFields(),
 };
 
 const page = new DemoPage('ntk', fields, {
@@ -95,14 +95,6 @@ function chunkSize(m: number): number {
   return Math.max(1, Math.min(page.state.ens, Math.floor(budget / memberBytes(m))));
 }
 
-/** The largest width whose biggest tensor (an m×m weight, or the [n, m] activations) fits one binding. */
-function maxWidth(): number {
-  const rt = page.rt!;
-  const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  const byWeights = page.state.layers > 2 ? Math.floor(Math.sqrt(limit / 4)) : MAX_WIDTH;
-  const byActivations = Math.floor(limit / (4 * (page.state.points + 1) * page.state.ens));
-  return Math.min(MAX_WIDTH, byWeights, byActivations);
-}
 
 function plan(): void {
   grid = gammas();
@@ -208,14 +200,10 @@ const loop = new FrameLoop(tick, () => page.refreshStatus(), (e) => page.fail(e)
 
 async function reset(): Promise<void> {
   await loop.stop();
-  const limit = maxWidth();
-  for (const key of ['w1', 'w2'] as const) {
-    if (page.state[key] > limit) {
-      page.addProblem({ param: key, message: `width ${page.state[key]} does not fit this adapter (its largest tensor would exceed maxStorageBufferBindingSize); using ${limit}` });
-      page.setState({ [key]: limit });
-      page.syncControl(key, true);
-    }
-  }
+  // members run in chunks (down to one), so one member's tensors must fit
+  const limit = maxWidthFor(page.rt!, { ensemble: 1, rows: page.state.points + 1, depth: page.state.layers - 1, cap: MAX_WIDTH });
+  page.clampWidths('w1', limit);
+  page.clampWidths('w2', limit);
   page.clearError();
   buildPlots();
   plan();

@@ -10,12 +10,13 @@ import { makeTarget } from '../../src/data';
 import { specData } from '../../src/dynamics/experiment';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { Heatmap } from '../ui/heatmap';
+import { maxWidthFor } from '../ui/limits';
 import { FrameLoop } from '../ui/loop';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
 import { createExperiment, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
-import { boolField, enumField, intField, numberField } from '../ui/url-state';
+import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 
 const TASKS = ['circle', 'xor', 'spirals', 'circles'] as const;
 const MAX_WIDTH = 1 << 24;
@@ -33,8 +34,7 @@ const fields = {
   ens: intField(1, 64, 1),
   steps: intField(1, 1_000_000, 2000),
   spf: intField(1, 1000, 5),
-  seed: intField(0, 2 ** 31 - 1, 0),
-  run: boolField(true),
+  ...commonFields(),
 };
 
 const page = new DemoPage('regimes', fields, {
@@ -241,28 +241,15 @@ async function tick(): Promise<number> {
 
 const loop = new FrameLoop(tick, () => page.refreshStatus(), (e) => page.fail(e));
 
-/** The widest network this adapter holds: [E, rows, m] activations (and m×m weights when deeper) within one binding. */
-function maxWidth(): number {
-  const rt = page.rt!;
-  const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  const rows = page.state.n + Math.max(PREDICT_ROWS, 128);
-  const byActivations = Math.floor(limit / (8 * page.state.ens * rows));
-  const byWeights = page.state.depth > 1 ? Math.floor(Math.sqrt(limit / (8 * page.state.ens))) : MAX_WIDTH;
-  return Math.max(1, Math.min(MAX_WIDTH, byActivations, byWeights));
-}
 
 async function reset(): Promise<void> {
   await loop.stop();
   destroyPanels();
   page.clearError();
-  const limit = maxWidth();
+  const limit = maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + Math.max(PREDICT_ROWS, 128), depth: page.state.depth, cap: MAX_WIDTH });
   const slider = document.getElementById('ctl-width') as HTMLInputElement | null;
   if (slider) slider.max = String(Math.log10(limit));
-  if (page.state.width > limit) {
-    page.addProblem({ param: 'width', message: `width ${page.state.width} does not fit this adapter (maxStorageBufferBindingSize ${page.rt!.limits.maxStorageBufferBindingSize} bytes); using ${limit}` });
-    page.setState({ width: limit });
-    page.syncControl('width', true);
-  }
+  page.clampWidths('width', limit);
   ticks = 0;
   // set up: device acquired, state checked (building a very wide network can take long on a software adapter)
   page.handle.ready = true;

@@ -7,11 +7,12 @@
 // they stay put.
 import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
+import { maxWidthFor } from '../ui/limits';
 import { FrameLoop } from '../ui/loop';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
-import { boolField, enumField, enumListField, intField, intListField, numberField } from '../ui/url-state';
+import { commonFields, enumField, enumListField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 22;
 const fields = {
@@ -25,8 +26,7 @@ const fields = {
   steps: intField(1, 100_000, 100),
   lr: numberField(0, 1000, 1, { exclusiveMin: true }),
   spf: intField(1, 1000, 10),
-  seed: intField(0, 2 ** 31 - 1, 0),
-  run: boolField(true),
+  ...commonFields(),
 };
 
 const page = new DemoPage('sweep', fields, {
@@ -112,27 +112,12 @@ const loop = new FrameLoop(async () => {
   return steps;
 }, () => page.refreshStatus(), (e) => page.fail(e));
 
-/** Widest network this adapter holds ([E, rows, m] activations within one binding, m×m weights when deeper). */
-function maxWidth(): number {
-  const rt = page.rt!;
-  const limit = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  const byActivations = Math.floor(limit / (8 * page.state.ens * (page.state.n + 64)));
-  const byWeights = page.state.depth > 1 ? Math.floor(Math.sqrt(limit / (8 * page.state.ens))) : MAX_WIDTH;
-  return Math.max(1, Math.min(MAX_WIDTH, byActivations, byWeights));
-}
 
 async function reset(): Promise<void> {
   await loop.stop();
   queue?.dispose();
   page.clearError();
-  const limit = maxWidth();
-  const tooWide = page.state.widths.filter((w) => w > limit);
-  if (tooWide.length) {
-    const kept = [...new Set(page.state.widths.map((w) => Math.min(w, limit)))];
-    page.addProblem({ param: 'widths', message: `${tooWide.join(', ')} do not fit this adapter (maxStorageBufferBindingSize ${page.rt!.limits.maxStorageBufferBindingSize} bytes); using ${kept.join(',')}` });
-    page.setState({ widths: kept });
-    page.syncControl('widths');
-  }
+  page.clampWidths('widths', maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + 64, depth: page.state.depth, cap: MAX_WIDTH }));
   plots.forEach((p) => p.destroy());
   plots = OBSERVABLES.map((o) => new LinePlot(plotsRoot, {
     id: `plot-${o.key}`, title: o.title, xLabel: 'width m', logX: true, logY: true, width: 380, height: 220,

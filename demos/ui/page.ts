@@ -115,6 +115,22 @@ export class DemoPage<F extends Fields> {
     this.problemsBox.classList.add('shown');
   }
 
+  /**
+   * Reduces a width, or each width of a list, in the state to `limit` (what the adapter holds),
+   * with a message naming what was too wide.
+   */
+  clampWidths<K extends keyof F & string>(key: K, limit: number): void {
+    const value = this.state[key] as number | number[];
+    const list = Array.isArray(value) ? value : [value];
+    const tooWide = list.filter((w) => w > limit);
+    if (tooWide.length === 0) return;
+    const kept = Array.isArray(value) ? [...new Set(list.map((w) => Math.min(w, limit)))] : Math.min(value, limit);
+    const binding = this.rt?.limits.maxStorageBufferBindingSize;
+    this.addProblem({ param: key, message: `width ${tooWide.join(', ')} does not fit this adapter (a tensor would exceed its maxStorageBufferBindingSize of ${binding} bytes); using ${this.fields[key].format(kept)}` });
+    this.setState({ [key]: kept } as Partial<StateOf<F>>);
+    this.syncControl(key, !Array.isArray(value));
+  }
+
   /** Acquires the WebGPU device through the library; on failure shows what to enable and returns null. */
   async acquire(): Promise<Runtime | null> {
     this.status('Requesting a WebGPU adapter…');

@@ -42,28 +42,27 @@ export async function recordOf(exp: Experiment): Promise<{ record: RunRecord | n
   return 'diverged' in r ? { record: null, diverged: r.diverged } : { record: r, diverged: null };
 }
 
-/** predict() in row chunks of at most `rows` points (a wide network's activations must fit one buffer). */
-export async function predictChunked(exp: Experiment, x: number[][], rows: number): Promise<{ network: number[][]; linearized: number[][] | null }> {
-  const network: number[][] = [];
-  let linearized: number[][] | null = [];
+/** Calls `f` on row chunks of at most `rows` points and joins the results (null stays null). */
+async function inChunks<K extends string>(x: number[][], rows: number, f: (part: number[][]) => Promise<Record<K, number[][] | null>>): Promise<Record<K, number[][] | null>> {
+  let out: Record<K, number[][] | null> | null = null;
   for (let i = 0; i < x.length; i += rows) {
-    const part = await exp.predict(x.slice(i, i + rows));
-    network.push(...part.network);
-    linearized = part.linearized && linearized ? [...linearized, ...part.linearized] : null;
+    const part = await f(x.slice(i, i + rows));
+    if (!out) out = part;
+    else for (const key of Object.keys(part) as K[]) out[key] = out[key] && part[key] ? [...out[key]!, ...part[key]!] : null;
   }
-  return { network, linearized };
+  return out ?? ({} as Record<K, number[][] | null>);
+}
+
+/** predict() in row chunks of at most `rows` points (a wide network's [rows, m] activations must fit one buffer). */
+export async function predictChunked(exp: Experiment, x: number[][], rows: number): Promise<{ network: number[][]; linearized: number[][] | null }> {
+  const { network, linearized } = await inChunks(x, rows, (part) => exp.predict(part));
+  return { network: network ?? [], linearized };
 }
 
 /** kernelRegression() in row chunks. */
 export async function kernelRegressionChunked(exp: Experiment, x: number[][], rows: number): Promise<{ empirical: number[][]; analytic: number[][] | null }> {
-  const empirical: number[][] = [];
-  let analytic: number[][] | null = [];
-  for (let i = 0; i < x.length; i += rows) {
-    const part = await exp.kernelRegression(x.slice(i, i + rows));
-    empirical.push(...part.empirical);
-    analytic = part.analytic && analytic ? [...analytic, ...part.analytic] : null;
-  }
-  return { empirical, analytic };
+  const { empirical, analytic } = await inChunks(x, rows, (part) => exp.kernelRegression(part));
+  return { empirical: empirical ?? [], analytic };
 }
 
 /** One experiment to run in a queue: its spec and what to record. */

@@ -114,3 +114,6 @@ export function formatUrlState<F extends Fields>(fields: F, state: StateOf<F>): 
   for (const [key, field] of Object.entries(fields)) params.set(key, field.format((state as Record<string, unknown>)[key]));
   return `?${params.toString()}`;
 }
+
+/** The fields every training page has: `seed` (seeds everything: initialisation, data) and `run` (0: load paused). */
+export const commonFields = () => ({ seed: intField(0, 2 ** 31 - 1, 0), run: boolField(true) });
