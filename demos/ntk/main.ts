@@ -9,7 +9,6 @@ import { analyticKernels } from '../../src/theory';
 import { deriveSeed } from '../../src/data/rng';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
-import { FrameLoop } from '../ui/loop';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { LinePlot } from '../ui/plot';
 import { commonFields, enumField, intField, numberField } from '../ui/url-state';
@@ -196,7 +195,7 @@ function draw(): void {
 
 // ------------------------------------------------------------------ controls and start
 
-const loop = new FrameLoop(tick, () => page.refreshStatus(), (e) => page.fail(e));
+const loop = page.frameLoop(tick);
 
 async function reset(): Promise<void> {
   await loop.stop();

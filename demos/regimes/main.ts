@@ -11,7 +11,6 @@ import { specData } from '../../src/dynamics/experiment';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { Heatmap } from '../ui/heatmap';
 import { maxWidthFor } from '../ui/limits';
-import { FrameLoop } from '../ui/loop';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
@@ -239,7 +238,7 @@ async function tick(): Promise<number> {
 
 // ------------------------------------------------------------------ controls and start
 
-const loop = new FrameLoop(tick, () => page.refreshStatus(), (e) => page.fail(e));
+const loop = page.frameLoop(tick);
 
 
 async function reset(): Promise<void> {

@@ -8,7 +8,6 @@
 import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
-import { FrameLoop } from '../ui/loop';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
@@ -106,12 +105,11 @@ function draw(): void {
   page.refreshStatus();
 }
 
-const loop = new FrameLoop(async () => {
+const loop = page.frameLoop(async () => {
   const steps = (await queue?.tick()) ?? 0;
   draw();
   return steps;
-}, () => page.refreshStatus(), (e) => page.fail(e));
-
+});
 
 async function reset(): Promise<void> {
   await loop.stop();

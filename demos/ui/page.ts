@@ -5,7 +5,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { Runtime, type AdapterSummary } from '../../src/index';
-import type { FrameLoop } from './loop';
+import { FrameLoop } from './loop';
 import { formatUrlState, readUrlState, shownValue, type Fields, type StateOf, type UrlProblem } from './url-state';
 
 export const PAGES = [
@@ -190,6 +190,11 @@ export class DemoPage<F extends Fields> {
     };
   }
   private queue: Promise<void> = Promise.resolve();
+
+  /** A frame loop over `tick` whose changes refresh the status line and whose errors reach the banner. */
+  frameLoop(tick: () => Promise<number>): FrameLoop {
+    return new FrameLoop(tick, () => this.refreshStatus(), (e) => this.fail(e));
+  }
 
   /** Play / pause / step / reset buttons driving a loop; reset is the page's. */
   addTransport(loop: FrameLoop, reset: () => Promise<void>): void {
