@@ -127,11 +127,11 @@ export async function pathNorm(rt: Runtime, net: Mlp): Promise<Float32Array> {
   if (net.depth !== 1) throw new Error(`pathNorm: defined for two-layer networks (one hidden layer); this one has ${net.depth}`);
   const E = net.ensemble;
   const [first, readout] = net.layers;
-  const { fanOut: m, fanIn: d } = first.scales;
+  const d = first.scales.fanIn;
   const k = net.config.outputDim;
   // ‖w'_j‖² = mult₁²·Σ_q w_jq² + biasMult₁²·b_j²: [E, m]
   const wSquares = hadamard(rt, first.weight, first.weight, first.scales.mult ** 2);
-  const rowNorms = reduceBatches(rt, 'sum', wSquares.reshape([E * m, d]), E * m);
+  const rowNorms = matmul(rt, wSquares, onesRow(rt, d).reshape([d, 1])); // [E, m, 1]: row sums as a matmul: the tree reduction is slow for many short rows
   wSquares.dispose();
   if (first.bias) {
     const bSquares = hadamard(rt, first.bias, first.bias, first.scales.biasMult ** 2);

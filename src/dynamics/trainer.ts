@@ -146,15 +146,18 @@ export class Trainer {
     };
   }
 
-  /** Records `count` optimiser steps (no synchronisation; the runtime submits at its next flush). */
-  step(count = 1): void {
+  /**
+   * Records `count` optimiser steps; nothing is read back. Each step is submitted as one command
+   * buffer (short buffers keep the GPU busy while the next step is recorded); `submit: false`
+   * leaves them open, for timing a step inside one compute pass.
+   */
+  step(count = 1, submit = true): void {
     for (let s = 0; s < count; s++) {
       const batch = this.nextBatch();
       this.stepIndex++;
       this.networkStep(batch);
       if (this.delta) this.linearStep(batch);
-      // one submission per step keeps the command buffers short and the GPU busy while the next is recorded
-      this.rt.flush();
+      if (submit) this.rt.flush();
     }
   }
 
