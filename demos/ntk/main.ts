@@ -12,9 +12,12 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { LinePlot } from '../ui/plot';
 import { commonFields, enumField, intField, numberField } from '../ui/url-state';
-import { meanStd, trainForKernel, trainingAvailable } from '../ui/training';
+import { meanStd, trainForKernel } from '../ui/training';
 
 const MAX_WIDTH = 1 << 16;
+/** The training set of examples/jacot-2018.json: four points of the circle and their labels. */
+const TRAIN_X = [[1, 0], [-0.5, Math.sqrt(3) / 2], [-0.5, -Math.sqrt(3) / 2], [0, 1]];
+const TRAIN_Y = [[-0.4], [-0.2], [0.2], [0.4]];
 const fields = {
   w1: intField(1, MAX_WIDTH, 500),
   w2: intField(1, MAX_WIDTH, 10000),
@@ -22,7 +25,7 @@ const fields = {
   act: enumField(ACTIVATIONS, 'relu'),
   ens: intField(1, 64, 10),
   points: intField(8, 256, 65),
-  wstd: numberField(0, 10, 1, { exclusiveMin: true }),
+  wstd: numberField(0, 10, Math.SQRT2, { exclusiveMin: true }),
   bias: numberField(0, 10, 0.1),
   steps: intField(0, 100_000, 200),
   lr: numberField(0, 100, 1, { exclusiveMin: true }),
@@ -55,7 +58,7 @@ let plots: { init: LinePlot; trained: LinePlot } | null = null;
 function buildPlots(): void {
   plots?.init.destroy();
   plots?.trained.destroy();
-  const common = { xLabel: 'γ', yLabel: 'Θ(x0, x(γ))', bands: [[2, 3], [5, 6]] as [number, number][] };
+  const common = { xLabel: 'γ', yLabel: 'Θ(x0, x(γ))', bands: [[2, 3, 'rgba(31,95,191,0.15)'], [5, 6, 'rgba(192,57,43,0.15)']] as [number, number, string][] };
   plots = {
     init: new LinePlot(panels, { id: 'plot-init', title: 'At initialisation', series: seriesFor('init'), ...common }),
     trained: new LinePlot(panels, { id: 'plot-trained', title: `After ${page.state.steps} steps of gradient descent`, series: seriesFor('trained'), ...common }),
@@ -103,7 +106,7 @@ function plan(): void {
   runs = [page.state.w1, page.state.w2].map((width) => ({ width, curves: { init: [], trained: [] } }));
   queue = [];
   for (const phase of ['init', 'trained'] as Phase[]) {
-    if (phase === 'trained' && (!trainingAvailable || page.state.steps === 0)) continue;
+    if (phase === 'trained' && page.state.steps === 0) continue;
     for (const run of runs) {
       const size = chunkSize(run.width);
       for (let done = 0, chunk = 0; done < page.state.ens; done += size, chunk++) queue.push({ phase, run, chunk, size: Math.min(size, page.state.ens - done) });
@@ -119,9 +122,8 @@ function spec(): ExperimentSpecInput {
     seed,
     model: { inputDim: 2, hidden: [hidden(w1), hidden(w2)], activation: act, parameterization: 'ntk', weightStd: wstd, biasStd: bias, ensemble: ens },
     data: {
-      train: { kind: 'circle', n: 8 },
+      train: { kind: 'points', x: TRAIN_X, y: TRAIN_Y },
       test: { kind: 'points', x: [[1, 0], ...grid.map((g) => [Math.cos(g), Math.sin(g)])] },
-      target: { kind: 'sin', frequency: 2 },
     },
     train: { optimizer: 'gd', lr, steps, recordEvery: Math.max(1, steps) },
     observe: { probe: 'test' },
@@ -188,7 +190,6 @@ function draw(): void {
     remaining: queue.length,
     /** ensemble mean at initialisation of the first width (reproducibility checks) */
     initMean: band(runs[0]?.curves.init ?? [])?.[0] ?? [],
-    trainingAvailable,
   };
   page.refreshStatus();
 }
@@ -238,9 +239,7 @@ page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart
 page.serial(async () => {
   const rt = await page.acquire();
   if (!rt) return;
-  document.getElementById('train-note')!.textContent = trainingAvailable
-    ? `After training: ${page.state.steps} steps of full-batch gradient descent (lr ${page.state.lr}) on 8 points of the circle labelled by sin(2γ), each member trained from its own initialisation.`
-    : 'After training: the trainer (src/dynamics) is not in this build yet, so only the kernels at initialisation are shown.';
+  document.getElementById('train-note')!.textContent = `After training: ${page.state.steps} steps of full-batch gradient descent (lr ${page.state.lr}) on the four circle points of examples/jacot-2018.json, each member trained from its own initialisation.`;
   await reset();
   page.handle.ready = true;
 })();

@@ -30,8 +30,8 @@ export interface LinePlotOptions {
   series: SeriesSpec[];
   logX?: boolean;
   logY?: boolean;
-  /** [upper series index, lower series index] pairs (1-based like uPlot: 0 is x) filled between */
-  bands?: [number, number][];
+  /** [upper series index, lower series index, fill colour] (1-based like uPlot: 0 is x) filled between */
+  bands?: [number, number, string?][];
   width?: number;
   height?: number;
 }
@@ -63,7 +63,7 @@ export class LinePlot {
         width: opts.width ?? 460,
         height: opts.height ?? 240,
         series,
-        bands: opts.bands?.map(([hi, lo]) => ({ series: [hi, lo] as [number, number], fill: 'rgba(31,95,191,0.15)' })),
+        bands: opts.bands?.map(([hi, lo, fill]) => ({ series: [hi, lo] as [number, number], fill: fill ?? 'rgba(31,95,191,0.15)' })),
         scales: { x: { time: false, distr: opts.logX ? 3 : 1 }, y: { distr: opts.logY ? 3 : 1 } },
         axes: [{ label: opts.xLabel, size: 40 }, { label: opts.yLabel, size: 60 }],
         legend: { show: true, live: false },

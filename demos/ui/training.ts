@@ -8,8 +8,6 @@ import { nextFrame } from './loop';
 export { Experiment, type DivergenceRecord, type RunRecord };
 export { logLogSlope, meanStd } from '../../src/dynamics/observables';
 
-export const trainingAvailable = true;
-
 /** One width of a spec (validated by parseSpec first: a bad spec throws SpecError listing its problems). */
 export async function createExperiment(rt: Runtime, spec: ExperimentSpecInput, hidden?: number[]): Promise<Experiment> {
   return Experiment.create(rt, parseSpec(spec, 'page state'), hidden ? { hidden } : {});
