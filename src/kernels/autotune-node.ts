@@ -11,7 +11,7 @@ export function defaultAutotuneCachePath(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'widenet', 'autotune.json');
 }
 
-export function fileCache(path = defaultAutotuneCachePath()): AutotuneCache {
+export function fileCache(path = defaultAutotuneCachePath()): AutotuneCache & { entries(): Record<string, AutotuneReport> } {
   const readAll = (): Record<string, AutotuneReport> => {
     try {
       return JSON.parse(readFileSync(path, 'utf8')) as Record<string, AutotuneReport>;
@@ -21,6 +21,7 @@ export function fileCache(path = defaultAutotuneCachePath()): AutotuneCache {
   };
   return {
     where: path,
+    entries: readAll,
     load: (key) => readAll()[key] ?? null,
     save: (key, report) => {
       mkdirSync(dirname(path), { recursive: true });

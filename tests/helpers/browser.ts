@@ -24,30 +24,17 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM_PATH, chromiumArgs as sharedChromiumArgs } from '../../bench/harness/chromium';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
-/** The launch flags; `webgpu: false` leaves out the three WebGPU ones (a stock browser: Chromium 156
- * on Linux then has navigator.gpu but requestAdapter() resolves to null). */
+/** The launch flags (bench/harness/chromium.ts); `webgpu: false` leaves out the WebGPU ones (a stock
+ * browser: Chromium 156 on Linux then has navigator.gpu but requestAdapter() resolves to null). */
 export function chromiumArgs(userDataDir: string, webgpu = true): string[] {
-  const gpu = process.env.WIDENET_BROWSER_GPU === '1';
-  const webgpuFlags = [
-    '--enable-unsafe-webgpu',
-    ...(gpu ? ['--use-angle=vulkan', '--disable-vulkan-surface'] : ['--use-webgpu-adapter=swiftshader']),
-    '--enable-features=Vulkan',
-  ];
-  return [
-    '--no-sandbox',
-    ...(webgpu ? webgpuFlags : []),
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    `--user-data-dir=${userDataDir}`,
-  ];
+  return sharedChromiumArgs(userDataDir, { webgpu });
 }
 
 /** A Vite dev server for the repository (root = repo, so /demos/index.html is the index demo). */
