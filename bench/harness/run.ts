@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AutotuneReport } from '../../src/kernels/autotune';
 import { fileCache } from '../../src/kernels/autotune-node';
-import type { BenchRequest, BenchResult, PageReport, Preset, SuiteName } from '../page/types';
+import type { BenchRequest, BenchResult, Impl, PageReport, Preset, SuiteName } from '../page/types';
 import { CHROMIUM_PATH, assertChromium, chromiumArgs, gpuLikely, type BrowserMode } from './chromium';
 import { markdownReport, suiteChart } from './report';
 import { PAGE_PATH, buildPage, serveStatic } from './serve';
@@ -28,6 +28,8 @@ export interface BenchJson {
 export interface RunBenchOptions {
   preset?: Preset;
   suites?: SuiteName[];
+  /** only these implementations (default all) */
+  impls?: Impl[];
   /** where the JSON, Markdown and SVGs go (default bench/results) */
   outDir?: string;
   /** also write the JSON here */
@@ -98,6 +100,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{ json: B
     const request: BenchRequest & { autotuneEntries?: Record<string, AutotuneReport> } = {
       preset: options.preset ?? 'full',
       suites: options.suites ?? ['matmul', 'gram', 'activation', 'ntk', 'training'],
+      impls: options.impls,
       budgetMs: options.budgetMs,
       runs: options.runs,
       autotune: options.autotune,

@@ -1,7 +1,8 @@
 // The benchmark page: widenet and its peers (tfjs-backend-webgpu, jax-js) side by side, in one
 // page, on the page's one WebGPU adapter. The harness (bench/harness) opens it in headless
 // Chromium and calls window.__widenetBench.run(request); each case is checked against a float64
-// CPU reference first (a mismatch throws and fails the run), then warmed up and timed ≥ 5 times.
+// CPU reference first (a mismatch throws and fails the run; that run is also the warm-up), then
+// timed ≥ 5 times.
 import { Runtime, Tensor, Mlp, activateWithDerivative, axpy, empiricalKernels, gram, gramCost, matmul, matmulCost, mseCotangent, vjp } from '../../src/index';
 import { autotune, localStorageCache, type AutotuneCache, type AutotuneReport } from '../../src/kernels/autotune';
 import { initJax, initTfjs, jax, jaxNtkTwoLayer, np, readJax, readTfjs, tf, timeJax, timeTfjs, type JaxArray, type Timed } from './peers';
@@ -42,9 +43,10 @@ interface CaseSpec {
 class Bench {
   readonly results: BenchResult[] = [];
   private readonly rate = new Map<string, number>(); // ms per unit of work, per suite/impl/variant
-  constructor(private readonly budgetMs: number, private readonly runs: number) {}
+  constructor(private readonly budgetMs: number, private readonly runs: number, private readonly impls: Impl[] | undefined) {}
 
   async case(spec: CaseSpec): Promise<void> {
+    if (this.impls && !this.impls.includes(spec.impl)) return;
     const key = `${spec.suite}|${spec.impl}|${spec.params.variant ?? ''}|${spec.params.depth ?? ''}`;
     const base = { suite: spec.suite, impl: spec.impl, case: spec.case, params: spec.params, runs: 0, ms: null, min: null, max: null, gflops: null, gbps: null, timing: null, validation: null };
     const known = this.rate.get(key);
@@ -56,8 +58,8 @@ class Bench {
     }
     const c = await spec.prepare();
     try {
+      // the validation run is also the warm-up: it compiles every pipeline and touches every buffer
       const validation = await c.validate();
-      await c.run(); // warm-up
       const times: Timed[] = [];
       for (let i = 0; i < this.runs; i++) times.push(await c.run());
       const ms = times.map((t) => t.ms).sort((a, b) => a - b);
@@ -358,7 +360,7 @@ async function run(request: BenchRequest & { autotuneEntries?: Record<string, Au
     log(`adapter: ${JSON.stringify(rt.ctx.adapter)}`);
     const cache = request.autotuneEntries ? memoryCache(request.autotuneEntries) : localStorageCache();
     const tuned = await autotune(rt, { cache, enabled: request.autotune !== false, log });
-    const b = new Bench(request.budgetMs ?? (rt.ctx.adapter.software ? 30_000 : 10_000), Math.max(5, request.runs ?? 5));
+    const b = new Bench(request.budgetMs ?? (rt.ctx.adapter.software ? 30_000 : 10_000), Math.max(5, request.runs ?? 5), request.impls);
     for (const suite of SUITES) if (request.suites.includes(suite)) {
       log(`suite ${suite}`);
       await RUNNERS[suite](b, rt, request.preset);

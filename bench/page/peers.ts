@@ -74,7 +74,7 @@ export async function readJax(a: JaxArray): Promise<Float32Array> {
  * The empirical NTK of a bias-free two-layer ReLU network (ntk parameterization, one output)
  * through jax-js's autodiff: θ = [vec(W1), w2], f_i(θ) = w2·relu(W1 x_i/√d)/√m, the Jacobian
  * J [n, P] by reverse mode, one VJP per output batched with vmap (J = vmap(c ↦ vjp_f(c))(I_n),
- * which is what jacrev does), and Θ = J·Jᵀ; all under jit. jax.jacrev itself is not used: in
+ * which is what jacrev does; in chunks of outputs, under jit), and Θ = J·Jᵀ (jit). jax.jacrev itself is not used: in
  * jax-js 0.1.25 it throws "internal: unbroadcast shape mismatch" on this network (and on a plain
  * x·w), while vjp + vmap give the right Jacobian (checked against float64 before timing).
  */
@@ -85,11 +85,26 @@ export function jaxNtkTwoLayer(x: Float32Array, n: number, d: number, m: number)
     const h = np.matmul(X.ref, w1flat.reshape([m, d]).transpose()).mul(1 / Math.sqrt(d)); // [n, m]
     return np.matmul(jax.nn.relu(h), w2.reshape([m, 1])).reshape([n]).mul(1 / Math.sqrt(m));
   };
-  return jax.jit((theta: JaxArray) => {
+  // J in chunks of c outputs: vmap over c cotangents materialises [c, n, m] intermediates, which at
+  // n = 256, m = 4096 in one batch (1 GiB) exceed a SwiftShader adapter; c·n·m ≤ 2^24 floats per chunk
+  const c = Math.max(1, Math.min(n, Math.floor(2 ** 24 / (n * m))));
+  const jacobianRows = jax.jit((theta: JaxArray, cotangents: JaxArray) => {
     const [out, vjpFn] = jax.vjp(f, [theta]);
     out.dispose();
-    const J = jax.vmap((c: JaxArray) => vjpFn(c)[0])(np.eye(n)); // [n, P]
+    const J = jax.vmap((ct: JaxArray) => vjpFn(ct)[0])(cotangents); // [c, P]
     vjpFn.dispose();
-    return np.matmul(J.ref, J.transpose());
+    return J;
   });
+  const eye = Array.from({ length: Math.ceil(n / c) }, (_, b) => {
+    const rows = Math.min(c, n - b * c);
+    const e = new Float32Array(rows * n);
+    for (let r = 0; r < rows; r++) e[r * n + b * c + r] = 1;
+    return np.array(e).reshape([rows, n]);
+  });
+  const gram = jax.jit((J: JaxArray) => np.matmul(J.ref, J.transpose()));
+  return (theta: JaxArray) => {
+    const J = np.concatenate(eye.map((e) => jacobianRows(theta.ref, e.ref)), 0); // [n, P]
+    theta.dispose();
+    return gram(J);
+  };
 }

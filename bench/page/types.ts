@@ -1,6 +1,7 @@
 // What the bench page and the Node harness exchange (and what bench/results/*.json hold).
 
 export type Impl = 'widenet' | 'tfjs' | 'jax-js';
+export const IMPLS: Impl[] = ['widenet', 'tfjs', 'jax-js'];
 export type SuiteName = 'matmul' | 'gram' | 'activation' | 'ntk' | 'training';
 export const SUITES: SuiteName[] = ['matmul', 'gram', 'activation', 'ntk', 'training'];
 /** tiny: the test command's smoke run; quick: `--quick` (still includes the target cases); full: everything */
@@ -13,6 +14,8 @@ export interface BenchRequest {
   budgetMs?: number;
   /** timed runs per case (at least 5) */
   runs?: number;
+  /** run only these implementations (default: all) */
+  impls?: Impl[];
   /** false: no autotuning search (default tiles) */
   autotune?: boolean;
 }

@@ -9,6 +9,7 @@ import { benchKernels, kernelTable } from '../../bench/kernels';
 import { benchNtk, ntkTable } from '../../bench/ntk';
 import { SpecError, parseSpecText } from '../spec';
 import { ntkCommand } from './ntk';
+import { registerBench } from './bench';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
@@ -68,6 +69,7 @@ function benchCommand<R>(name: string, description: string, run: (rt: Runtime, o
 
 benchCommand('bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', benchKernels, kernelTable);
 benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
+registerBench(program);
 
 program
   .parseAsync(process.argv)
