@@ -8,3 +8,8 @@ fn linear_group(wg: vec3<u32>, nwg: vec3<u32>) -> u32 {
 fn is_nan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
+
+// NaN or ±Inf test on the bits (exponent all ones).
+fn is_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}

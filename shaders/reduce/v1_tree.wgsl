@@ -4,7 +4,7 @@
 // t, t+WG, … (ITEMS of them), then the workgroup adds its WG sums as a binary tree. The
 // wrapper repeats the pass on the partials until one value per row is left, so the rounding
 // error grows like log(n)·ε rather than n·ε.
-// MAP: 0 x, 1 x², 2 x·y.
+// MAP: 0 x, 1 x², 2 x·y, 3 |x|, 4 |x − y|, 5 √|x·y|.
 override WG: u32 = 256u;
 override ITEMS: u32 = 8u;
 override MAP: u32 = 0u;
@@ -18,6 +18,9 @@ fn mapped(idx: u32) -> f32 {
   let v = x[idx];
   if (MAP == 1u) { return v * v; }
   if (MAP == 2u) { return v * y[idx]; }
+  if (MAP == 3u) { return abs(v); }
+  if (MAP == 4u) { return abs(v - y[idx]); }
+  if (MAP == 5u) { return sqrt(abs(v * y[idx])); }
   return v;
 }
 

@@ -7,7 +7,8 @@ import { Tensor } from '../gpu/tensor';
 import { Mlp } from '../nets/mlp';
 import { empiricalKernels, traceForm } from '../ntk/empirical';
 import { toExampleMajor } from '../ntk/empirical';
-import { SpecError, specWidths, type ExperimentSpec } from '../spec';
+import { specWidths, type ExperimentSpec } from '../spec';
+import { mlpConfig, specData } from '../dynamics/experiment';
 import { analyticKernels } from '../theory';
 
 const toMatrix = (flat: ArrayLike<number>, rows: number, cols: number): number[][] =>
@@ -28,20 +29,12 @@ function meanStd(members: Float64Array[]): { mean: Float64Array; std: Float64Arr
 }
 
 export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj: unknown) => void): Promise<void> {
-  const train = spec.data.train;
-  if (train.kind !== 'points') {
-    // generated data sets arrive with the dynamics work; refuse clearly instead of guessing
-    throw new SpecError([{ path: 'data.train.kind', message: `expected "points" (explicit inputs) for widenet ntk; received "${train.kind}" (generated data sets are not supported by this command yet)` }], 'spec');
-  }
-  const X = train.x;
+  const X = specData(spec).train.x;
   const n = X.length;
   const m = spec.model;
   const k = m.outputDim;
   for (const hidden of specWidths(spec)) {
-    const net = new Mlp(rt, {
-      inputDim: m.inputDim, hidden, outputDim: k, activation: m.activation, parameterization: m.parameterization,
-      weightStd: m.weightStd, biasStd: m.biasStd, alpha: m.alpha, centered: m.centered, ensemble: m.ensemble, seed: spec.seed,
-    });
+    const net = new Mlp(rt, mlpConfig(spec, hidden));
     const x = Tensor.from(rt, X.flat(), [n, m.inputDim], 'x');
     const kernels = empiricalKernels(rt, net, x);
     const data = await kernels.ntk.read();

@@ -7,8 +7,10 @@ import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
 import { benchKernels, kernelTable } from '../../bench/kernels';
 import { benchNtk, ntkTable } from '../../bench/ntk';
+import { benchTrain, trainTable } from '../../bench/train';
 import { SpecError, parseSpecText } from '../spec';
 import { ntkCommand } from './ntk';
+import { runCommand } from './run';
 import { registerBench } from './bench';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -18,6 +20,16 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   } finally {
     rt.destroy();
   }
+}
+
+function readSpec(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SpecError([{ path: '', message: `cannot read the spec file: ${(e as Error).message}` }], path);
+  }
+  return parseSpecText(text, path);
 }
 
 const program = new Command('widenet').description('WebGPU engine for the training dynamics of very wide neural networks');
@@ -36,14 +48,25 @@ program
   .description('empirical (ensemble mean), NNGP and infinite-width kernels on the train inputs, before training, as JSON (one object per width)')
   .argument('<spec>', 'experiment spec (JSON)')
   .action(async (path: string) => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new SpecError([{ path: '', message: `cannot read the spec file: ${(e as Error).message}` }], path);
-    }
-    const spec = parseSpecText(text, path); // before any GPU work: a bad spec costs nothing
+    const spec = readSpec(path); // before any GPU work: a bad spec costs nothing
     await withRuntime((rt) => ntkCommand(rt, spec, (obj) => process.stdout.write(JSON.stringify(obj) + '\n')));
+  });
+
+program
+  .command('run')
+  .description('train every width of the spec; prints JSON Lines (one record per line, then a sweep summary)')
+  .argument('<spec>', 'experiment spec (JSON)')
+  .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder')
+  .action(async (path: string, opts: { out?: string }) => {
+    const spec = readSpec(path);
+    await withRuntime((rt) =>
+      runCommand(rt, spec, {
+        out: opts.out,
+        progress: process.stderr.isTTY === true,
+        write: (line) => process.stdout.write(line),
+        status: (text) => process.stderr.write(text),
+      }),
+    );
   });
 
 /** A benchmark subcommand: run it, write the JSON report if asked, print the adapter and the Markdown table. */
@@ -68,6 +91,7 @@ function benchCommand<R>(name: string, description: string, run: (rt: Runtime, o
 }
 
 benchCommand('bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', benchKernels, kernelTable);
+benchCommand('bench-train', 'training steps per second against width (two-layer ReLU, n = 1024, d = 32) and the scheduler overhead', benchTrain, trainTable);
 benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
 registerBench(program);
 

@@ -67,3 +67,17 @@ export function scalarOne(rt: Runtime): Tensor {
   }
   return t;
 }
+
+/** A cached [1, n] row of ones (Σ over rows as a matmul, e.g. bias gradients 1ᵀδ). Shared per
+ * runtime and length: callers must not dispose it. */
+const onesRows = new WeakMap<Runtime, Map<number, Tensor>>();
+export function onesRow(rt: Runtime, n: number): Tensor {
+  let byLength = onesRows.get(rt);
+  if (!byLength) onesRows.set(rt, (byLength = new Map()));
+  let t = byLength.get(n);
+  if (!t) {
+    t = Tensor.from(rt, new Float32Array(n).fill(1), [1, n], `ones(${n})`);
+    byLength.set(n, t);
+  }
+  return t;
+}

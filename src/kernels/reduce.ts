@@ -1,4 +1,5 @@
-// Reductions: sum, sum of squares, dot, row sums, column sums. All reduce as trees (see
+// Reductions: sum, sum of squares, dot, row sums, column sums, per-batch reductions (Σ|x|,
+// Σ|x − y|, Σ√|x·y| per member) and the in-place normalisation of batched vectors. All reduce as trees (see
 // shaders/reduce/*.wgsl) so that float32 error grows like log(n)·ε.
 import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
@@ -16,7 +17,7 @@ const TREE_PARAMS = new ParamLayout([
 ] as const);
 const COLSUM_PARAMS = new ParamLayout([['rows', 'u32'], ['cols', 'u32'], ['chunks', 'u32']] as const);
 
-type MapKind = 0 | 1 | 2; // x, x², x·y
+type MapKind = 0 | 1 | 2 | 3 | 4 | 5; // x, x², x·y, |x|, |x − y|, √|x·y|
 
 const treeProgram = (map: MapKind) =>
   cachedProgram(`reduce/tree|${map}`, () => ({
@@ -25,6 +26,16 @@ const treeProgram = (map: MapKind) =>
     storage: ['read', 'read', 'read_write'] as const,
     params: TREE_PARAMS,
     constants: { WG, ITEMS, MAP: map },
+  }));
+
+const NORMALIZE_PARAMS = new ParamLayout([['inner', 'u32'], ['batches', 'u32']] as const);
+const normalizeProgram = () =>
+  cachedProgram('reduce/normalize', () => ({
+    label: 'normalize batched vectors',
+    code: assemble(['common/indexing', 'reduce/v1_normalize']),
+    storage: ['read_write', 'read_write'] as const,
+    params: NORMALIZE_PARAMS,
+    constants: { WG },
   }));
 
 const colsumProgram = () =>
@@ -109,6 +120,31 @@ export function colSums(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
   }
 }
 
+/** What a per-batch reduction sums: x, x², x·y, |x|, |x − y| or √|x·y|. */
+export const BATCH_MAPS = { sum: 0, sumSquares: 1, dot: 2, abs: 3, absDiff: 4, sqrtProduct: 5 } as const;
+export type BatchMap = keyof typeof BATCH_MAPS;
+
+/**
+ * One sum per batch: x (and y) are viewed as [batches, size/batches] and each row is reduced,
+ * e.g. Σ_i |x_e,i − y_e,i| for every ensemble member e. Result [batches].
+ */
+export function reduceBatches(rt: Runtime, map: BatchMap, x: Tensor, batches: number, y: Tensor = x, out?: Tensor): Tensor {
+  assertLive(x, y);
+  assertSameSize(`reduceBatches(${map})`, x, y);
+  if (!Number.isInteger(batches) || batches < 1 || x.size % batches !== 0) throw new ShapeError(`reduceBatches: "${x.name}" has ${x.size} elements, which do not split into ${batches} equal batches`);
+  const inner = x.size / batches;
+  return reduceStrided(rt, x, y, BATCH_MAPS[map], batches, inner, inner, 1, out, `${map}(${x.name}) per batch`);
+}
+
+/** x_b ← x_b/‖x_b‖₂ in place for each of `batches` equal parts of x; returns the norms [batches]. */
+export function normalizeBatches(rt: Runtime, x: Tensor, batches: number, norms?: Tensor): Tensor {
+  assertLive(x, norms);
+  if (!Number.isInteger(batches) || batches < 1 || x.size % batches !== 0) throw new ShapeError(`normalizeBatches: "${x.name}" has ${x.size} elements, which do not split into ${batches} equal batches`);
+  const out = outputTensor(rt, 'normalizeBatches', [batches], norms, `norms(${x.name})`);
+  rt.dispatch(normalizeProgram(), [x.buffer, out.buffer], { inner: x.size / batches, batches }, batches);
+  return out;
+}
+
 // ---- float64 references and cost models
 
 export const reduceRef = {
@@ -132,6 +168,15 @@ export const reduceRef = {
     for (let c = 0; c < cols; c++) s += x[r * cols + c];
     return s;
   }),
+  batches: (map: BatchMap, x: ArrayLike<number>, batches: number, y: ArrayLike<number> = x) => {
+    const f = [(a: number) => a, (a: number) => a * a, (a: number, b: number) => a * b, (a: number) => Math.abs(a), (a: number, b: number) => Math.abs(a - b), (a: number, b: number) => Math.sqrt(Math.abs(a * b))][BATCH_MAPS[map]];
+    const inner = x.length / batches;
+    return Float64Array.from({ length: batches }, (_, b) => {
+      let s = 0;
+      for (let i = b * inner; i < (b + 1) * inner; i++) s += f(x[i], y[i]);
+      return s;
+    });
+  },
   colSums: (x: ArrayLike<number>, rows: number, cols: number) => {
     const out = new Float64Array(cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c] += x[r * cols + c];

@@ -9,7 +9,7 @@ import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
 import { add, broadcastProduct } from '../kernels/elementwise';
-import { scalarOne } from '../kernels/common';
+import { onesRow, scalarOne } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { ForwardCache, Mlp } from './mlp';
 
@@ -18,39 +18,51 @@ export interface LayerTensors {
   bias: Tensor | null;
 }
 
-/** Gradients of Σ_i r_i·f(x_i) with respect to every parameter, shaped like the parameters. */
-export function vjp(rt: Runtime, net: Mlp, cache: ForwardCache, r: Tensor): LayerTensors[] {
+/**
+ * Gradients of Σ_i r_i·f(x_i) with respect to every parameter, shaped like the parameters.
+ * Layers listed in `frozen` get null (not computed), and the backward pass stops at the lowest
+ * trainable layer.
+ */
+export function vjp(rt: Runtime, net: Mlp, cache: ForwardCache, r: Tensor, frozen: readonly number[] = []): (LayerTensors | null)[] {
   const E = net.ensemble;
   const n = cache.n;
   const k = net.config.outputDim;
   if (r.size !== E * n * k) throw new ShapeError(`vjp: cotangent "${r.name}" has ${r.size} elements, expected [E, n, k] = [${E}, ${n}, ${k}]`);
-  const grads: LayerTensors[] = new Array(net.layers.length);
+  const grads: (LayerTensors | null)[] = new Array(net.layers.length).fill(null);
+  const lowest = net.layers.findIndex((_, l) => !frozen.includes(l));
   let delta = r.reshape([E, n, k]);
-  for (let l = net.layers.length - 1; l >= 0; l--) {
+  for (let l = net.layers.length - 1; l >= Math.max(lowest, 0) && lowest >= 0; l--) {
     const layer = net.layers[l];
+    if (frozen.includes(l)) {
+      delta = backward(rt, net, cache, delta, l, r);
+      continue;
+    }
     const input = cache.inputs[l]; // [n, d] (shared) or [E, n, m]
     // ∂/∂w_l = mult_l·δ_lᵀ x_{l−1}: [E, fanOut, fanIn]
     const weight = matmul(rt, delta, input, { transA: true, alpha: layer.scales.mult });
     // ∂/∂b_l = biasMult_l·Σ_i δ_l[e, i, :] = biasMult_l·1ᵀδ_l: [E, 1, fanOut]
     let bias: Tensor | null = null;
     if (layer.bias) {
-      const ones = Tensor.from(rt, new Float32Array(n).fill(1), [1, n], 'ones');
-      bias = matmul(rt, ones, delta, { alpha: layer.scales.biasMult }); // [E, 1, fanOut]
-      ones.dispose();
+      bias = matmul(rt, onesRow(rt, n), delta, { alpha: layer.scales.biasMult }); // [E, 1, fanOut]
     }
     grads[l] = { weight, bias };
-    if (l > 0) {
-      // δ_{l−1} = mult_l·(δ_l w_l) ⊙ φ'(h_{l−1})
-      const back = matmul(rt, delta, layer.weight, { alpha: layer.scales.mult });
-      const m = net.widths[l];
-      const next = broadcastProduct(rt, [E, n, m], { tensor: back, strides: [n * m, m, 1] }, { tensor: cache.derivatives[l - 1], strides: [n * m, m, 1] });
-      if (delta.buffer !== r.buffer) delta.dispose();
-      back.dispose();
-      delta = next;
-    }
+    if (l > lowest) delta = backward(rt, net, cache, delta, l, r);
   }
   if (delta.buffer !== r.buffer) delta.dispose();
   return grads;
+}
+
+/** δ_{l−1} = mult_l·(δ_l w_l) ⊙ φ'(h_{l−1}), freeing δ_l unless it is the caller's r. */
+function backward(rt: Runtime, net: Mlp, cache: ForwardCache, delta: Tensor, l: number, r: Tensor): Tensor {
+  const E = net.ensemble;
+  const n = cache.n;
+  const layer = net.layers[l];
+  const back = matmul(rt, delta, layer.weight, { alpha: layer.scales.mult });
+  const m = net.widths[l];
+  const next = broadcastProduct(rt, [E, n, m], { tensor: back, strides: [n * m, m, 1] }, { tensor: cache.derivatives[l - 1], strides: [n * m, m, 1] });
+  if (delta.buffer !== r.buffer) delta.dispose();
+  back.dispose();
+  return next;
 }
 
 /** J·v: the change of f [E, n, k] along the parameter tangent v (forward mode). */

@@ -51,8 +51,19 @@ function backSignals(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
   return signals;
 }
 
+export interface EmpiricalKernelOptions {
+  /** also return each layer's contribution */
+  perLayer?: boolean;
+  /**
+   * Per-layer weights of the parameters' terms, Θ_η = Σ_l (η_l Θ_l^w + η_l^b Θ_l^b): with the
+   * learning-rate scales of a parameterization this is the kernel that GD actually follows
+   * (df/dt = −Θ_η·∂L/∂f). A layer whose weight scale is 0 (frozen) is left out.
+   */
+  parameterScales?: { weight: readonly number[]; bias: readonly number[] };
+}
+
 /** The structured empirical NTK and NNGP on inputs x [n, d], for every ensemble member. */
-export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: { perLayer?: boolean } = {}): EmpiricalKernels {
+export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: EmpiricalKernelOptions = {}): EmpiricalKernels {
   const E = net.ensemble;
   const k = net.config.outputDim;
   const L = net.depth;
@@ -71,17 +82,20 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: { pe
     const gx = gram(rt, input); // [n, n] for l = 0 (shared inputs), else [E, n, n]
     const gxStrides = l === 0 ? [0, 0, n, 0, 1] : [n * n, 0, n, 0, 1];
     const target = options.perLayer ? Tensor.zeros(rt, shape, `ntk layer ${l + 1}`) : ntk;
-    // contribution = α² · mult² · G_δ ⊙ (G_x + biasMult²/mult²)
-    const gamma = (biasMult * biasMult) / (mult * mult);
+    // contribution = α² · mult² · η_w · G_δ ⊙ (G_x + biasMult²·η_b/(mult²·η_w))
+    const etaW = options.parameterScales?.weight[l] ?? 1;
+    const etaB = options.parameterScales?.bias[l] ?? 1;
+    const skip = etaW === 0;
+    const gamma = (biasMult * biasMult * etaB) / (mult * mult * etaW);
     if (l === L) {
       // readout: δ_{L+1}^a = e_a, so G_δ = δ_ab
-      broadcastProduct(rt, shape, { tensor: identity, strides: [0, k, 0, 1, 0] }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });
+      if (!skip) broadcastProduct(rt, shape, { tensor: identity, strides: [0, k, 0, 1, 0] }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult * etaW, gamma, beta: 1, out: target });
       // NNGP: variance over the readout's initialisation = (mult·initStd)²·(G_x + (biasMult·biasStd)²/(mult·initStd)²)
       nngp = broadcastProduct(rt, [E, n, n], { tensor: scalarOne(rt), strides: [0, 0, 0] }, { tensor: gx, strides: l === 0 ? [0, n, 1] : [n * n, n, 1] },
         { alpha: alpha2 * (mult * initStd) ** 2, gamma: (biasMult * biasStd) ** 2 / (mult * initStd) ** 2 });
-    } else {
+    } else if (!skip) {
       const gd = gram(rt, signals[l].reshape([E, k * n, net.widths[l + 1]]));
-      broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult, gamma, beta: 1, out: target });
+      broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult * etaW, gamma, beta: 1, out: target });
       gd.dispose();
     }
     gx.dispose();
@@ -111,6 +125,14 @@ export function toExampleMajor(data: ArrayLike<number>, E: number, k: number, n:
   return out;
 }
 
+/** The cross kernel [E, k, n1, k, n2] of member e as an (n1·k)×(n2·k) row array, row i·k + a, column j·k + b. */
+export function crossExampleMajor(data: ArrayLike<number>, e: number, k: number, n1: number, n2: number): number[][] {
+  return Array.from({ length: n1 * k }, (_, row) => {
+    const [i, a] = [Math.floor(row / k), row % k];
+    return Array.from({ length: n2 * k }, (_, col) => data[(((e * k + a) * n1 + i) * k + (col % k)) * n2 + Math.floor(col / k)]);
+  });
+}
+
 /** Trace form: (1/k) Σ_a Θ[(i,a),(j,a)] (neural-tangents' default averages over outputs). */
 export function traceForm(data: ArrayLike<number>, E: number, k: number, n: number): Float64Array[] {
   const out: Float64Array[] = [];
@@ -127,7 +149,7 @@ export function traceForm(data: ArrayLike<number>, E: number, k: number, n: numb
  * (read back): the off-diagonal block of the kernels on the stacked inputs [X1; X2], which costs
  * one forward/backward pass over n1 + n2 inputs.
  */
-export async function crossKernels(rt: Runtime, net: Mlp, x1: Tensor, x2: Tensor): Promise<{ ntk: Float32Array; nngp: Float32Array }> {
+export async function crossKernels(rt: Runtime, net: Mlp, x1: Tensor, x2: Tensor, options: EmpiricalKernelOptions = {}): Promise<{ ntk: Float32Array; nngp: Float32Array }> {
   const [n1, d] = x1.shape;
   const [n2, d2] = x2.shape;
   if (x1.shape.length !== 2 || x2.shape.length !== 2 || d !== d2) throw new ShapeError(`crossKernels: inputs [${x1.shape}] and [${x2.shape}] must both be [n, ${net.config.inputDim}]`);
@@ -135,7 +157,7 @@ export async function crossKernels(rt: Runtime, net: Mlp, x1: Tensor, x2: Tensor
   const stacked = Tensor.empty(rt, [n, d], `[${x1.name}; ${x2.name}]`);
   rt.copy(x1.buffer, stacked.buffer, x1.bytes, 0, 0);
   rt.copy(x2.buffer, stacked.buffer, x2.bytes, 0, x1.bytes);
-  const all = empiricalKernels(rt, net, stacked);
+  const all = empiricalKernels(rt, net, stacked, { parameterScales: options.parameterScales });
   const [ntkAll, nngpAll] = [await all.ntk.read(), await all.nngp.read()];
   [all.ntk, all.nngp, stacked].forEach((t) => t.dispose());
   const E = net.ensemble;

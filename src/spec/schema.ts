@@ -237,6 +237,8 @@ export const observeSchema = strict('the observation settings: an object like {"
   probe: oneOf(PROBES, 'a probe set').default('train'),
   /** How many top NTK eigenvalues to record. */
   spectrum: integer(0, SAFE, 'a number of eigenvalues: an integer ≥ 0').default(5),
+  /** Two-layer networks: record the first N neurons of member 0 as particles (a_j, w_j). */
+  particles: integer(0, 100_000, 'a number of neurons to record as particles: an integer from 0 to 100000').default(0),
 });
 
 export const sweepSchema = strict('a sweep block like {"hidden": [[256], [1024]]}', {

@@ -1,5 +1,5 @@
 // Reverse mode (gradients) and forward mode (JVP) against the float64 Jacobian: g = Jᵀr, J·v.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
 import { Mlp } from '../../src/nets/mlp';
 import { jvp, mseCotangent, vjp } from '../../src/nets/gradients';
@@ -27,7 +27,7 @@ describe('gradients and JVP', () => {
           bias: layer.bias ? Tensor.from(rt, testData(layer.bias.size, 200 + l), layer.bias.shape) : null,
         }));
         const jv = await jvp(rt, net, cache, tangent).read();
-        const gData = await Promise.all(grads.map(async (g) => ({ w: await g.weight.read(), b: g.bias ? await g.bias.read() : null })));
+        const gData = await Promise.all(grads.map(async (g) => ({ w: await g!.weight.read(), b: g!.bias ? await g!.bias.read() : null })));
         const vData = await Promise.all(tangent.map(async (t) => ({ w: await t.weight.read(), b: t.bias ? await t.bias.read() : null })));
         for (let e = 0; e < E; e++) {
           const layers = await readLayers(net, e);
@@ -63,5 +63,26 @@ describe('gradients and JVP', () => {
     const fd = testData(16, 3);
     const yd = testData(8, 4);
     expectClose(r, Array.from(fd, (v, i) => (2 * (2 * v - yd[i % 8])) / 8), { atol: 1e-6, rtol: 1e-6 }, 'cotangent');
+  });
+});
+
+describe('vjp with frozen layers', () => {
+  it('skips the frozen layers and leaves the others unchanged', async () => {
+    const { rt } = ctx;
+    const net = new Mlp(rt, { inputDim: 3, hidden: [6, 5], outputDim: 2, activation: 'tanh', parameterization: 'ntk', weightStd: 1.2, biasStd: 0.3, ensemble: 2, seed: 9 });
+    const x = Tensor.from(rt, X.flat(), [X.length, 3]);
+    const cache = net.forward(x);
+    const r = Tensor.from(rt, testData(2 * X.length * 2, 4), [2, X.length, 2]);
+    const all = vjp(rt, net, cache, r);
+    for (const frozen of [[0], [1], [0, 2], [0, 1]]) {
+      const some = vjp(rt, net, cache, r, frozen);
+      for (let l = 0; l < 3; l++) {
+        if (frozen.includes(l)) expect(some[l], `layer ${l} frozen`).toBeNull();
+        else {
+          expect(Array.from(await some[l]!.weight.read())).toEqual(Array.from(await all[l]!.weight.read()));
+          expect(Array.from(await some[l]!.bias!.read())).toEqual(Array.from(await all[l]!.bias!.read()));
+        }
+      }
+    }
   });
 });

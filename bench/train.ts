@@ -1,0 +1,86 @@
+// Training benchmark (`npm run bench:train`): GD steps per second of a two-layer ReLU network
+// (n = 1024 points, d = 32, NTK parameterization, MSE) against the width m, from 2^10 up to the
+// largest m whose activations [n, m] fit one storage binding of the adapter (or the time budget).
+//
+// Scheduler overhead: `wallMs` is the steady-state time per step (many steps, then one sync);
+// `gpuMs` is the GPU time of one step from timestamp queries (one compute pass around it), or
+// wall time around onSubmittedWorkDone where the adapter has no timestamps; `recordMs` is the
+// JavaScript time spent recording a step. overhead = max(0, wallMs − gpuMs)/wallMs is the share
+// of step time when the GPU is not working: the scheduler's cost.
+import type { Runtime } from '../src/gpu/runtime';
+import { Trainer } from '../src/dynamics/trainer';
+
+export interface TrainBenchResult {
+  m: number;
+  n: number;
+  d: number;
+  stepsPerSecond: number | null;
+  wallMs: number | null;
+  gpuMs: number | null;
+  recordMs: number | null;
+  overhead: number | null;
+  timing: 'timestamp' | 'wall' | null;
+  skipped?: string;
+}
+
+export async function benchTrain(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void } = {}): Promise<TrainBenchResult[]> {
+  const log = options.log ?? (() => {});
+  const n = options.quick ? 256 : 1024;
+  const d = 32;
+  const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 30_000 : 10_000);
+  const maxM = Math.floor(rt.limits.maxStorageBufferBindingSize / (4 * n));
+  const results: TrainBenchResult[] = [];
+  let lastMsPerNeuron: number | null = null;
+  const top = options.quick ? 14 : 24;
+  for (let p = 10; p <= top; p++) {
+    const m = 2 ** p;
+    const base = { m, n, d, stepsPerSecond: null, wallMs: null, gpuMs: null, recordMs: null, overhead: null, timing: null };
+    if (m > maxM) {
+      results.push({ ...base, skipped: `activations [${n}, ${m}] exceed maxStorageBufferBindingSize (${rt.limits.maxStorageBufferBindingSize} bytes)` });
+      log(`m=${m}: cut (storage binding limit)`);
+      break;
+    }
+    if (lastMsPerNeuron !== null && lastMsPerNeuron * m * 6 > budget) {
+      results.push({ ...base, skipped: `predicted ${((lastMsPerNeuron * m * 6) / 1000).toFixed(0)} s for the timed steps, over the ${budget / 1000} s budget` });
+      log(`m=${m}: skipped (time budget)`);
+      break;
+    }
+    const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));
+    const y = x.map((row) => [Math.cos(row[0] + row[1])]);
+    const trainer = new Trainer(rt, { inputDim: d, hidden: [m], outputDim: 1, activation: 'relu', parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0 }, { x, y }, {
+      optimizer: 'gd', lr: 0.5, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false,
+    });
+    await trainer.start();
+    trainer.step(2); // warm-up: pipelines, buffer pool
+    await rt.sync();
+    // steady state: `steps` steps submitted back to back, one sync
+    const steps = rt.ctx.adapter.software ? 3 : 20;
+    let recordMs = 0;
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const r0 = performance.now();
+      trainer.step(1);
+      recordMs += performance.now() - r0;
+    }
+    await rt.sync();
+    const wallMs = (performance.now() - t0) / steps;
+    const gpu = await rt.time(() => trainer.step(1, false));
+    const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
+    lastMsPerNeuron = wallMs / m;
+    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source });
+    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%`);
+    if (await trainer.divergence()) log(`m=${m}: note: the benchmark run diverged (timings still valid)`);
+    trainer.dispose();
+    rt.trimPool();
+  }
+  return results;
+}
+
+export function trainTable(results: TrainBenchResult[]): string {
+  const rows = results.map((r) =>
+    r.skipped
+      ? `| ${r.m} | — | — | — | — | — | ${r.skipped} |`
+      : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | |`,
+  );
+  return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | note |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,524 @@
+// One experiment at one width: the spec's data, a Trainer, and the records of DESIGN.md §5.
+// `runExperiment` runs every width of a spec (a sweep) and ends with the fitted log-log slopes.
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { DataError, buildDataSet, isClassificationKind, type DataSet } from '../data';
+import { accuracyRef, lossRef, type LossKind } from '../kernels/loss';
+import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
+import { crossExampleMajor, crossKernels, empiricalKernels, toExampleMajor } from '../ntk/empirical';
+import { specWidths, type ExperimentSpec } from '../spec';
+import { THEORY_ACTIVATIONS, analyticKernels } from '../theory';
+import { KernelRegression } from './kernel-regression';
+import { SpectralNorm, alignment, coordinates, logLogSlope, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
+import { Trainer, type DivergenceSite } from './trainer';
+
+/** The closed form is solved for at most this many ensemble members (one eigendecomposition each). */
+const KERNEL_REGRESSION_MEMBERS = 8;
+
+export interface RunRecord {
+  width: number[];
+  step: number;
+  /** gradient-flow time η·step (η·step/(1 − μ) with momentum μ) */
+  time: number;
+  trainLoss: number;
+  testLoss: number | null;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+  /** losses of the linearised model (train.linearized) */
+  linearTrainLoss?: number;
+  linearTestLoss?: number | null;
+  /** per dense layer, relative Frobenius ‖W(t) − W(0)‖_F/‖W(0)‖_F */
+  weightChange: number[];
+  /** per dense layer, relative spectral ‖W(t) − W(0)‖₂/‖W(0)‖₂ */
+  weightChangeSpectral: number[];
+  ntkChange: number;
+  alignment: number | null;
+  /** RMS of α·(f − f_lin) on the probe (null without the linearised model) */
+  linearGap: number | null;
+  coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
+  ntkEigenvalues: number[];
+  /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
+  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
+  pathNorm?: number;
+  particles?: { a: number[]; w: number[][] };
+  std: Record<string, number | number[] | null>;
+}
+
+export interface DivergenceRecord {
+  width: number[];
+  step: number;
+  /** the dense layer (0 = input … L = readout) whose parameters went non-finite first; null when only the loss did */
+  layer: number | null;
+  model: 'network' | 'linearized';
+  lr: number;
+  /** 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE) */
+  suggestedMaxLr: number;
+  reason: string;
+}
+
+export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary };
+
+export interface SweepSummary {
+  widths: number[];
+  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+}
+
+/** The network of a spec at one width. */
+export function mlpConfig(spec: ExperimentSpec, hidden: readonly number[]): MlpConfig {
+  const m = spec.model;
+  return {
+    inputDim: m.inputDim, hidden: [...hidden], outputDim: m.outputDim, activation: m.activation, parameterization: m.parameterization,
+    weightStd: m.weightStd, biasStd: m.biasStd, alpha: m.alpha, centered: m.centered, ensemble: m.ensemble, seed: spec.seed,
+  };
+}
+
+/** The train and test sets of a spec (seeded). */
+export function specData(spec: ExperimentSpec): { train: DataSet; test: DataSet | null } {
+  const { inputDim, outputDim } = spec.model;
+  const train = buildDataSet(spec.data.train, spec.data.target, inputDim, outputDim, spec.seed, 'train');
+  const test = spec.data.test ? buildDataSet(spec.data.test, spec.data.target, inputDim, outputDim, spec.seed, 'test') : null;
+  return { train, test };
+}
+
+/** MSE, or cross-entropy as logistic (one output, ±1 labels) or softmax (one-hot labels). */
+export function specLoss(spec: ExperimentSpec): LossKind {
+  return spec.train.loss === 'mse' ? 'mse' : spec.model.outputDim === 1 ? 'logistic' : 'softmax';
+}
+
+/** Loss curvature bound c (ℓ'' ≤ c per output row): MSE 1/k, logistic 1/4, softmax 1/2. */
+const curvature = (loss: LossKind, k: number) => (loss === 'mse' ? 1 / k : loss === 'logistic' ? 1 / 4 : 1 / 2);
+
+interface Split {
+  x: Tensor;
+  data: DataSet;
+  n: number;
+  /** forward pass of θ₀ on these inputs, kept for the linearised model and the coordinate check */
+  cache0: ForwardCache;
+  /** f(θ₀) [E, n, k] */
+  f0: Float32Array;
+}
+
+export class Experiment {
+  readonly trainer: Trainer;
+  readonly width: number[];
+  readonly loss: LossKind;
+  readonly classification: boolean;
+  private readonly trainSplit: Split;
+  private readonly testSplit: Split | null;
+  private readonly probe: Split;
+  /** Θ₀ on the probe, example-major per member */
+  private readonly ntk0: Float64Array[];
+  private readonly spectral: SpectralNorm[];
+  private readonly initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] };
+  private regression: { empirical: KernelRegression[]; analytic: KernelRegression[] | null; lambdaMax: number } | null = null;
+  private finalRecord: RunRecord | null = null;
+  diverged: DivergenceRecord | null = null;
+
+  private constructor(readonly rt: Runtime, readonly spec: ExperimentSpec, init: { trainer: Trainer; width: number[]; trainSplit: Split; testSplit: Split | null; probe: Split; ntk0: Float64Array[]; spectral: SpectralNorm[]; norms: Experiment['initialNorms'] }) {
+    this.trainer = init.trainer;
+    this.width = init.width;
+    this.trainSplit = init.trainSplit;
+    this.testSplit = init.testSplit;
+    this.probe = init.probe;
+    this.ntk0 = init.ntk0;
+    this.spectral = init.spectral;
+    this.initialNorms = init.norms;
+    this.loss = specLoss(spec);
+    this.classification = this.loss !== 'mse' || isClassificationKind(spec.data.train.kind);
+  }
+
+  /** Builds the data, the networks and the initial observables for one width of a (validated) spec. */
+  static async create(rt: Runtime, spec: ExperimentSpec, options: { hidden?: number[] } = {}): Promise<Experiment> {
+    const width = options.hidden ?? specWidths(spec)[0];
+    const { train, test } = specData(spec);
+    if (!train.y) throw new DataError('data.train: expected labels to train on; received inputs without y (give "y" with the points, or a data.target)');
+    const trainer = new Trainer(rt, mlpConfig(spec, width), { x: train.x, y: train.y }, {
+      optimizer: spec.train.optimizer, lr: spec.train.lr, momentum: spec.train.momentum, batchSize: spec.train.batchSize,
+      loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized,
+    });
+    await trainer.start();
+    const split = async (data: DataSet, name: string): Promise<Split> => {
+      const x = Tensor.from(rt, data.x.flat(), [data.x.length, spec.model.inputDim], name);
+      const cache0 = trainer.initial.forward(x);
+      return { x, data, n: data.x.length, cache0, f0: await cache0.output.read() };
+    };
+    const trainSplit = await split(train, 'x_train');
+    const testSplit = test ? await split(test, 'x_test') : null;
+    if (spec.observe.probe === 'test' && !testSplit) throw new DataError('observe.probe: expected a data.test set to probe; received probe "test" without one');
+    const probe = spec.observe.probe === 'test' ? testSplit! : trainSplit;
+    const E = trainer.net.ensemble;
+    const k = spec.model.outputDim;
+    const kernels = empiricalKernels(rt, trainer.initial, probe.x);
+    const ntk0 = toExampleMajor(await kernels.ntk.read(), E, k, probe.n);
+    kernels.ntk.dispose();
+    kernels.nngp.dispose();
+    const spectral = trainer.net.layers.map((layer, l) => new SpectralNorm(rt, E, layer.scales.fanOut, layer.scales.fanIn, spec.seed, 7919 + l));
+    const norms = await weightNorms(rt, trainer.initial, spectral);
+    return new Experiment(rt, spec, { trainer, width, trainSplit, testSplit, probe, ntk0, spectral, norms });
+  }
+
+  get net(): Mlp {
+    return this.trainer.net;
+  }
+  get stepIndex(): number {
+    return this.trainer.stepIndex;
+  }
+  get alpha(): number {
+    return this.spec.model.alpha;
+  }
+  /** gradient-flow time of `steps` steps: η·steps, divided by (1 − μ) with momentum */
+  timeOf(steps: number): number {
+    return (this.spec.train.lr * steps) / (1 - this.spec.train.momentum);
+  }
+
+  /** Runs `steps` optimiser steps and waits for the GPU (pages call this with a few steps per frame). */
+  async train(steps: number): Promise<void> {
+    if (this.diverged) return;
+    this.trainer.step(steps);
+    await this.rt.sync();
+  }
+
+  /** α·f − α·f₀ (centred) or α·f, as the model's outputs z [E, n, k]. */
+  private modelOutputs(f: Float32Array, split: Split): Float64Array {
+    const { alpha } = this;
+    const centred = this.spec.model.centered;
+    return Float64Array.from(f, (v, i) => alpha * v - (centred ? alpha * split.f0[i] : 0));
+  }
+
+  /** Per-member losses (and accuracies) of raw outputs f on a split with labels. */
+  private lossesOf(f: Float32Array, split: Split): { loss: Float64Array; accuracy: Float64Array | null } | null {
+    if (!split.data.y) return null;
+    const k = this.spec.model.outputDim;
+    const z = this.modelOutputs(f, split);
+    const y = split.data.y.flat();
+    return { loss: lossRef(this.loss, z, y, split.n, k), accuracy: this.classification ? accuracyRef(z, y, split.n, k) : null };
+  }
+
+  /** The observables at the current step (or the divergence record, if the run diverged). */
+  async record(): Promise<RunRecord | { diverged: DivergenceRecord }> {
+    if (this.diverged) return { diverged: this.diverged };
+    const { rt, trainer, spec } = this;
+    const net = trainer.net;
+    const E = net.ensemble;
+    const k = spec.model.outputDim;
+    const site = await trainer.divergence();
+    if (site) return { diverged: await this.divergenceRecord(site, 'a parameter became NaN or ±Inf') };
+    // network (and linearised) outputs on the train, test and probe inputs
+    const outputs = async (split: Split) => {
+      const cache = net.forward(split.x);
+      const f = await cache.output.read();
+      const fLin = trainer.delta ? await readAndDispose(trainer.linearOutputs(split.cache0)) : null;
+      return { cache, f, fLin };
+    };
+    const trainOut = await outputs(this.trainSplit);
+    const testOut = this.testSplit ? await outputs(this.testSplit) : null;
+    const probeOut = this.probe === this.trainSplit ? trainOut : testOut!;
+    const trainLosses = this.lossesOf(trainOut.f, this.trainSplit)!;
+    const testLosses = testOut ? this.lossesOf(testOut.f, this.testSplit!) : null;
+    const linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
+    const linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    // linear gap: RMS over probe rows and outputs of α·(f − f_lin), per member
+    let linearGap: Float64Array | null = null;
+    if (probeOut.fLin) {
+      const per = this.probe.n * k;
+      linearGap = Float64Array.from({ length: E }, (_, e) => {
+        let s = 0;
+        for (let i = e * per; i < (e + 1) * per; i++) s += (this.alpha * (probeOut.f[i] - probeOut.fLin![i])) ** 2;
+        return Math.sqrt(s / per);
+      });
+    }
+    const coords = await coordinates(rt, probeOut.cache, this.probe.cache0, E);
+    Mlp.release(trainOut.cache);
+    if (testOut) Mlp.release(testOut.cache);
+    // kernels on the probe
+    const kernels = empiricalKernels(rt, net, this.probe.x);
+    const ntk = toExampleMajor(await kernels.ntk.read(), E, k, this.probe.n);
+    kernels.ntk.dispose();
+    kernels.nngp.dispose();
+    const ntkChange = ntk.map((t, e) => relativeChange(t, this.ntk0[e]));
+    const yProbe = this.probe.data.y?.flat() ?? null;
+    const align = yProbe ? ntk.map((t) => alignment(t, yProbe)) : null;
+    const eigen = ntk.map((t) => topEigenvalues(t, this.probe.n * k, spec.observe.spectrum));
+    const changes = await weightChanges(rt, net, trainer.initial, this.initialNorms, this.spectral);
+    const paths = net.depth === 1 ? await pathNorm(rt, net) : null;
+    const regression = await this.kernelRegressionLosses();
+
+    const perLayer = (arrays: ArrayLike<number>[]) => arrays.map((a) => meanStd(a));
+    const wc = perLayer(changes.frobenius);
+    const ws = perLayer(changes.spectral);
+    const eigenStats = Array.from({ length: eigen[0].length }, (_, i) => meanStd(eigen.map((v) => v[i])));
+    const coordStats = coords.map((c) => ({ abs: meanStd(c.meanAbs), change: meanStd(c.meanAbsChange) }));
+    const stat = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a) : null);
+    const tl = meanStd(trainLosses.loss);
+    const te = stat(testLosses?.loss);
+    const nc = meanStd(ntkChange);
+    const al = stat(align);
+    const lg = stat(linearGap);
+    const record: RunRecord = {
+      width: this.width,
+      step: trainer.stepIndex,
+      time: this.timeOf(trainer.stepIndex),
+      trainLoss: tl.mean,
+      testLoss: te?.mean ?? null,
+      ...(trainLosses.accuracy ? { trainAccuracy: meanStd(trainLosses.accuracy).mean } : {}),
+      ...(testLosses?.accuracy ? { testAccuracy: meanStd(testLosses.accuracy).mean } : {}),
+      ...(linearTrain ? { linearTrainLoss: meanStd(linearTrain.loss).mean, linearTestLoss: linearTest ? meanStd(linearTest.loss).mean : null } : {}),
+      weightChange: wc.map((s) => s.mean),
+      weightChangeSpectral: ws.map((s) => s.mean),
+      ntkChange: nc.mean,
+      alignment: al?.mean ?? null,
+      linearGap: lg?.mean ?? null,
+      coordinates: coordStats.map((c) => ({ mean_abs_h: c.abs.mean, mean_abs_dh: c.change.mean })),
+      ntkEigenvalues: eigenStats.map((s) => s.mean),
+      kernelRegression: regression,
+      ...(paths ? { pathNorm: meanStd(paths).mean } : {}),
+      std: {
+        trainLoss: tl.std,
+        testLoss: te?.std ?? null,
+        weightChange: wc.map((s) => s.std),
+        weightChangeSpectral: ws.map((s) => s.std),
+        ntkChange: nc.std,
+        alignment: al?.std ?? null,
+        linearGap: lg?.std ?? null,
+        mean_abs_h: coordStats.map((c) => c.abs.std),
+        mean_abs_dh: coordStats.map((c) => c.change.std),
+        ntkEigenvalues: eigenStats.map((s) => s.std),
+        ...(paths ? { pathNorm: meanStd(paths).std } : {}),
+      },
+    };
+    if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
+    if (!allFinite(record)) return { diverged: await this.divergenceRecord(null, 'the loss or an observable is NaN or ±Inf (the outputs overflowed)') };
+    this.finalRecord = record;
+    return record;
+  }
+
+  /** The latest finite record. */
+  get lastRecord(): RunRecord | null {
+    return this.finalRecord;
+  }
+
+  private async divergenceRecord(site: DivergenceSite | null, reason: string): Promise<DivergenceRecord> {
+    const { spec } = this;
+    const { lambdaMax } = await this.closedForms();
+    this.diverged = {
+      width: this.width,
+      step: site?.step ?? this.trainer.stepIndex,
+      layer: site?.layer ?? null,
+      model: site?.model ?? 'network',
+      lr: spec.train.lr,
+      suggestedMaxLr: (2 * (1 + spec.train.momentum) * this.trainSplit.n) / (curvature(this.loss, spec.model.outputDim) * lambdaMax),
+      reason,
+    };
+    return this.diverged;
+  }
+
+  /**
+   * The closed-form predictors of every member (up to KERNEL_REGRESSION_MEMBERS): kernel regression
+   * with the learning-rate-weighted Θ₀ (the kernel GD follows, so the linearised model matches it)
+   * and, for the ntk parameterization without frozen layers, with Θ∞. Built once, on first use.
+   */
+  private async closedForms(): Promise<NonNullable<Experiment['regression']>> {
+    if (this.regression) return this.regression;
+    const { rt, spec, trainer } = this;
+    const k = spec.model.outputDim;
+    const E = Math.min(trainer.net.ensemble, KERNEL_REGRESSION_MEMBERS);
+    const rates = trainer.learningRates;
+    const scales = { weight: rates.weight.map((r) => r / spec.train.lr), bias: rates.bias.map((r) => r / spec.train.lr) };
+    const test = this.testSplit;
+    const both = test ? await crossKernels(rt, trainer.initial, test.x, this.trainSplit.x, { parameterScales: scales }) : null; // Θ(X*, X)
+    const own = empiricalKernels(rt, trainer.initial, this.trainSplit.x, { parameterScales: scales });
+    const trainKernel = await own.ntk.read();
+    own.ntk.dispose();
+    own.nngp.dispose();
+    const n = this.trainSplit.n;
+    const nt = test?.n ?? 0;
+    const y = this.trainSplit.data.y!.flat().map((v) => [v]);
+    const members = Array.from({ length: E }, (_, e) => e);
+    const z0 = (split: Split, e: number) => Array.from(this.modelOutputs(split.f0, split).subarray(e * split.n * k, (e + 1) * split.n * k), (v) => [v]);
+    const empirical = members.map((e) => new KernelRegression({
+      kernel: crossExampleMajor(trainKernel, e, k, n, n), y, f0: z0(this.trainSplit, e),
+      testKernel: both ? crossExampleMajor(both.ntk, e, k, nt, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
+    }));
+    let analytic: KernelRegression[] | null = null;
+    const m = spec.model;
+    if (m.parameterization === 'ntk' && m.frozen.length === 0 && THEORY_ACTIVATIONS.includes(m.activation)) {
+      const theory = { depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation };
+      // Θ∞ ⊗ I_k of the model α·f, weighted like Θ₀ (lrScale = 1, 1/α²): the α's cancel
+      const expand = (K: number[][]) => Array.from({ length: K.length * k }, (_, r) => Array.from({ length: K[0].length * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
+      const trainTheory = expand(analyticKernels(theory, this.trainSplit.data.x).ntk);
+      const testTheory = test ? expand(analyticKernels(theory, test.data.x, this.trainSplit.data.x).ntk) : undefined;
+      analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr }));
+    }
+    this.regression = { empirical, analytic, lambdaMax: Math.max(...empirical.map((r) => r.maxEigenvalue)) };
+    return this.regression;
+  }
+
+  /** Closed-form MSE losses at the current time (null for classification losses). */
+  private async kernelRegressionLosses(): Promise<RunRecord['kernelRegression']> {
+    if (this.loss !== 'mse') return null;
+    const { empirical, analytic } = await this.closedForms();
+    const { spec } = this;
+    const mode: 'gd' | 'flow' = spec.train.optimizer === 'gd' && spec.train.momentum === 0 ? 'gd' : 'flow';
+    const at = mode === 'gd' ? this.trainer.stepIndex : this.timeOf(this.trainer.stepIndex);
+    const k = spec.model.outputDim;
+    const losses = (predictors: KernelRegression[]) => {
+      const predictions = predictors.map((p) => p.predict(mode, at));
+      const testLoss = (test: number[][] | null) => (test && this.testSplit?.data.y ? lossRef('mse', test.flat(), this.testSplit.data.y.flat(), this.testSplit.n, k)[0] : null);
+      const test = predictions.map((p) => testLoss(p.test));
+      return {
+        trainLoss: meanStd(predictions.map((p) => p.trainLoss)).mean,
+        testLoss: test.every((t) => t !== null) ? meanStd(test as number[]).mean : null,
+      };
+    };
+    return { mode, empirical: losses(empirical), analytic: analytic ? losses(analytic) : null };
+  }
+
+  /** Θ₀ and Θ_t on the probe inputs (ensemble means, (n·k)×(n·k), row i·k + a). */
+  async probeKernels(): Promise<{ x: number[][]; initial: number[][]; current: number[][] }> {
+    const { rt, spec } = this;
+    const E = this.net.ensemble;
+    const N = this.probe.n * spec.model.outputDim;
+    const kernels = empiricalKernels(rt, this.net, this.probe.x);
+    const current = toExampleMajor(await kernels.ntk.read(), E, spec.model.outputDim, this.probe.n);
+    kernels.ntk.dispose();
+    kernels.nngp.dispose();
+    const mean = (members: Float64Array[]) => Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => members.reduce((s, m) => s + m[i * N + j], 0) / members.length));
+    return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
+  }
+
+  /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised model. */
+  async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null }> {
+    const { rt, trainer } = this;
+    const k = this.spec.model.outputDim;
+    const x = Tensor.from(rt, points.flat(), [points.length, this.spec.model.inputDim], 'x_predict');
+    const cache0 = trainer.initial.forward(x);
+    const cache = trainer.net.forward(x);
+    const [f0, f] = [await cache0.output.read(), await cache.output.read()];
+    const fLin = trainer.delta ? await readAndDispose(trainer.linearOutputs(cache0)) : null;
+    [cache0, cache].forEach((c) => Mlp.release(c));
+    x.dispose();
+    const n = points.length;
+    const split = { f0, n } as Split;
+    const mean = (values: Float32Array) => {
+      const z = this.modelOutputs(values, split);
+      const E = z.length / (n * k);
+      return Array.from({ length: n }, (_, i) => Array.from({ length: k }, (_, a) => {
+        let s = 0;
+        for (let e = 0; e < E; e++) s += z[(e * n + i) * k + a];
+        return s / E;
+      }));
+    };
+    return { network: mean(f), linearized: fLin ? mean(fLin) : null };
+  }
+
+  /** Closed-form kernel-regression predictions (MSE) on new inputs at the current time, mean over members. */
+  async kernelRegression(points: number[][]): Promise<{ empirical: number[][]; analytic: number[][] | null }> {
+    if (this.loss !== 'mse') throw new DataError(`kernel regression: defined for the MSE loss; this experiment trains with ${this.loss}`);
+    const { rt, spec, trainer } = this;
+    const k = spec.model.outputDim;
+    const n = this.trainSplit.n;
+    const t = points.length;
+    const rates = trainer.learningRates;
+    const scales = { weight: rates.weight.map((r) => r / spec.train.lr), bias: rates.bias.map((r) => r / spec.train.lr) };
+    const x = Tensor.from(rt, points.flat(), [t, spec.model.inputDim], 'x_predict');
+    const cross = await crossKernels(rt, trainer.initial, x, this.trainSplit.x, { parameterScales: scales });
+    const cache0 = trainer.initial.forward(x);
+    const f0 = await cache0.output.read();
+    Mlp.release(cache0);
+    x.dispose();
+    const split = { f0, n: t } as Split;
+    const z0 = this.modelOutputs(f0, split);
+    const mode: 'gd' | 'flow' = spec.train.optimizer === 'gd' && spec.train.momentum === 0 ? 'gd' : 'flow';
+    const at = mode === 'gd' ? trainer.stepIndex : this.timeOf(trainer.stepIndex);
+    const { empirical, analytic } = await this.closedForms();
+    const average = (predict: (e: number) => number[][]) => {
+      const all = empirical.map((_, e) => predict(e));
+      return Array.from({ length: t }, (_, i) => Array.from({ length: k }, (_, a) => all.reduce((s, p) => s + p[i * k + a][0], 0) / all.length));
+    };
+    const testF0 = (e: number) => Array.from(z0.subarray(e * t * k, (e + 1) * t * k), (v) => [v]);
+    const emp = average((e) => new KernelRegression({ ...empirical[e].problem, testKernel: crossExampleMajor(cross.ntk, e, k, t, n), testF0: testF0(e) }).predict(mode, at).test!);
+    let ana: number[][] | null = null;
+    if (analytic) {
+      const m = spec.model;
+      const K = analyticKernels({ depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, points, this.trainSplit.data.x).ntk;
+      const expanded = Array.from({ length: t * k }, (_, r) => Array.from({ length: n * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
+      ana = average((e) => new KernelRegression({ ...analytic[e].problem, testKernel: expanded, testF0: testF0(e) }).predict(mode, at).test!);
+    }
+    return { empirical: emp, analytic: ana };
+  }
+
+  dispose(): void {
+    for (const split of new Set([this.trainSplit, this.testSplit, this.probe])) {
+      if (!split) continue;
+      Mlp.release(split.cache0);
+      split.x.dispose();
+    }
+    this.spectral.forEach((s) => s.dispose());
+    this.trainer.dispose();
+  }
+}
+
+async function readAndDispose(t: Tensor): Promise<Float32Array> {
+  const data = await t.read();
+  t.dispose();
+  return data;
+}
+
+function allFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(allFinite);
+  if (value && typeof value === 'object') return Object.values(value).every(allFinite);
+  return true;
+}
+
+/**
+ * Runs every width of a spec: a record every `recordEvery` steps (and at the first and last step);
+ * a diverged width ends with its divergence line; a sweep ends with the summary of log-log slopes
+ * of the last records against the first hidden width.
+ */
+export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: { onStep?: (width: number[], step: number, total: number) => void; onWidthEnd?: (experiment: Experiment) => Promise<void> } = {}): AsyncGenerator<RunLine> {
+  const widths = specWidths(spec);
+  const finals: { width: number; record: RunRecord }[] = [];
+  for (const hidden of widths) {
+    const experiment = await Experiment.create(rt, spec, { hidden });
+    try {
+      const first = await experiment.record();
+      yield first;
+      let diverged = 'diverged' in first;
+      const { steps, recordEvery } = spec.train;
+      while (!diverged && experiment.stepIndex < steps) {
+        const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
+        for (let s = 0; s < chunk; s++) {
+          experiment.trainer.step(1);
+          options.onStep?.(hidden, experiment.stepIndex, steps);
+        }
+        const line = await experiment.record();
+        diverged = 'diverged' in line;
+        yield line;
+      }
+      if (!diverged && experiment.lastRecord) finals.push({ width: hidden[0], record: experiment.lastRecord });
+      await options.onWidthEnd?.(experiment);
+    } finally {
+      experiment.dispose();
+    }
+  }
+  if (widths.length > 1) {
+    const w = finals.map((f) => f.width);
+    const slope = (pick: (r: RunRecord) => number | null) => {
+      const values = finals.map((f) => pick(f.record));
+      return values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
+    };
+    const layers = finals[0]?.record.weightChange.length ?? 0;
+    yield {
+      summary: {
+        widths: w,
+        slopes: {
+          ntkChange: slope((r) => r.ntkChange),
+          linearGap: slope((r) => r.linearGap),
+          weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
+          trainLoss: slope((r) => r.trainLoss),
+        },
+      },
+    };
+  }
+}

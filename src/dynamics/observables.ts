@@ -1,0 +1,219 @@
+// Observables that tell the kernel regime from the feature-learning regime. GPU parts reduce
+// [E, …] tensors to one number per ensemble member; CPU parts (float64) work on read-back
+// kernels of the probe set. Formulas:
+//   weight change (Frobenius)  ‖W_l(t) − W_l(0)‖_F / ‖W_l(0)‖_F
+//   weight change (spectral)   ‖W_l(t) − W_l(0)‖₂ / ‖W_l(0)‖₂, ‖·‖₂ by power iteration
+//   NTK change                 ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F on the probe inputs
+//   kernel–target alignment    A(Θ, y) = yᵀΘy / (‖Θ‖_F·‖y‖²)  (Cristianini et al. 2002; y = vec of the probe labels)
+//   coordinate check (µP)      mean |x_l| and mean |x_l(t) − x_l(0)| over probe points and neurons,
+//                              x_l = φ(h_l) for hidden layers and x_{L+1} = f (Yang et al. 2022, arXiv:2203.03466)
+//   path norm (two layers)     (1/m) Σ_j |a'_j|·‖w'_j‖ with f(x) = (1/m) Σ_j a'_j φ(w'_j·(x, 1)), i.e.
+//                              a'_j = m·mult₂·a_j and w'_j = (mult₁·w_j, biasMult₁·b_j) (E & Ma, arXiv:1810.06397);
+//                              |a'_j| is the ℓ2 norm over the k outputs
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { onesRow } from '../kernels/common';
+import { add, axpy, hadamard } from '../kernels/elementwise';
+import { randn } from '../kernels/init';
+import { matmul } from '../kernels/matmul';
+import { normalizeBatches, reduceBatches } from '../kernels/reduce';
+import type { ForwardCache, Mlp } from '../nets/mlp';
+
+/** Mean and (sample) standard deviation over ensemble members. */
+export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {
+  const E = values.length;
+  let mean = 0;
+  for (let i = 0; i < E; i++) mean += values[i] / E;
+  let variance = 0;
+  if (E > 1) for (let i = 0; i < E; i++) variance += (values[i] - mean) ** 2 / (E - 1);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** Power-iteration state of one layer: v [E, fanIn, 1], warm-started from record to record. */
+export class SpectralNorm {
+  private v: Tensor;
+  private calls = 0;
+  constructor(readonly rt: Runtime, readonly E: number, readonly fanOut: number, readonly fanIn: number, readonly seed: number, readonly stream: number) {
+    this.v = randn(rt, [E, fanIn, 1], { seed, stream, stream2: 1000, name: 'power iteration v' });
+  }
+
+  /**
+   * ‖D_e‖₂ for D [E, fanOut, fanIn]: u ← D v/‖D v‖, v ← Dᵀu/‖Dᵀu‖, σ = ‖Dᵀu‖ after the last
+   * iteration (all on the GPU; the norms are read once).
+   */
+  async norms(D: Tensor, iterations = 24): Promise<Float32Array> {
+    const { rt, E } = this;
+    // warm start plus a random kick, so that a vector that went to zero (D = 0 at step 0) recovers
+    const kick = randn(rt, [E, this.fanIn, 1], { seed: this.seed, stream: this.stream, stream2: 1001 + this.calls++, scale: 0.1 / Math.sqrt(this.fanIn), name: 'power iteration kick' });
+    axpy(rt, 1, kick, this.v);
+    kick.dispose();
+    let sigma: Tensor | null = null;
+    for (let i = 0; i < iterations; i++) {
+      const u = matmul(rt, D, this.v); // [E, fanOut, 1]
+      normalizeBatches(rt, u, E).dispose();
+      const w = matmul(rt, D, u, { transA: true }); // [E, fanIn, 1]
+      u.dispose();
+      sigma?.dispose();
+      sigma = normalizeBatches(rt, w, E);
+      this.v.dispose();
+      this.v = w;
+    }
+    const out = await sigma!.read();
+    sigma!.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    this.v.dispose();
+  }
+}
+
+/** Per member Σ (a − b)² over [E, …] tensors. */
+function squaredDistance(rt: Runtime, a: Tensor, b: Tensor, E: number): Tensor {
+  const diff = add(rt, a, b, 1, -1);
+  const out = reduceBatches(rt, 'sumSquares', diff, E);
+  diff.dispose();
+  return out;
+}
+
+/** Relative weight changes of every layer and member, Frobenius and spectral. */
+export async function weightChanges(rt: Runtime, net: Mlp, initial: Mlp, initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] }, spectral: SpectralNorm[]): Promise<{ frobenius: Float64Array[]; spectral: Float64Array[] }> {
+  const E = net.ensemble;
+  const frobenius: Float64Array[] = [];
+  const spectralChange: Float64Array[] = [];
+  for (let l = 0; l < net.layers.length; l++) {
+    const W = net.layers[l].weight;
+    const W0 = initial.layers[l].weight;
+    const squared = await squaredDistance(rt, W, W0, E).read();
+    frobenius.push(Float64Array.from(squared, (s, e) => Math.sqrt(s) / initialNorms.frobenius[l][e]));
+    const D = add(rt, W, W0, 1, -1);
+    const sigma = await spectral[l].norms(D);
+    D.dispose();
+    spectralChange.push(Float64Array.from(sigma, (s, e) => s / initialNorms.spectral[l][e]));
+  }
+  return { frobenius, spectral: spectralChange };
+}
+
+/** ‖W_l(0)‖_F and ‖W_l(0)‖₂ per layer and member. */
+export async function weightNorms(rt: Runtime, net: Mlp, spectral: SpectralNorm[]): Promise<{ frobenius: Float32Array[]; spectral: Float32Array[] }> {
+  const frobenius: Float32Array[] = [];
+  const norms: Float32Array[] = [];
+  for (let l = 0; l < net.layers.length; l++) {
+    const W = net.layers[l].weight;
+    const squared = await reduceBatches(rt, 'sumSquares', W, net.ensemble).read();
+    frobenius.push(squared.map(Math.sqrt));
+    norms.push(await spectral[l].norms(W, 48));
+  }
+  return { frobenius, spectral: norms };
+}
+
+/** Coordinate check per layer l = 1..L+1: mean |x_l| and mean |x_l − x_l(0)| per member. */
+export async function coordinates(rt: Runtime, cache: ForwardCache, cache0: ForwardCache, E: number): Promise<{ meanAbs: Float32Array; meanAbsChange: Float32Array }[]> {
+  const layers = [...cache.inputs.slice(1), cache.output];
+  const layers0 = [...cache0.inputs.slice(1), cache0.output];
+  const out: { meanAbs: Float32Array; meanAbsChange: Float32Array }[] = [];
+  for (let l = 0; l < layers.length; l++) {
+    const count = layers[l].size / E;
+    const meanAbs = (await reduceBatches(rt, 'abs', layers[l], E).read()).map((v) => v / count);
+    const meanAbsChange = (await reduceBatches(rt, 'absDiff', layers[l], E, layers0[l]).read()).map((v) => v / count);
+    out.push({ meanAbs, meanAbsChange });
+  }
+  return out;
+}
+
+/** The path norm of a two-layer network, per member (see the header). */
+export async function pathNorm(rt: Runtime, net: Mlp): Promise<Float32Array> {
+  if (net.depth !== 1) throw new Error(`pathNorm: defined for two-layer networks (one hidden layer); this one has ${net.depth}`);
+  const E = net.ensemble;
+  const [first, readout] = net.layers;
+  const d = first.scales.fanIn;
+  const k = net.config.outputDim;
+  // ‖w'_j‖² = mult₁²·Σ_q w_jq² + biasMult₁²·b_j²: [E, m]
+  const wSquares = hadamard(rt, first.weight, first.weight, first.scales.mult ** 2);
+  const rowNorms = matmul(rt, wSquares, onesRow(rt, d).reshape([d, 1])); // [E, m, 1]: row sums as a matmul: the tree reduction is slow for many short rows
+  wSquares.dispose();
+  if (first.bias) {
+    const bSquares = hadamard(rt, first.bias, first.bias, first.scales.biasMult ** 2);
+    axpy(rt, 1, bSquares, rowNorms);
+    bSquares.dispose();
+  }
+  // |a_j|² = Σ_a a_aj²: [E, 1, m]
+  const aSquares = hadamard(rt, readout.weight, readout.weight);
+  const columnNorms = matmul(rt, onesRow(rt, k), aSquares);
+  aSquares.dispose();
+  // (1/m)·Σ_j m·mult₂·√(|a_j|²·‖w'_j‖²)
+  const sums = await reduceBatches(rt, 'sqrtProduct', columnNorms, E, rowNorms.reshape(columnNorms.shape)).read();
+  columnNorms.dispose();
+  rowNorms.dispose();
+  return sums.map((s) => Math.abs(readout.scales.mult) * s);
+}
+
+/** The first `count` neurons of member 0 as particles (a'_j, w'_j) with the path norm's scaling. */
+export async function particles(rt: Runtime, net: Mlp, count: number): Promise<{ a: number[]; w: number[][] }> {
+  if (net.depth !== 1) throw new Error(`particles: defined for two-layer networks; this one has ${net.depth} hidden layers`);
+  const [first, readout] = net.layers;
+  const { fanOut: m, fanIn: d } = first.scales;
+  const c = Math.min(count, m);
+  const w = await rt.read(first.weight.buffer, c * d * 4);
+  const a = await rt.read(readout.weight.buffer, c * 4); // output 0
+  const b = first.bias ? await rt.read(first.bias.buffer, c * 4) : null;
+  return {
+    a: Array.from(a, (v) => m * readout.scales.mult * v),
+    w: Array.from({ length: c }, (_, j) => [...Array.from(w.subarray(j * d, (j + 1) * d), (v) => first.scales.mult * v), ...(b ? [first.scales.biasMult * b[j]] : [])]),
+  };
+}
+
+// ---------------------------------------------------------------- float64, on read-back kernels
+
+/** ‖A − B‖_F / ‖B‖_F. */
+export function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] * b[i];
+  }
+  return Math.sqrt(num / den);
+}
+
+/** Kernel–target alignment yᵀΘy / (‖Θ‖_F·‖y‖²) for an N×N kernel and a vector y of length N. */
+export function alignment(kernel: ArrayLike<number>, y: ArrayLike<number>): number {
+  const N = y.length;
+  let quad = 0;
+  let fro = 0;
+  let yy = 0;
+  for (let i = 0; i < N; i++) {
+    yy += y[i] * y[i];
+    for (let j = 0; j < N; j++) {
+      const v = kernel[i * N + j];
+      quad += y[i] * v * y[j];
+      fro += v * v;
+    }
+  }
+  return quad / (Math.sqrt(fro) * yy);
+}
+
+/** The `count` largest eigenvalues of a symmetric N×N kernel, descending. */
+export function topEigenvalues(kernel: ArrayLike<number>, N: number, count: number): number[] {
+  if (count <= 0) return [];
+  const m = new Matrix(N, N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) m.set(i, j, 0.5 * (kernel[i * N + j] + kernel[j * N + i]));
+  const values = new EigenvalueDecomposition(m, { assumeSymmetric: true }).realEigenvalues;
+  return values.sort((p, q) => q - p).slice(0, count);
+}
+
+/** Least-squares slope of log y against log x (the summary's width exponents). */
+export function logLogSlope(x: readonly number[], y: readonly number[]): number | null {
+  const points = x.map((xi, i) => [Math.log(xi), Math.log(y[i])]).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  if (points.length < 2) return null;
+  const mx = points.reduce((s, [a]) => s + a, 0) / points.length;
+  const my = points.reduce((s, [, b]) => s + b, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [a, b] of points) {
+    sxy += (a - mx) * (b - my);
+    sxx += (a - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : null;
+}

@@ -1,0 +1,264 @@
+// Training on the GPU: full-batch GD or mini-batch SGD, both with optional heavy-ball momentum,
+// for all E ensemble members at once, and the linearised model trained side by side.
+//
+// Objective. The model is z = α·f(θ) (α·(f(θ) − f(θ₀)) when centred) and the optimiser minimises
+// L(z)/α², the lazy-training scaling of Chizat, Oyallon & Bach (arXiv:1812.07956): the learning
+// rate of parameter group p is η·lrScale_p/α², with lrScale_p from the parameterization
+// (nets/parameterization.ts). Records report L itself.
+//
+// Linearised model (Lee et al. 2019, arXiv:1902.06720): f_lin(θ) = f(θ₀) + J(θ₀)·(θ − θ₀). It is
+// trained with the same optimiser and batches through the JVP at θ₀ (outputs) and the VJP at θ₀
+// (gradients J(θ₀)ᵀ·r); only Δ = θ − θ₀ is stored.
+//
+// One step records forward, cotangent, backward and updates into the runtime's open command
+// buffer; nothing is read back. Every update also watches for non-finite parameters
+// (kernels/optim.ts), so divergence is found at the next record without reading the weights.
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { DataError } from '../data/errors';
+import { Rng, deriveSeed } from '../data/rng';
+import { add, axpy, scale } from '../kernels/elementwise';
+import { lossCotangent, type LossKind } from '../kernels/loss';
+import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/optim';
+import { jvp, vjp, type LayerTensors } from '../nets/gradients';
+import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
+
+export interface TrainerConfig {
+  optimizer: 'gd' | 'sgd';
+  /** η */
+  lr: number;
+  momentum: number;
+  /** SGD mini-batch size (each epoch is shuffled; a last partial batch is dropped) */
+  batchSize: number | null;
+  loss: LossKind;
+  /** dense layers that are not trained: 0 = input layer … L = readout */
+  frozen: readonly number[];
+  /** also train the linearised model */
+  linearized: boolean;
+}
+
+/** Inputs [n, d] and labels [n, k] as row arrays. */
+export interface LabelledSet {
+  x: number[][];
+  y: number[][];
+}
+
+/** What went non-finite first: the step, the dense layer and which model. */
+export interface DivergenceSite {
+  step: number;
+  layer: number;
+  model: 'network' | 'linearized';
+}
+
+/** Philox-independent stream for SGD's shuffles (data/rng's xoshiro, derived from the seed). */
+const SHUFFLE_STREAM = 17;
+
+interface Batch {
+  x: Tensor;
+  y: Tensor;
+  /** α·f₀ on the batch rows (centred models), [E, B, k] */
+  shift: Tensor | null;
+}
+
+export class Trainer {
+  /** the trained network θ_t */
+  readonly net: Mlp;
+  /** θ₀, kept for the weight change, the centring and the linearised model */
+  readonly initial: Mlp;
+  /** θ_lin − θ₀ per layer (linearised model only) */
+  readonly delta: LayerTensors[] | null;
+  /** steps taken */
+  stepIndex = 0;
+  readonly n: number;
+  readonly batchSize: number;
+  private readonly velocity: (LayerTensors | null)[];
+  private readonly linearVelocity: (LayerTensors | null)[];
+  /** slot l: network layer l; slot L+1+l: linearised layer l */
+  private readonly status: Tensor;
+  private readonly rng: Rng;
+  /** full batch: the train set itself; SGD: the current epoch's batches */
+  private batches: Batch[] = [];
+  private batchCursor = 0;
+  /** forward pass of θ₀ on the full train set (full-batch linearised training) */
+  private initialCache: ForwardCache | null = null;
+  private readonly trainX: Tensor;
+  private readonly trainY: Tensor;
+  /** α·f₀(X) on the train set [E, n, k] as floats (centred models), for SGD batches */
+  private trainShift: Float32Array | null = null;
+
+  constructor(readonly rt: Runtime, readonly netConfig: MlpConfig, readonly data: LabelledSet, readonly config: TrainerConfig) {
+    if (!(config.lr > 0) || !Number.isFinite(config.lr)) throw new DataError(`train.lr: expected a finite learning rate > 0; received ${config.lr}`);
+    this.n = data.x.length;
+    if (this.n === 0) throw new DataError('data.train: expected at least one training point; received none');
+    this.batchSize = config.optimizer === 'sgd' && config.batchSize ? Math.min(config.batchSize, this.n) : this.n;
+    this.net = new Mlp(rt, netConfig);
+    this.initial = new Mlp(rt, netConfig); // same seed: θ₀ bit for bit
+    const L = this.net.depth;
+    this.status = divergenceStatus(rt, 2 * (L + 1));
+    this.rng = new Rng(deriveSeed(netConfig.seed, SHUFFLE_STREAM));
+    const d = netConfig.inputDim;
+    const k = netConfig.outputDim;
+    this.trainX = Tensor.from(rt, data.x.flat(), [this.n, d], 'x_train');
+    this.trainY = Tensor.from(rt, data.y.flat(), [this.n, k], 'y_train');
+    const zeroLike = (layer: Mlp['layers'][number]): LayerTensors => ({
+      weight: Tensor.zeros(rt, layer.weight.shape, 'Δw'),
+      bias: layer.bias ? Tensor.zeros(rt, layer.bias.shape, 'Δb') : null,
+    });
+    const trainable = (l: number) => !config.frozen.includes(l);
+    this.velocity = this.net.layers.map((layer, l) => (config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+    this.delta = config.linearized ? this.net.layers.map(zeroLike) : null;
+    this.linearVelocity = this.net.layers.map((layer, l) => (config.linearized && config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+  }
+
+  /** Prepares the batches (and the centring shift). Call once before the first step. */
+  async start(): Promise<void> {
+    const { rt, net } = this;
+    const alpha = net.config.alpha ?? 1;
+    const fullBatch = this.batchSize === this.n;
+    let shift: Tensor | null = null;
+    if (net.config.centered || (this.delta && fullBatch)) {
+      const cache = this.initial.forward(this.trainX);
+      if (net.config.centered) {
+        shift = scale(rt, alpha, add(rt, cache.output, cache.output, 1, 0));
+        if (!fullBatch) this.trainShift = await shift.read();
+      }
+      if (this.delta && fullBatch) this.initialCache = cache;
+      else Mlp.release(cache);
+    }
+    if (fullBatch) this.batches = [{ x: this.trainX, y: this.trainY, shift }];
+    else {
+      shift?.dispose();
+      this.newEpoch();
+    }
+  }
+
+  get L(): number {
+    return this.net.depth;
+  }
+
+  /** Learning rates of weights and biases per layer: η·lrScale/α² (0 when frozen). */
+  get learningRates(): { weight: number[]; bias: number[] } {
+    const alpha2 = (this.net.config.alpha ?? 1) ** 2;
+    const { lr, frozen } = this.config;
+    return {
+      weight: this.net.layers.map((layer, l) => (frozen.includes(l) ? 0 : (lr * layer.scales.lrScale) / alpha2)),
+      bias: this.net.layers.map((layer, l) => (frozen.includes(l) ? 0 : (lr * layer.scales.biasLrScale) / alpha2)),
+    };
+  }
+
+  /**
+   * Records `count` optimiser steps; nothing is read back. Each step is submitted as one command
+   * buffer (short buffers keep the GPU busy while the next step is recorded); `submit: false`
+   * leaves them open, for timing a step inside one compute pass.
+   */
+  step(count = 1, submit = true): void {
+    for (let s = 0; s < count; s++) {
+      const batch = this.nextBatch();
+      this.stepIndex++;
+      this.networkStep(batch);
+      if (this.delta) this.linearStep(batch);
+      if (submit) this.rt.flush();
+    }
+  }
+
+  private networkStep(batch: Batch): void {
+    const { rt, net, config } = this;
+    const cache = net.forward(batch.x);
+    const r = lossCotangent(rt, config.loss, cache.output, batch.y, { alpha: net.config.alpha ?? 1, shift: batch.shift ?? undefined });
+    const grads = vjp(rt, net, cache, r, config.frozen);
+    Mlp.release(cache);
+    r.dispose();
+    this.apply(net.layers, grads, this.velocity, 0);
+  }
+
+  private linearStep(batch: Batch): void {
+    const { rt, config } = this;
+    const fullBatch = this.batchSize === this.n;
+    const cache0 = fullBatch ? this.initialCache! : this.initial.forward(batch.x);
+    const out = this.linearOutputs(cache0);
+    const r = lossCotangent(rt, config.loss, out, batch.y, { alpha: this.net.config.alpha ?? 1, shift: batch.shift ?? undefined });
+    out.dispose();
+    const grads = vjp(rt, this.initial, cache0, r, config.frozen);
+    r.dispose();
+    if (!fullBatch) Mlp.release(cache0);
+    this.apply(this.delta!, grads, this.linearVelocity, this.L + 1);
+  }
+
+  /** f_lin = f(θ₀) + J(θ₀)·Δ on the inputs of a forward cache of θ₀, [E, n, k]. */
+  linearOutputs(cache0: ForwardCache): Tensor {
+    if (!this.delta) throw new Error('linearOutputs: the linearised model is not trained (train.linearized is false)');
+    const jv = jvp(this.rt, this.initial, cache0, this.delta);
+    return axpy(this.rt, 1, cache0.output, jv);
+  }
+
+  private apply(params: LayerTensors[], grads: (LayerTensors | null)[], velocity: (LayerTensors | null)[], slotBase: number): void {
+    const { rt } = this;
+    const rates = this.learningRates;
+    const momentum = this.config.momentum;
+    grads.forEach((g, l) => {
+      if (!g) return;
+      const common = { momentum, status: this.status, slot: slotBase + l, step: this.stepIndex };
+      sgdUpdate(rt, params[l].weight, g.weight, { ...common, lr: rates.weight[l], velocity: velocity[l]?.weight });
+      if (g.bias && params[l].bias) sgdUpdate(rt, params[l].bias!, g.bias, { ...common, lr: rates.bias[l], velocity: velocity[l]?.bias ?? undefined });
+      g.weight.dispose();
+      g.bias?.dispose();
+    });
+  }
+
+  private nextBatch(): Batch {
+    if (this.batchSize === this.n) return this.batches[0];
+    if (this.batchCursor >= this.batches.length) this.newEpoch();
+    return this.batches[this.batchCursor++];
+  }
+
+  /** Shuffles the train set (seeded) and uploads this epoch's batches in one go. */
+  private newEpoch(): void {
+    const { rt, n, batchSize: B } = this;
+    const { inputDim: d, outputDim: k } = this.net.config;
+    const E = this.net.ensemble;
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.rng.uniform() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const count = Math.floor(n / B);
+    if (this.batches.length === 0) {
+      for (let b = 0; b < count; b++) {
+        this.batches.push({ x: Tensor.empty(rt, [B, d], `x batch ${b}`), y: Tensor.empty(rt, [B, k], `y batch ${b}`), shift: this.trainShift ? Tensor.empty(rt, [E, B, k], `shift batch ${b}`) : null });
+      }
+    }
+    this.batches.forEach((batch, b) => {
+      const rows = order.slice(b * B, (b + 1) * B);
+      rt.write(batch.x.buffer, Float32Array.from(rows.flatMap((i) => this.data.x[i])));
+      rt.write(batch.y.buffer, Float32Array.from(rows.flatMap((i) => this.data.y[i])));
+      if (batch.shift && this.trainShift) {
+        const s = new Float32Array(E * B * k);
+        for (let e = 0; e < E; e++) rows.forEach((i, r) => s.set(this.trainShift!.subarray((e * n + i) * k, (e * n + i + 1) * k), (e * B + r) * k));
+        rt.write(batch.shift.buffer, s);
+      }
+    });
+    this.batchCursor = 0;
+  }
+
+  /** The first non-finite parameter, if any (reads 2(L+1) integers). */
+  async divergence(): Promise<DivergenceSite | null> {
+    const L = this.L;
+    const steps = await readDivergenceStatus(this.rt, this.status, 2 * (L + 1));
+    let site: DivergenceSite | null = null;
+    steps.forEach((step, slot) => {
+      if (step === null || (site && site.step <= step)) return;
+      site = { step, layer: slot % (L + 1), model: slot > L ? 'linearized' : 'network' };
+    });
+    return site;
+  }
+
+  dispose(): void {
+    const all = [this.trainX, this.trainY, this.status];
+    for (const b of this.batches) all.push(b.x, b.y, ...(b.shift ? [b.shift] : []));
+    for (const group of [this.velocity, this.linearVelocity, this.delta ?? []]) for (const p of group) if (p) all.push(p.weight, ...(p.bias ? [p.bias] : []));
+    new Set(all).forEach((t) => t.dispose());
+    if (this.initialCache) Mlp.release(this.initialCache);
+    this.net.dispose();
+    this.initial.dispose();
+  }
+}
