@@ -97,7 +97,7 @@ const SUITE_NOTES: Record<SuiteName, string> = {
   gram: 'G = A·Aᵀ for features A [n, m] (case n×m). widenet computes the upper triangle only. tfjs twice: `tf.matMul(A, A, false, true)` (transposeB, which leaves its vec4 path) and `tf.matMul(A, tf.transpose(A))`; jax-js: `jit(A ↦ A·Aᵀ)`. GFLOP/s count the n(n+1)/2 distinct dot products for every implementation.',
   activation: 'ReLU forward and derivative of n values: widenet in one fused pass (`activateWithDerivative`), tfjs `relu` + `step`, jax-js `jit(maximum, greater)`. Bandwidth counts 4 bytes read and 8 written per value.',
   ntk: 'Empirical NTK Θ (n×n) of bias-free ReLU MLPs in the ntk parameterization, one output, d = 16. widenet: the structured kernel (Grams of back-propagated signals and layer inputs); jax-js: `jit(θ ↦ J·Jᵀ)` with `J = jacrev(f)(θ)`, for the two-layer network (same weights). Wall time.',
-  training: 'One full-batch GD step of a two-layer ReLU net (MSE, η = 1) against width: forward, MSE cotangent, vjp, axpy per layer — the library\'s pieces (the trainer of src/dynamics was not on main when this suite was written). widenet only. Wall time; GFLOP/s count 6·n·m·(d + 1) (forward 2, backward 4 per weight and example).',
+  training: 'One full-batch GD step of a two-layer ReLU net (MSE, η = 1, n × d inputs) against width, through the library\'s `Trainer` (forward, MSE cotangent, vjp, update with its divergence watch). widenet only. Wall time; GFLOP/s count 6·n·m·(d + 1) (forward 2, backward 4 per weight and example).',
 };
 
 function autotuneText(t: BenchJson['autotune']): string {

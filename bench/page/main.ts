@@ -3,7 +3,8 @@
 // Chromium and calls window.__widenetBench.run(request); each case is checked against a float64
 // CPU reference first (a mismatch throws and fails the run; that run is also the warm-up), then
 // timed ≥ 5 times.
-import { Runtime, Tensor, Mlp, activateWithDerivative, axpy, empiricalKernels, gram, gramCost, matmul, matmulCost, mseCotangent, vjp } from '../../src/index';
+import { Runtime, Tensor, Mlp, activateWithDerivative, empiricalKernels, gram, gramCost, matmul, matmulCost, type MlpConfig } from '../../src/index';
+import { Trainer } from '../../src/dynamics/trainer';
 import { autotune, localStorageCache, type AutotuneCache, type AutotuneReport } from '../../src/kernels/autotune';
 import { initJax, initTfjs, jax, jaxNtkTwoLayer, np, readJax, readTfjs, tf, timeJax, timeTfjs, type JaxArray, type Timed } from './peers';
 import { ValidationError, checkElementwise, checkMatmul, checkNtk, ntkRows, sampleRows, uniformData, type Check } from './reference';
@@ -212,8 +213,10 @@ async function activationSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> 
 }
 
 /** A bias-free ReLU MLP in the ntk parameterization with one output, and its weights read back. */
+const ntkConfig = (d: number, hidden: number[]): MlpConfig => ({ inputDim: d, hidden, outputDim: 1, activation: 'relu', parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0 });
+
 async function ntkNet(rt: Runtime, d: number, hidden: number[]): Promise<{ net: Mlp; weights: Float32Array[] }> {
-  const net = new Mlp(rt, { inputDim: d, hidden, outputDim: 1, activation: 'relu', parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0 });
+  const net = new Mlp(rt, ntkConfig(d, hidden));
   const weights: Float32Array[] = [];
   for (const layer of net.layers) weights.push(await layer.weight.read());
   return { net, weights };
@@ -267,40 +270,33 @@ async function ntkSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
 }
 
 /**
- * One full-batch gradient-descent step of a two-layer ReLU net against width: forward (Mlp.forward),
- * the MSE cotangent r = (f − y)/n, the parameter gradients by vjp, and w ← w − η·g per layer (axpy).
- * Built from the library's pieces (the trainer of src/dynamics lands separately). Checked against
- * the same step in float64: g₂ = Σ_i r_i·x₁(i)/√m, g₁[p,q] = Σ_i r_i·w₂[p]·1[h_ip > 0]·x_iq/√(m·d).
+ * One full-batch gradient-descent step of a two-layer ReLU net against width, through the
+ * library's Trainer (src/dynamics/trainer.ts: forward, MSE cotangent, vjp, update with its
+ * divergence watch, one command buffer per step). Checked against the same step in float64:
+ * r = (f − y)/n, g₂ = Σ_i r_i·x₁(i)/√m, g₁[p,q] = Σ_i r_i·w₂[p]·1[h_ip > 0]·x_iq/√(m·d).
  */
 async function trainingSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
   const { n, d, widths } = SIZES[p].train;
-  const lr = 1;
+  const lr = 1; // ntk parameterization: every layer's learning rate is η (lrScale 1, α = 1)
   for (const m of widths) {
     const x = uniformData(n * d, 11);
     const y = uniformData(n, 12);
+    const rowsOf = (a: Float32Array, w: number) => Array.from({ length: a.length / w }, (_, i) => Array.from(a.subarray(i * w, (i + 1) * w)));
     await b.case({
-      suite: 'training', impl: 'widenet', case: `width ${m}`, params: { n, d, width: m, depth: 2, optimizer: 'gd', loss: 'mse', step: 'forward + mseCotangent + vjp + axpy' },
+      suite: 'training', impl: 'widenet', case: `width ${m}`, params: { n, d, width: m, depth: 2, optimizer: 'gd', loss: 'mse', lr, step: 'Trainer.step' },
       flops: 6 * n * m * (d + 1), bytes: null, work: n * m * (d + 1),
       prepare: async () => {
-        const { net, weights } = await ntkNet(rt, d, [m]);
-        const X = Tensor.from(rt, x, [n, d], 'x');
-        const Y = Tensor.from(rt, y, [n, 1], 'y');
-        const step = () => {
-          const cache = net.forward(X);
-          const r = mseCotangent(rt, net, cache.output, Y);
-          const grads = vjp(rt, net, cache, r);
-          grads.forEach((g, l) => { axpy(rt, -lr, g.weight, net.layers[l].weight); g.weight.dispose(); g.bias?.dispose(); });
-          r.dispose();
-          Mlp.release(cache);
-        };
+        const trainer = new Trainer(rt, ntkConfig(d, [m]), { x: rowsOf(x, d), y: rowsOf(y, 1) }, { optimizer: 'gd', lr, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false });
+        await trainer.start();
+        const before = [await trainer.net.layers[0].weight.read(), await trainer.net.layers[1].weight.read()];
         return {
           validate: async () => {
-            step();
-            const [w1, w2] = [await net.layers[0].weight.read(), await net.layers[1].weight.read()];
-            return checkGdStep(x, y, n, d, m, weights[0], weights[1], w1, w2, lr);
+            trainer.step(1);
+            const [w1, w2] = [await trainer.net.layers[0].weight.read(), await trainer.net.layers[1].weight.read()];
+            return checkGdStep(x, y, n, d, m, before[0], before[1], w1, w2, lr);
           },
-          run: () => wall(rt, step),
-          dispose: () => { X.dispose(); Y.dispose(); net.dispose(); },
+          run: () => wall(rt, () => trainer.step(1)),
+          dispose: () => trainer.dispose(),
         };
       },
     });
