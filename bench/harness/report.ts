@@ -73,7 +73,7 @@ export function markdownReport(json: BenchJson, charts: Record<string, string>):
     `Browser: ${json.browser.version}, mode \`${json.browser.mode}\` (${json.browser.detection}). Preset \`${json.preset}\`; the whole run took ${(json.ms / 1000).toFixed(0)} s.`,
     `Peers in the same page, on the same adapter: ${Object.entries(json.peers).map(([k, v]) => `${k} (${v})`).join('; ')}.`,
     '',
-    `Timing: a warm-up run (the one checked against float64), then the median of ≥ 5 runs (min and max shown). \`timestamp\`: GPU timestamp queries (${json.timing.fullResolution ? 'full resolution, --enable-webgpu-developer-features' : 'as quantised by the browser'}); \`wall\`: wall time to the end of the GPU queue (jax-js has no GPU timer; the NTK and the training step span several passes). Every result was checked against a float64 CPU reference before it was timed.`,
+    `Timing: a warm-up run (the one checked against float64), then the median of ≥ 5 runs (min and max shown), the implementations of a case taking turns run by run so that load from other processes falls on all of them alike. \`timestamp\`: GPU timestamp queries (${json.timing.fullResolution ? 'full resolution, --enable-webgpu-developer-features' : 'as quantised by the browser'}); \`wall\`: wall time to the end of the GPU queue (jax-js has no GPU timer; the NTK and the training step span several passes). Every result was checked against a float64 CPU reference before it was timed.`,
     '',
     '## Targets',
     '',

@@ -66,8 +66,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{ json: B
   await buildPage(root, site);
   const { server, baseUrl } = await serveStatic(site);
   const puppeteer = (await import('puppeteer-core')).default; // a devDependency, loaded only here
-  const cachePath = options.autotuneCache === undefined ? undefined : options.autotuneCache;
-  const cache = cachePath === null ? null : fileCache(cachePath);
+  const cache = options.autotuneCache === null ? null : fileCache(options.autotuneCache); // undefined: the default path
   const userDataDir = mkdtempSync(join(tmpdir(), 'widenet-bench-'));
   let browser: Awaited<ReturnType<typeof puppeteer.launch>> | null = null;
   try {

@@ -2,7 +2,7 @@
 // page, on the page's one WebGPU adapter. The harness (bench/harness) opens it in headless
 // Chromium and calls window.__widenetBench.run(request); each case is checked against a float64
 // CPU reference first (a mismatch throws and fails the run; that run is also the warm-up), then
-// timed ≥ 5 times.
+// timed ≥ 5 times, the implementations of a case taking turns run by run.
 import { Runtime, Tensor, Mlp, activateWithDerivative, empiricalKernels, gram, gramCost, matmul, matmulCost, type MlpConfig } from '../../src/index';
 import { Trainer } from '../../src/dynamics/trainer';
 import { autotune, localStorageCache, type AutotuneCache, type AutotuneReport } from '../../src/kernels/autotune';
@@ -46,38 +46,50 @@ class Bench {
   private readonly rate = new Map<string, number>(); // ms per unit of work, per suite/impl/variant
   constructor(private readonly budgetMs: number, private readonly runs: number, private readonly impls: Impl[] | undefined) {}
 
-  async case(spec: CaseSpec): Promise<void> {
-    if (this.impls && !this.impls.includes(spec.impl)) return;
-    const key = `${spec.suite}|${spec.impl}|${spec.params.variant ?? ''}|${spec.params.depth ?? ''}`;
-    const base = { suite: spec.suite, impl: spec.impl, case: spec.case, params: spec.params, runs: 0, ms: null, min: null, max: null, gflops: null, gbps: null, timing: null, validation: null };
-    const known = this.rate.get(key);
-    if (known !== undefined && known * spec.work > this.budgetMs) {
-      const skipped = `predicted ${((known * spec.work) / 1000).toFixed(0)} s per run, over the ${this.budgetMs / 1000} s budget`;
-      this.results.push({ ...base, skipped });
-      log(`${spec.suite} ${spec.impl} ${spec.case}: skipped (${skipped})`);
-      return;
-    }
-    const c = await spec.prepare();
+  /**
+   * One case of every implementation: each is prepared and validated (that run is also its
+   * warm-up), then the timed runs go round-robin over the implementations, so that load from
+   * other processes on a shared machine falls on all of them alike rather than on whichever
+   * happened to run during it.
+   */
+  async group(specs: CaseSpec[]): Promise<void> {
+    const live: { spec: CaseSpec; key: string; c: Prepared; validation: Check; times: Timed[] }[] = [];
     try {
-      // the validation run is also the warm-up: it compiles every pipeline and touches every buffer
-      const validation = await c.validate();
-      const times: Timed[] = [];
-      for (let i = 0; i < this.runs; i++) times.push(await c.run());
-      const ms = times.map((t) => t.ms).sort((a, b) => a - b);
-      const median = ms[Math.floor(ms.length / 2)];
-      this.rate.set(key, median / spec.work);
-      const r: BenchResult = {
-        ...base, ms: median, min: ms[0], max: ms[ms.length - 1], runs: ms.length,
-        gflops: spec.flops === null ? null : spec.flops / median / 1e6,
-        gbps: spec.bytes === null ? null : spec.bytes / median / 1e6,
-        timing: times.every((t) => t.source === 'timestamp') ? 'timestamp' : 'wall',
-        validation,
-      };
-      this.results.push(r);
-      log(`${spec.suite} ${spec.impl}${spec.params.variant ? ` (${spec.params.variant})` : ''} ${spec.case}: ${median.toFixed(2)} ms${r.gflops !== null ? `, ${r.gflops.toFixed(2)} GFLOP/s` : ''}${r.gbps !== null ? `, ${r.gbps.toFixed(2)} GB/s` : ''} [${r.timing}; checked ${validation.checked}, max err ${validation.maxErr.toExponential(2)}]`);
+      for (const spec of specs) {
+        if (this.impls && !this.impls.includes(spec.impl)) continue;
+        const key = `${spec.suite}|${spec.impl}|${spec.params.variant ?? ''}|${spec.params.depth ?? ''}`;
+        const known = this.rate.get(key);
+        if (known !== undefined && known * spec.work > this.budgetMs) {
+          const skipped = `predicted ${((known * spec.work) / 1000).toFixed(0)} s per run, over the ${this.budgetMs / 1000} s budget`;
+          this.results.push({ ...this.base(spec), skipped });
+          log(`${spec.suite} ${spec.impl} ${spec.case}: skipped (${skipped})`);
+          continue;
+        }
+        const c = await spec.prepare();
+        live.push({ spec, key, c, validation: await c.validate(), times: [] });
+      }
+      for (let i = 0; i < this.runs; i++) for (const x of live) x.times.push(await x.c.run());
+      for (const { spec, key, validation, times } of live) {
+        const ms = times.map((t) => t.ms).sort((a, b) => a - b);
+        const median = ms[Math.floor(ms.length / 2)];
+        this.rate.set(key, median / spec.work);
+        const r: BenchResult = {
+          ...this.base(spec), ms: median, min: ms[0], max: ms[ms.length - 1], runs: ms.length,
+          gflops: spec.flops === null ? null : spec.flops / median / 1e6,
+          gbps: spec.bytes === null ? null : spec.bytes / median / 1e6,
+          timing: times.every((t) => t.source === 'timestamp') ? 'timestamp' : 'wall',
+          validation,
+        };
+        this.results.push(r);
+        log(`${spec.suite} ${spec.impl}${spec.params.variant ? ` (${spec.params.variant})` : ''} ${spec.case}: ${median.toFixed(2)} ms${r.gflops !== null ? `, ${r.gflops.toFixed(2)} GFLOP/s` : ''}${r.gbps !== null ? `, ${r.gbps.toFixed(2)} GB/s` : ''} [${r.timing}; checked ${validation.checked}, max err ${validation.maxErr.toExponential(2)}]`);
+      }
     } finally {
-      c.dispose();
+      live.forEach((x) => x.c.dispose());
     }
+  }
+
+  private base(spec: CaseSpec): BenchResult {
+    return { suite: spec.suite, impl: spec.impl, case: spec.case, params: spec.params, runs: 0, ms: null, min: null, max: null, gflops: null, gbps: null, timing: null, validation: null };
   }
 }
 
@@ -148,13 +160,13 @@ function productSpecs(rt: Runtime, suite: 'matmul' | 'gram', M: number, N: numbe
 }
 
 async function matmulSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
-  for (const s of SIZES[p].square) for (const c of productSpecs(rt, 'matmul', s, s, s, { shape: 'square', m: s, n: s, k: s }, `${s}x${s}x${s}`)) await b.case(c);
+  for (const s of SIZES[p].square) await b.group(productSpecs(rt, 'matmul', s, s, s, { shape: 'square', m: s, n: s, k: s }, `${s}x${s}x${s}`));
   // the wide shapes of this project: inputs [n, d] times first-layer weights [d, m]
-  for (const [n, d, m] of SIZES[p].wide) for (const c of productSpecs(rt, 'matmul', n, m, d, { shape: 'wide', m: n, n: m, k: d }, `${n}x${m}x${d}`)) await b.case(c);
+  for (const [n, d, m] of SIZES[p].wide) await b.group(productSpecs(rt, 'matmul', n, m, d, { shape: 'wide', m: n, n: m, k: d }, `${n}x${m}x${d}`));
 }
 
 async function gramSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
-  for (const [n, m] of SIZES[p].gram) for (const c of productSpecs(rt, 'gram', n, n, m, { n, m }, `${n}x${m}`)) await b.case(c);
+  for (const [n, m] of SIZES[p].gram) await b.group(productSpecs(rt, 'gram', n, n, m, { n, m }, `${n}x${m}`));
 }
 
 /** φ(h) and φ'(h) for ReLU in one pass (widenet) or the libraries' own ops: bandwidth (read n, write 2n). */
@@ -208,7 +220,7 @@ async function activationSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> 
         },
       },
     ];
-    for (const spec of specs) await b.case(spec);
+    await b.group(specs);
   }
 }
 
@@ -235,8 +247,8 @@ async function ntkSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
     const name = `n=${n} d=${d} hidden=[${hidden.join(',')}]`;
     const work = n * n * hidden.reduce((s, m) => s + m, 0) + n * hidden.reduce((s, m, l) => s + m * (l === 0 ? d : hidden[l - 1]), 0);
     const common = { suite: 'ntk' as const, case: name, params: { n, d, hidden, depth, activation: 'relu', parameterization: 'ntk' }, flops: null, bytes: null, work };
-    try {
-      await b.case({
+    const specs: CaseSpec[] = [
+      {
         ...common, impl: 'widenet',
         prepare: () => {
           const X = Tensor.from(rt, x, [n, d], 'x');
@@ -247,22 +259,23 @@ async function ntkSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
             dispose: () => X.dispose(),
           };
         },
-      });
-      if (hidden.length === 1) {
-        const m = hidden[0];
-        await b.case({
-          ...common, impl: 'jax-js',
-          prepare: () => {
-            const theta = np.array(Float32Array.from([...weights[0], ...weights[1]]));
-            const f = jaxNtkTwoLayer(x, n, d, m);
-            return {
-              validate: async () => checkNtk(`jax-js NTK ${name}`, await readJax(f(theta.ref)), n, rows, ref),
-              run: () => timeJax(() => f(theta.ref)),
-              dispose: () => theta.dispose(),
-            };
-          },
-        });
-      }
+      },
+    ];
+    // jax-js for the two-layer network, with the same weights
+    if (hidden.length === 1) specs.push({
+      ...common, impl: 'jax-js',
+      prepare: () => {
+        const theta = np.array(Float32Array.from([...weights[0], ...weights[1]]));
+        const f = jaxNtkTwoLayer(x, n, d, hidden[0]);
+        return {
+          validate: async () => checkNtk(`jax-js NTK ${name}`, await readJax(f(theta.ref)), n, rows, ref),
+          run: () => timeJax(() => f(theta.ref)),
+          dispose: () => theta.dispose(),
+        };
+      },
+    });
+    try {
+      await b.group(specs);
     } finally {
       net.dispose();
     }
@@ -282,7 +295,7 @@ async function trainingSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
     const x = uniformData(n * d, 11);
     const y = uniformData(n, 12);
     const rowsOf = (a: Float32Array, w: number) => Array.from({ length: a.length / w }, (_, i) => Array.from(a.subarray(i * w, (i + 1) * w)));
-    await b.case({
+    await b.group([{
       suite: 'training', impl: 'widenet', case: `width ${m}`, params: { n, d, width: m, depth: 2, optimizer: 'gd', loss: 'mse', lr, step: 'Trainer.step' },
       flops: 6 * n * m * (d + 1), bytes: null, work: n * m * (d + 1),
       prepare: async () => {
@@ -299,7 +312,7 @@ async function trainingSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
           dispose: () => trainer.dispose(),
         };
       },
-    });
+    }]);
   }
 }
 

@@ -17,8 +17,9 @@ describe('widenet bench (tiny preset)', () => {
     const { json, files } = await runBench({ preset: 'tiny', outDir: dir, jsonPath: join(dir, 'copy.json'), autotuneCache: join(dir, 'autotune.json'), log: (l) => { lines.push(l); if (process.env.WIDENET_BENCH_VERBOSE) process.stderr.write(l + '\n'); } });
     // the adapter is recorded, and a software one is labelled as such
     expect(json.adapter.vendor).toBeTypeOf('string');
-    expect(json.software).toBe(json.browser.mode === 'swiftshader' || json.software);
-    if (process.env.WIDENET_BROWSER_GPU !== '1') expect(json.software).toBe(true);
+    expect(['gpu', 'swiftshader']).toContain(json.browser.mode);
+    // GPU mode is kept only with a hardware adapter; SwiftShader is always labelled software
+    expect(json.software).toBe(json.browser.mode === 'swiftshader');
     // every suite ran; matmul and NTK have their peers
     for (const suite of SUITES) expect(json.results.some((r) => r.suite === suite), suite).toBe(true);
     const impls = (suite: string) => new Set(json.results.filter((r) => r.suite === suite).map((r) => r.impl));
