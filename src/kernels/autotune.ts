@@ -16,7 +16,7 @@ import { DEFAULT_TILES, chooseMatmulVersion, matmul, type MatmulVersion } from '
 import { setTunedTiles } from './tuning';
 
 /** Bump when the candidates or the shaders change, so that stale cached choices are ignored. */
-export const AUTOTUNE_VERSION = 1;
+export const AUTOTUNE_VERSION = 2;
 
 /** Candidate override constants per version. v2: workgroups of WG_X×WG_Y invocations, each a 4×4
  * block; v3: a BM×BN tile staged through BK-deep slices, (BM/4)·(BN/4) ≤ 256 invocations. */
@@ -77,12 +77,18 @@ export function adapterKey(rt: Runtime): string {
   return [a.vendor, a.architecture, a.description, a.software ? 'software' : 'hardware', `v${AUTOTUNE_VERSION}`].join('|');
 }
 
-/** The fastest of `runs` timed runs after a warm-up: other processes on the machine can only add
- * time, so the minimum is the steadiest estimate of a candidate's own cost. */
-async function fastestRun(rt: Runtime, record: () => void, runs: number): Promise<number> {
-  await rt.time(record); // warm-up: compiles the pipeline
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) best = Math.min(best, (await rt.time(record)).ms);
+/**
+ * Times every candidate: one warm-up each (compiles the pipeline), then `runs` rounds in which
+ * the candidates take turns, keeping each one's fastest run. Taking turns spreads the load of
+ * other processes over all candidates, and that load can only add time, so the minimum is the
+ * steadiest estimate of a candidate's own cost.
+ */
+async function timeCandidates<C>(rt: Runtime, configs: C[], record: (config: C) => void, runs: number): Promise<number[]> {
+  for (const config of configs) await rt.time(() => record(config));
+  const best = configs.map(() => Infinity);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < configs.length; i++) best[i] = Math.min(best[i], (await rt.time(() => record(configs[i]))).ms);
+  }
   return best;
 }
 
@@ -141,25 +147,18 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const a = randn(rt, [s, s], { seed: 11, name: 'A' });
   const b = randn(rt, [s, s], { seed: 12, name: 'B' });
   const c = Tensor.empty(rt, [s, s], 'C');
-  const matmulTimes: CandidateTiming[] = [];
-  for (const config of MATMUL_CANDIDATES[version] ?? [DEFAULT_TILES[version]]) {
-    if (!fits(rt, version, config)) continue;
-    const ms = await fastestRun(rt, () => matmul(rt, a, b, { version, tile: config, out: c }), runs);
-    matmulTimes.push({ config, ms });
-    log(`autotune: matmul ${version} ${s}³ ${JSON.stringify(config)}: ${ms.toFixed(2)} ms`);
-  }
+  const configs = (MATMUL_CANDIDATES[version] ?? [DEFAULT_TILES[version]]).filter((config) => fits(rt, version, config));
+  const matmulMs = await timeCandidates(rt, configs, (tile) => matmul(rt, a, b, { version, tile, out: c }), runs);
+  const matmulTimes: CandidateTiming[] = configs.map((config, i) => ({ config, ms: matmulMs[i] }));
+  matmulTimes.forEach((t) => log(`autotune: matmul ${version} ${s}³ ${JSON.stringify(t.config)}: ${t.ms.toFixed(2)} ms`));
   [a, b, c].forEach((t) => t.dispose());
   const f = randn(rt, [gn, gm], { seed: 13, name: 'features' });
-  const gramTimes: CandidateTiming[] = [];
-  for (const wg of GRAM_CANDIDATES) {
-    if (wg * wg > rt.device.limits.maxComputeInvocationsPerWorkgroup) continue;
-    const g = Tensor.empty(rt, [gn, gn], 'G');
-    const ms = await fastestRun(rt, () => gram(rt, f, undefined, { wg, out: g }), runs);
-    g.dispose();
-    gramTimes.push({ config: { WG: wg }, ms });
-    log(`autotune: gram ${gn}×${gm} WG ${wg}: ${ms.toFixed(2)} ms`);
-  }
-  f.dispose();
+  const g = Tensor.empty(rt, [gn, gn], 'G');
+  const wgs = GRAM_CANDIDATES.filter((wg) => wg * wg <= rt.device.limits.maxComputeInvocationsPerWorkgroup);
+  const gramMs = await timeCandidates(rt, wgs, (wg) => gram(rt, f, undefined, { wg, out: g }), runs);
+  const gramTimes: CandidateTiming[] = wgs.map((wg, i) => ({ config: { WG: wg }, ms: gramMs[i] }));
+  gramTimes.forEach((t) => log(`autotune: gram ${gn}×${gm} WG ${t.config.WG}: ${t.ms.toFixed(2)} ms`));
+  [f, g].forEach((t) => t.dispose());
   const report: AutotuneReport = {
     ...base,
     source: 'search',
