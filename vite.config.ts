@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 import { resolve } from 'node:path';
 
 // One config for three jobs:
@@ -6,7 +6,41 @@ import { resolve } from 'node:path';
 //    WGSL sources inlined (they are imported with `?raw`), and the native `webgpu` package kept external.
 //  - `vite` / `vite build`: the demo pages under demos/ (a multi-page app).
 //  - `vitest`: the test suite, in Node, on real WebGPU (Dawn).
-export default defineConfig(({ mode }) => {
+/**
+ * The demo pages live under /demos/: the dev and preview servers send "/" there, the static
+ * build gets a root index.html that does the same, and `npm start` (vite preview) prints the
+ * pages' address.
+ */
+function demoRoot(): Plugin {
+  const redirect = (req: { url?: string }, res: { statusCode: number; setHeader(k: string, v: string): void; end(): void }, next: () => void) => {
+    if (req.url === '/' || req.url === '/index.html') {
+      res.statusCode = 302;
+      res.setHeader('Location', '/demos/index.html');
+      res.end();
+      return;
+    }
+    next();
+  };
+  return {
+    name: 'widenet-demo-root',
+    configureServer: (server) => void server.middlewares.use(redirect),
+    configurePreviewServer: (server) => {
+      server.middlewares.use(redirect);
+      server.httpServer.once('listening', () => {
+        const address = server.httpServer.address();
+        if (address && typeof address === 'object') {
+          const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          console.log(`\n  widenet demo pages: http://${host}:${address.port}/demos/index.html\n`);
+        }
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'index.html', source: '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=demos/index.html"><a href="demos/index.html">widenet demo pages</a>\n' });
+    },
+  };
+}
+
+export default defineConfig(({ mode, command }) => {
   if (mode === 'cli') {
     return {
       build: {
@@ -33,10 +67,25 @@ export default defineConfig(({ mode }) => {
     };
   }
   // One entry per demo page (the dev server serves them at /demos/...; tests/browser opens them).
-  const pages: Record<string, string> = { index: resolve(__dirname, 'demos/index.html') };
+  const pages: Record<string, string> = {
+    index: resolve(__dirname, 'demos/index.html'),
+    regimes: resolve(__dirname, 'demos/regimes/index.html'),
+    ntk: resolve(__dirname, 'demos/ntk/index.html'),
+    sweep: resolve(__dirname, 'demos/sweep/index.html'),
+    coord: resolve(__dirname, 'demos/coord/index.html'),
+  };
   return {
     root: '.',
-    build: { outDir: 'dist/site', emptyOutDir: true, rollupOptions: { input: pages } },
+    // relative asset paths: the static site works from any folder of a web server
+    base: command === 'build' ? './' : '/',
+    plugins: [demoRoot()],
+    build: {
+      outDir: 'dist/site',
+      emptyOutDir: true,
+      // zod ships a comment Rollup cannot place; it is harmless
+      rollupOptions: { input: pages, onwarn: (warning, warn) => (warning.code === 'INVALID_ANNOTATION' ? undefined : warn(warning)) },
+    },
+    preview: { host: '127.0.0.1', port: 4173 },
     test: {
       include: ['tests/**/*.test.ts'],
       // Each test file gets its own process: Dawn's native device is per process, and one

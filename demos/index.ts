@@ -1,9 +1,10 @@
-// widenet's index page: proves the browser path. On load it acquires a WebGPU device through the
-// library, multiplies two small matrices with every matmul version, compares each with the
+// widenet's index page: what widenet is, a link to every demo page, the adapter found, and a
+// proof of the browser path. On load it acquires a WebGPU device through the library, multiplies two small matrices with every matmul version, compares each with the
 // library's float64 reference and publishes the outcome on `window.__widenet` (read by
 // tests/browser/kernel-in-browser.test.ts). All math is the library's: matmul, matmulRef, randomRef.
 import { MATMUL_VERSIONS, Runtime, Tensor, matmul, matmulRef, randomRef, type AdapterSummary, type MatmulVersion } from '../src/index';
 import { matmulProblem } from '../src/kernels/matmul';
+import { DemoPage, PAGES, el } from './ui/page';
 
 export interface KernelCheck {
   version: MatmulVersion;
@@ -36,6 +37,30 @@ const K = 53;
 const N = 29;
 const EPS32 = 2 ** -24;
 
+const page = new DemoPage('index', {}, {
+  title: 'widenet',
+  intro:
+    'A WebGPU compute engine for the training dynamics of very wide neural networks. In the kernel (lazy, NTK) regime a ' +
+    'very wide network stays close to its linearisation and its neural tangent kernel barely moves; in the feature-learning ' +
+    '(mean-field, µP) regime its neurons move and the kernel changes. These pages train such networks on your GPU and show ' +
+    'the difference live; every number they show is computed by the library (src/), in WGSL on the GPU or in float64 theory.',
+});
+const DESCRIPTIONS: Record<string, string> = {
+  regimes: 'the same task and seed trained in two parameterizations (NTK against mean-field), with an α slider from lazy to rich, live drift curves, the learned function against kernel regression, and the neurons as particles.',
+  ntk: 'Jacot et al. (2018), Figure 1: the NTK of a deep ReLU network on the unit circle at two widths, ensemble bands at initialisation and after training, against the infinite-width kernel.',
+  sweep: 'log-log plots of the drift observables (NTK change, weight change, linearisation gap) against width, with fitted slopes; each width one batched ensemble.',
+  coord: 'the µP coordinate check: activation size and activation change per layer against width over the first steps.',
+};
+page.main.append(
+  el('h2', { textContent: 'Pages' }),
+  el('ul', { id: 'pages' }, PAGES.filter((p) => p.id !== 'index').map((p) => el('li', {}, [el('a', { href: `./${p.path}`, textContent: p.title }), ` — ${DESCRIPTIONS[p.id] ?? ''}`]))),
+  el('h2', { textContent: 'Adapter' }),
+  el('pre', { id: 'adapter', textContent: '(none yet)' }),
+  el('h2', { textContent: 'Kernel check' }),
+  el('p', { textContent: 'Every matmul kernel version multiplies two small matrices on your GPU; each result is compared with a float64 reference computed on the CPU.' }),
+  el('table', { id: 'results' }, [el('thead', {}, [el('tr', {}, ['version', 'max |gpu − ref|', 'tolerance', 'result'].map((h) => el('th', { textContent: h })))]), el('tbody')]),
+);
+
 const $ = (id: string) => document.getElementById(id)!;
 
 /** Inputs in [-1, 1) from the library's Philox stream; exactly representable in float32. */
@@ -46,9 +71,10 @@ async function check(): Promise<PageOutcome> {
   const outcome: PageOutcome = { adapter: null, shape: { m: M, k: K, n: N }, results: [], error: null, errorName: null, ms: 0 };
   let rt: Runtime | null = null;
   try {
-    $('status').textContent = 'Requesting a WebGPU adapter…';
+    page.status('Requesting a WebGPU adapter…');
     rt = await Runtime.create();
     outcome.adapter = rt.ctx.adapter;
+    page.handle.adapter = rt.ctx.adapter;
     $('adapter').textContent = JSON.stringify(rt.ctx.adapter, null, 2);
 
     const a = uniform(M * K, 1);
@@ -62,7 +88,7 @@ async function check(): Promise<PageOutcome> {
     const tolerance = 2 * K * EPS32 * Math.max(...absRef);
 
     for (const version of MATMUL_VERSIONS) {
-      $('status').textContent = `Running matmul ${version}…`;
+      page.status(`Running matmul ${version}…`);
       const C = matmul(rt, A, B, { version });
       const got = await C.read();
       C.dispose();
@@ -80,17 +106,15 @@ async function check(): Promise<PageOutcome> {
     A.dispose();
     B.dispose();
     const allOk = outcome.results.every((r) => r.ok);
-    $('status').textContent = allOk
+    page.status(allOk
       ? `All ${outcome.results.length} matmul versions agree with the float64 reference (${M}×${K} · ${K}×${N}).`
-      : 'Some matmul versions disagree with the float64 reference: see the table.';
+      : 'Some matmul versions disagree with the float64 reference: see the table.');
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     outcome.error = error.message;
     outcome.errorName = error.name;
-    $('status').textContent = 'The check could not run.';
-    const box = $('error');
-    box.textContent = error.message;
-    box.classList.add('shown');
+    page.fail(error);
+    page.status('The check could not run.');
   } finally {
     rt?.destroy();
   }
@@ -100,4 +124,6 @@ async function check(): Promise<PageOutcome> {
 
 void check().then((outcome) => {
   window.__widenet = outcome;
+  page.handle.data = { results: outcome.results.length, ok: outcome.results.filter((r) => r.ok).length };
+  page.handle.ready = true;
 });

@@ -202,7 +202,7 @@ export class Experiment {
     const E = net.ensemble;
     const k = spec.model.outputDim;
     const site = await trainer.divergence();
-    if (site) return { diverged: await this.divergenceRecord(site, 'a parameter became NaN or ±Inf') };
+    if (site) return { diverged: await this.divergenceRecord(site, 'a parameter became non-finite (not a number, or infinite)') };
     // network (and linearised) outputs on the train, test and probe inputs
     const outputs = async (split: Split) => {
       const cache = net.forward(split.x);
@@ -287,7 +287,7 @@ export class Experiment {
       },
     };
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
-    if (!allFinite(record)) return { diverged: await this.divergenceRecord(null, 'the loss or an observable is NaN or ±Inf (the outputs overflowed)') };
+    if (!allFinite(record)) return { diverged: await this.divergenceRecord(null, 'the loss or an observable is non-finite (the outputs overflowed)') };
     this.finalRecord = record;
     return record;
   }

@@ -30,29 +30,30 @@ export function meanStd(values: ArrayLike<number>): { mean: number; std: number 
   return { mean, std: Math.sqrt(variance) };
 }
 
-/** Power-iteration state of one layer: v [E, fanIn, 1], warm-started from record to record. */
+/** Power-iteration state of one layer: a row vector v [E, 1, fanIn], warm-started from record to record. */
 export class SpectralNorm {
   private v: Tensor;
   private calls = 0;
   constructor(readonly rt: Runtime, readonly E: number, readonly fanOut: number, readonly fanIn: number, readonly seed: number, readonly stream: number) {
-    this.v = randn(rt, [E, fanIn, 1], { seed, stream, stream2: 1000, name: 'power iteration v' });
+    this.v = randn(rt, [E, 1, fanIn], { seed, stream, stream2: 1000, name: 'power iteration v' });
   }
 
   /**
-   * ‖D_e‖₂ for D [E, fanOut, fanIn]: u ← D v/‖D v‖, v ← Dᵀu/‖Dᵀu‖, σ = ‖Dᵀu‖ after the last
-   * iteration (all on the GPU; the norms are read once).
+   * ‖D_e‖₂ for D [E, fanOut, fanIn]: u ← v·Dᵀ/‖·‖, v ← u·D/‖·‖, σ = ‖u·D‖ after the last
+   * iteration (all on the GPU; the norms are read once). Row vectors keep both products on the
+   * matmul's vec4 paths (A·Bᵀ and A·B).
    */
-  async norms(D: Tensor, iterations = 24): Promise<Float32Array> {
+  async norms(D: Tensor, iterations = 16): Promise<Float32Array> {
     const { rt, E } = this;
     // warm start plus a random kick, so that a vector that went to zero (D = 0 at step 0) recovers
-    const kick = randn(rt, [E, this.fanIn, 1], { seed: this.seed, stream: this.stream, stream2: 1001 + this.calls++, scale: 0.1 / Math.sqrt(this.fanIn), name: 'power iteration kick' });
+    const kick = randn(rt, [E, 1, this.fanIn], { seed: this.seed, stream: this.stream, stream2: 1001 + this.calls++, scale: 0.1 / Math.sqrt(this.fanIn), name: 'power iteration kick' });
     axpy(rt, 1, kick, this.v);
     kick.dispose();
     let sigma: Tensor | null = null;
     for (let i = 0; i < iterations; i++) {
-      const u = matmul(rt, D, this.v); // [E, fanOut, 1]
+      const u = matmul(rt, this.v, D, { transB: true }); // [E, 1, fanOut]
       normalizeBatches(rt, u, E).dispose();
-      const w = matmul(rt, D, u, { transA: true }); // [E, fanIn, 1]
+      const w = matmul(rt, u, D); // [E, 1, fanIn]
       u.dispose();
       sigma?.dispose();
       sigma = normalizeBatches(rt, w, E);
@@ -103,7 +104,7 @@ export async function weightNorms(rt: Runtime, net: Mlp, spectral: SpectralNorm[
     const W = net.layers[l].weight;
     const squared = await reduceBatches(rt, 'sumSquares', W, net.ensemble).read();
     frobenius.push(squared.map(Math.sqrt));
-    norms.push(await spectral[l].norms(W, 48));
+    norms.push(await spectral[l].norms(W, 32));
   }
   return { frobenius, spectral: norms };
 }

@@ -1,24 +1,11 @@
 // `widenet ntk SPEC.json` as a user runs it (the built CLI; `npm test` builds it first).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyticKernels } from '../../src/theory';
+import { CLI, specFolder, widenet } from '../helpers/cli';
 
-const CLI = join(__dirname, '../../dist/cli/widenet.js');
-const dir = mkdtempSync(join(tmpdir(), 'widenet-cli-'));
-
-function widenet(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function specFile(name: string, spec: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof spec === 'string' ? spec : JSON.stringify(spec));
-  return path;
-}
+const { dir, specFile } = specFolder('widenet-cli-');
 
 const X = [[1, 0], [0, 1], [0.6, 0.8], [-0.8, 0.6]];
 
@@ -63,6 +50,17 @@ describe('widenet ntk', () => {
     const full: number[][] = out.empiricalFull;
     const t01 = (full[0 * 3 + 0][1 * 3 + 0] + full[0 * 3 + 1][1 * 3 + 1] + full[0 * 3 + 2][1 * 3 + 2]) / 3;
     expect(out.empirical[0][1]).toBeCloseTo(t01, 5);
+  });
+
+  it('takes generated data sets: the kernel on seeded circle points', () => {
+    const path = specFile('circle.json', { seed: 4, model: { inputDim: 2, hidden: [256], parameterization: 'ntk' }, data: { train: { kind: 'circle', n: 5 } } });
+    const r = widenet(['ntk', path]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.empirical).toHaveLength(5);
+    // points on the unit circle: the analytic diagonal is the same for every point
+    const diag = out.analytic.ntk.map((row: number[], i: number) => row[i]);
+    for (const v of diag) expect(v).toBeCloseTo(diag[0], 10);
   });
 
   it('refuses a malformed spec with every problem by path and exit code 2', () => {

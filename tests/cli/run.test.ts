@@ -1,24 +1,11 @@
 // `widenet run SPEC.json [--out DIR]` as a user runs it (the built CLI; `npm test` builds it first).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/spec';
+import { specFolder, widenet } from '../helpers/cli';
 
-const CLI = join(__dirname, '../../dist/cli/widenet.js');
-const dir = mkdtempSync(join(tmpdir(), 'widenet-run-'));
-
-function widenet(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function specFile(name: string, spec: unknown): string {
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(spec));
-  return path;
-}
+const { dir, specFile } = specFolder('widenet-run-');
 
 const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 

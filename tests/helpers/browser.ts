@@ -95,36 +95,88 @@ export interface PageOptions {
   gotoTimeout?: number;
 }
 
-/** Opens `path` (e.g. "/demos/index.html") in headless Chromium served by Vite; closes everything after `fn`. */
-export async function withPage<T>(path: string, fn: (ctx: PageContext) => Promise<T>, options: PageOptions = {}): Promise<T> {
+/** Listens to a page's console and errors, into a PageContext. */
+function attach(page: Page, browser: Browser, baseUrl: string): PageContext {
+  const ctx: PageContext = { page, browser, baseUrl, consoleErrors: [], pageErrors: [], consoleLog: [] };
+  page.on('console', (msg) => {
+    const where = msg.location()?.url ? ` (${msg.location().url}:${msg.location().lineNumber ?? '?'})` : '';
+    ctx.consoleLog.push(`[${msg.type()}] ${msg.text()}${where}`);
+    if (msg.type() === 'error') ctx.consoleErrors.push(`${msg.text()}${where}`);
+  });
+  page.on('pageerror', (error) => ctx.pageErrors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
+  return ctx;
+}
+
+/** One dev server and one browser for several pages (each `open` is a new tab). */
+export interface BrowserSession {
+  baseUrl: string;
+  browser: Browser;
+  /** Opens `path` in a new tab, with the console and errors collected from the start. */
+  open(path: string, options?: Omit<PageOptions, 'webgpu'>): Promise<PageContext>;
+}
+
+/** A running web server for the pages: the dev server by default, or e.g. `vite preview` of a build. */
+export interface PageServer {
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts a server (the dev server unless `options.server` gives another) and headless Chromium, hands them to `fn`, and always closes both. */
+export async function withBrowser<T>(fn: (session: BrowserSession) => Promise<T>, options: { webgpu?: boolean; server?: () => Promise<PageServer> } = {}): Promise<T> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'widenet-chromium-'));
-  let server: ViteDevServer | null = null;
+  let server: PageServer | null = null;
   let browser: Browser | null = null;
   try {
-    const started = await startDevServer();
-    server = started.server;
-    browser = await puppeteer.launch({
+    const started = options.server ? await options.server() : await startDevServer().then(({ server: dev, baseUrl }) => ({ baseUrl, close: () => dev.close() }));
+    server = started;
+    const b = await puppeteer.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
       args: chromiumArgs(userDataDir, options.webgpu ?? true),
       protocolTimeout: 120_000,
     });
-    const page = await browser.newPage();
-    const ctx: PageContext = { page, browser, baseUrl: started.baseUrl, consoleErrors: [], pageErrors: [], consoleLog: [] };
-    page.on('console', (msg) => {
-      const where = msg.location()?.url ? ` (${msg.location().url}:${msg.location().lineNumber ?? '?'})` : '';
-      ctx.consoleLog.push(`[${msg.type()}] ${msg.text()}${where}`);
-      if (msg.type() === 'error') ctx.consoleErrors.push(`${msg.text()}${where}`);
-    });
-    page.on('pageerror', (error) => ctx.pageErrors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
-    if (options.beforeGoto) await options.beforeGoto(page);
-    await page.goto(`${started.baseUrl}${path}`, { waitUntil: 'load', timeout: options.gotoTimeout ?? 30_000 });
-    return await fn(ctx);
+    browser = b;
+    const session: BrowserSession = {
+      baseUrl: started.baseUrl,
+      browser: b,
+      open: async (path, opts = {}) => {
+        const page = await b.newPage();
+        const ctx = attach(page, b, started.baseUrl);
+        if (opts.beforeGoto) await opts.beforeGoto(page);
+        await page.goto(`${started.baseUrl}${path}`, { waitUntil: 'load', timeout: opts.gotoTimeout ?? 30_000 });
+        return ctx;
+      },
+    };
+    return await fn(session);
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
   }
+}
+
+/** Opens `path` (e.g. "/demos/index.html") in headless Chromium served by Vite; closes everything after `fn`. */
+export async function withPage<T>(path: string, fn: (ctx: PageContext) => Promise<T>, options: PageOptions = {}): Promise<T> {
+  return withBrowser((session) => session.open(path, options).then(fn), { webgpu: options.webgpu });
+}
+
+/**
+ * Records the page's long tasks (Long Tasks API) from before its first script, on
+ * window.__longTasks as durations in ms. A task over 1 s means the main thread hung.
+ */
+export async function recordLongTasks(page: Page): Promise<void> {
+  await page.evaluateOnNewDocument(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.__longTasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** The long tasks recorded so far (ms). */
+export async function longTasks(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __longTasks?: number[] }).__longTasks ?? []);
 }
 
 /** Saves a full-page screenshot as test-results/NAME.png and returns its path. */

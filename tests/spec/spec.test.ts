@@ -67,7 +67,7 @@ describe('valid specs', () => {
       },
       data: { train: { kind: 'circle', n: 64 } },
       train: { optimizer: 'gd', lr: 1, steps: 1000, batchSize: null, momentum: 0, loss: 'mse', recordEvery: 10, linearized: false },
-      observe: { probe: 'train', spectrum: 5 },
+      observe: { probe: 'train', spectrum: 5, particles: 0 },
     });
     expect(specWidths(spec)).toEqual([[4096]]);
     expect(isWidthSweep(spec)).toBe(false);
@@ -259,7 +259,7 @@ describe('invalid specs: every problem, by path, expected and received', () => {
       }),
     ).toEqual([
       'model.activaton: unknown field (did you mean "activation"?); expected only the fields inputDim, hidden, outputDim, activation, parameterization, weightStd, biasStd, alpha, centered, ensemble, frozen',
-      'observe.probes: unknown field (did you mean "probe"?); expected only the fields probe, spectrum',
+      'observe.probes: unknown field (did you mean "probe"?); expected only the fields probe, spectrum, particles',
       'trian: unknown field (did you mean "train"?); expected only the fields seed, model, data, train, observe, sweep',
     ]);
     expect(problems({ ...minimal(), data: { train: { kind: 'circle', n: 4, x: [[1, 0]] } } })).toEqual([
