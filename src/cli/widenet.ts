@@ -11,6 +11,7 @@ import { benchTrain, trainTable } from '../../bench/train';
 import { SpecError, parseSpecText } from '../spec';
 import { ntkCommand } from './ntk';
 import { runCommand } from './run';
+import { registerBench } from './bench';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
@@ -92,6 +93,7 @@ function benchCommand<R>(name: string, description: string, run: (rt: Runtime, o
 benchCommand('bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', benchKernels, kernelTable);
 benchCommand('bench-train', 'training steps per second against width (two-layer ReLU, n = 1024, d = 32) and the scheduler overhead', benchTrain, trainTable);
 benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
+registerBench(program);
 
 program
   .parseAsync(process.argv)

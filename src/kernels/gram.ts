@@ -8,6 +8,7 @@ import { Tensor } from '../gpu/tensor';
 import { assertLive, cachedProgram, outputTensor, type Cost } from './common';
 import { colSums } from './reduce';
 import { assemble } from './shaders';
+import { tunedTiles } from './tuning';
 
 const PARAMS = new ParamLayout([
   ['n1', 'u32'], ['n2', 'u32'], ['m', 'u32'],
@@ -19,7 +20,7 @@ const PARAMS = new ParamLayout([
 export interface GramOptions {
   alpha?: number;
   out?: Tensor;
-  /** workgroup edge (tile = 4·WG); default 8 */
+  /** workgroup edge (tile = 4·WG); default: the autotuned one for this device, else 8 */
   wg?: number;
   /** slices of the reduction over m; default: enough to give the adapter ~`targetGroups` workgroups */
   splits?: number;
@@ -42,7 +43,7 @@ export function gram(rt: Runtime, a: Tensor, b?: Tensor, options: GramOptions = 
   if (m !== mb) throw new ShapeError(`gram: "${a.name}" rows have width ${m} but "${bb.name}" rows have width ${mb}; expected equal`);
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new ShapeError(`gram: batch sizes ${batchA} and ${batchB} differ; expected equal, or 1 to broadcast`);
   const batch = Math.max(batchA, batchB);
-  const wg = options.wg ?? 8;
+  const wg = options.wg ?? tunedTiles(rt.device)?.gram?.wg ?? 8;
   const tileEdge = 4 * wg;
   const tilesM = Math.ceil(n1 / tileEdge);
   const tilesN = Math.ceil(n2 / tileEdge);

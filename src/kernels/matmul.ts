@@ -8,6 +8,7 @@ import type { Tensor } from '../gpu/tensor';
 import { activation } from './activations';
 import { assertLive, cachedProgram, dummyTensor, outputTensor, type Cost } from './common';
 import { assemble } from './shaders';
+import { tunedTiles } from './tuning';
 
 export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk'] as const;
 export type MatmulVersion = (typeof MATMUL_VERSIONS)[number];
@@ -140,7 +141,8 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const act = activation(options.activation ?? 'identity').id;
   const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter);
   const vec4 = version === 'v2_regtile' ? vec4Path(p) : null;
-  const tile = options.tile ?? DEFAULT_TILES[version];
+  // an explicit tile, else the autotuned one for this device (src/kernels/autotune.ts), else the default
+  const tile = options.tile ?? tunedTiles(rt.device)?.matmul[version] ?? DEFAULT_TILES[version];
   const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
   const tilesM = Math.ceil(p.m / tm);
   const tilesN = Math.ceil(p.n / tn);

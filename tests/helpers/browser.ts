@@ -21,33 +21,32 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM_PATH, chromiumArgs as sharedChromiumArgs } from '../../bench/harness/chromium';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
-/** The launch flags; `webgpu: false` leaves out the three WebGPU ones (a stock browser: Chromium 156
- * on Linux then has navigator.gpu but requestAdapter() resolves to null). */
+/** The launch flags (bench/harness/chromium.ts); `webgpu: false` leaves out the WebGPU ones (a stock
+ * browser: Chromium 156 on Linux then has navigator.gpu but requestAdapter() resolves to null). */
 export function chromiumArgs(userDataDir: string, webgpu = true): string[] {
-  const gpu = process.env.WIDENET_BROWSER_GPU === '1';
-  const webgpuFlags = [
-    '--enable-unsafe-webgpu',
-    ...(gpu ? ['--use-angle=vulkan', '--disable-vulkan-surface'] : ['--use-webgpu-adapter=swiftshader']),
-    '--enable-features=Vulkan',
-  ];
-  return [
-    '--no-sandbox',
-    ...(webgpu ? webgpuFlags : []),
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    `--user-data-dir=${userDataDir}`,
-  ];
+  return sharedChromiumArgs(userDataDir, { webgpu });
+}
+
+/** A TCP port on 127.0.0.1 that the OS reports free (listen on 0, read it, close). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A Vite dev server for the repository (root = repo, so /demos/index.html is the index demo). */
@@ -58,8 +57,10 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; baseUrl
     mode: 'development',
     logLevel: 'warn',
     clearScreen: false,
-    // hmr off: no websocket reconnect noise in the page's console.
-    server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, open: false },
+    // hmr off: no websocket reconnect noise in the page's console. A port found free just
+    // before: Vite 7 reads `port: 0` as "unset" and takes 5173, which another checkout's tests
+    // on the same machine may hold.
+    server: { host: '127.0.0.1', port: await freePort(), strictPort: true, hmr: false, open: false },
     // Pre-bundle the page's dependencies at start-up, so that no mid-load "optimized
     // dependencies changed, reloading" can happen while the test waits.
     optimizeDeps: { entries: ['demos/**/*.html'] },

@@ -1,0 +1,173 @@
+// Autotuning of the matmul and Gram tile configurations, per adapter. At first use (a call of
+// `autotune(rt)`, made once by the benchmark harness and the command line after Runtime.create)
+// a short search times a handful of candidate tile configurations on one representative shape,
+// keeps the fastest, and caches the choice under the adapter's identity, so later runs skip the
+// search. The cache is localStorage in a page and a JSON file in Node (autotune-node.ts).
+// matmul() and gram() read the choice through tuning.ts; an explicit `tile`/`wg` still wins.
+//
+// Every candidate computes the same result (the tile only changes how the output is cut into
+// workgroups; ragged edges are bounds-checked): tests/bench/autotune.test.ts checks each one
+// against the float64 reference on awkward shapes.
+import type { Runtime } from '../gpu/runtime';
+import { Tensor } from '../gpu/tensor';
+import { gram } from './gram';
+import { randn } from './init';
+import { DEFAULT_TILES, chooseMatmulVersion, matmul, type MatmulVersion } from './matmul';
+import { setTunedTiles } from './tuning';
+
+/** Bump when the candidates or the shaders change, so that stale cached choices are ignored. */
+export const AUTOTUNE_VERSION = 2;
+
+/** Candidate override constants per version. v2: workgroups of WG_X×WG_Y invocations, each a 4×4
+ * block; v3: a BM×BN tile staged through BK-deep slices, (BM/4)·(BN/4) ≤ 256 invocations. */
+export const MATMUL_CANDIDATES: Partial<Record<MatmulVersion, Record<string, number>[]>> = {
+  v2_regtile: [
+    { WG_X: 8, WG_Y: 8 }, { WG_X: 16, WG_Y: 16 }, { WG_X: 16, WG_Y: 8 }, { WG_X: 8, WG_Y: 16 },
+    { WG_X: 4, WG_Y: 16 }, { WG_X: 16, WG_Y: 4 }, { WG_X: 4, WG_Y: 4 },
+  ],
+  v3_smem: [
+    { BM: 64, BN: 64, BK: 16 }, { BM: 64, BN: 64, BK: 8 }, { BM: 32, BN: 32, BK: 16 },
+    { BM: 64, BN: 32, BK: 16 }, { BM: 32, BN: 64, BK: 16 }, { BM: 64, BN: 64, BK: 32 },
+  ],
+};
+/** Gram: workgroup edge WG (an invocation holds a 4×4 block, a tile is 4·WG on a side). */
+export const GRAM_CANDIDATES = [4, 8, 16];
+
+export interface CandidateTiming {
+  config: Record<string, number>;
+  ms: number;
+}
+
+export interface AutotuneReport {
+  /** the adapter identity the choice is cached under */
+  key: string;
+  /** 'search' when timed now, 'cache' when read back, 'default' when disabled */
+  source: 'search' | 'cache' | 'default';
+  /** where the cache lives (file path, 'localStorage', or 'none') */
+  cache: string;
+  matmul: { version: MatmulVersion; shape: [number, number, number]; chosen: Record<string, number>; candidates: CandidateTiming[] };
+  gram: { shape: [number, number]; chosen: { wg: number }; candidates: CandidateTiming[] };
+  /** time the search took (0 from the cache) */
+  searchMs: number;
+}
+
+/** Where a choice is kept between runs. */
+export interface AutotuneCache {
+  where: string;
+  load(key: string): AutotuneReport | null;
+  save(key: string, report: AutotuneReport): void;
+}
+
+/** A page's cache: one localStorage entry per adapter key. */
+export function localStorageCache(storage: Storage = globalThis.localStorage): AutotuneCache {
+  const prefix = 'widenet.autotune:';
+  return {
+    where: 'localStorage',
+    load: (key) => {
+      const text = storage.getItem(prefix + key);
+      return text ? (JSON.parse(text) as AutotuneReport) : null;
+    },
+    save: (key, report) => storage.setItem(prefix + key, JSON.stringify(report)),
+  };
+}
+
+/** The adapter's identity: a choice made on one adapter (or with other shaders) is not reused on another. */
+export function adapterKey(rt: Runtime): string {
+  const a = rt.ctx.adapter;
+  return [a.vendor, a.architecture, a.description, a.software ? 'software' : 'hardware', `v${AUTOTUNE_VERSION}`].join('|');
+}
+
+/**
+ * Times every candidate: one warm-up each (compiles the pipeline), then `runs` rounds in which
+ * the candidates take turns, keeping each one's fastest run. Taking turns spreads the load of
+ * other processes over all candidates, and that load can only add time, so the minimum is the
+ * steadiest estimate of a candidate's own cost.
+ */
+async function timeCandidates<C>(rt: Runtime, configs: C[], record: (config: C) => void, runs: number): Promise<number[]> {
+  for (const config of configs) await rt.time(() => record(config));
+  const best = configs.map(() => Infinity);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < configs.length; i++) best[i] = Math.min(best[i], (await rt.time(() => record(configs[i]))).ms);
+  }
+  return best;
+}
+
+function fastest(c: CandidateTiming[]): CandidateTiming {
+  return c.reduce((best, x) => (x.ms < best.ms ? x : best));
+}
+
+export interface AutotuneOptions {
+  /** null: no cache (always search); default: none either — callers pass the cache of their platform */
+  cache?: AutotuneCache | null;
+  /** search even when the cache holds a choice */
+  force?: boolean;
+  /** false: keep the defaults, search nothing (the choice is reported as 'default') */
+  enabled?: boolean;
+  runs?: number;
+  log?: (line: string) => void;
+}
+
+function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): boolean {
+  const limits = rt.device.limits;
+  if (version === 'v2_regtile') return c.WG_X * c.WG_Y <= limits.maxComputeInvocationsPerWorkgroup;
+  if (version === 'v3_smem') return (c.BM / 4) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
+  return true;
+}
+
+/**
+ * Chooses the matmul tile (for the version this adapter's square products use) and the Gram
+ * workgroup edge, records them for `rt`'s device, and returns what was chosen and from where.
+ */
+export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Promise<AutotuneReport> {
+  const log = options.log ?? (() => {});
+  const key = adapterKey(rt);
+  const cache = options.cache ?? null;
+  const software = rt.ctx.adapter.software;
+  // representative shapes, small enough that the whole search takes seconds on a CPU adapter
+  // (at 384³ the choice did not carry over to 1024³ on SwiftShader; 512³ is large enough)
+  const s = software ? 512 : 2048;
+  const [gn, gm] = software ? [256, 2048] : [1024, 8192];
+  const version = chooseMatmulVersion({ m: s, n: s, k: s, batch: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }, rt.ctx.adapter);
+  const base = { key, cache: cache?.where ?? 'none', matmul: { version, shape: [s, s, s] as [number, number, number] }, gram: { shape: [gn, gm] as [number, number] } };
+
+  if (options.enabled === false) {
+    setTunedTiles(rt.device, null);
+    return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8 }, candidates: [] }, searchMs: 0 };
+  }
+  const cached = options.force ? null : cache?.load(key);
+  if (cached && cached.matmul?.version === version) {
+    setTunedTiles(rt.device, { matmul: { [version]: cached.matmul.chosen }, gram: cached.gram.chosen });
+    log(`autotune: ${key}: from ${cache!.where}: matmul ${version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);
+    return { ...cached, source: 'cache', cache: cache!.where, searchMs: 0 };
+  }
+
+  const t0 = performance.now();
+  const runs = options.runs ?? 3;
+  setTunedTiles(rt.device, null);
+  const a = randn(rt, [s, s], { seed: 11, name: 'A' });
+  const b = randn(rt, [s, s], { seed: 12, name: 'B' });
+  const c = Tensor.empty(rt, [s, s], 'C');
+  const configs = (MATMUL_CANDIDATES[version] ?? [DEFAULT_TILES[version]]).filter((config) => fits(rt, version, config));
+  const matmulMs = await timeCandidates(rt, configs, (tile) => matmul(rt, a, b, { version, tile, out: c }), runs);
+  const matmulTimes: CandidateTiming[] = configs.map((config, i) => ({ config, ms: matmulMs[i] }));
+  matmulTimes.forEach((t) => log(`autotune: matmul ${version} ${s}³ ${JSON.stringify(t.config)}: ${t.ms.toFixed(2)} ms`));
+  [a, b, c].forEach((t) => t.dispose());
+  const f = randn(rt, [gn, gm], { seed: 13, name: 'features' });
+  const g = Tensor.empty(rt, [gn, gn], 'G');
+  const wgs = GRAM_CANDIDATES.filter((wg) => wg * wg <= rt.device.limits.maxComputeInvocationsPerWorkgroup);
+  const gramMs = await timeCandidates(rt, wgs, (wg) => gram(rt, f, undefined, { wg, out: g }), runs);
+  const gramTimes: CandidateTiming[] = wgs.map((wg, i) => ({ config: { WG: wg }, ms: gramMs[i] }));
+  gramTimes.forEach((t) => log(`autotune: gram ${gn}×${gm} WG ${t.config.WG}: ${t.ms.toFixed(2)} ms`));
+  [f, g].forEach((t) => t.dispose());
+  const report: AutotuneReport = {
+    ...base,
+    source: 'search',
+    matmul: { ...base.matmul, chosen: fastest(matmulTimes).config, candidates: matmulTimes },
+    gram: { ...base.gram, chosen: { wg: fastest(gramTimes).config.WG }, candidates: gramTimes },
+    searchMs: performance.now() - t0,
+  };
+  setTunedTiles(rt.device, { matmul: { [version]: report.matmul.chosen }, gram: report.gram.chosen });
+  cache?.save(key, report);
+  log(`autotune: chose matmul ${version} ${JSON.stringify(report.matmul.chosen)}, gram WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
+  return report;
+}

@@ -1,0 +1,90 @@
+// Autotuning: every candidate tile is correct on awkward shapes (so any choice is safe), the
+// search picks one of them and caches it under the adapter's key in an injected file, a second
+// call reads it back instead of searching, and matmul()/gram() then use the chosen tiles.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Tensor } from '../../src/gpu/tensor';
+import { GRAM_CANDIDATES, MATMUL_CANDIDATES, adapterKey, autotune } from '../../src/kernels/autotune';
+import { fileCache } from '../../src/kernels/autotune-node';
+import { gram, gramRef } from '../../src/kernels/gram';
+import { matmul, matmulProblem, matmulRef, type MatmulVersion } from '../../src/kernels/matmul';
+import { setTunedTiles, tunedTiles } from '../../src/kernels/tuning';
+import { expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
+
+const ctx = useRuntime();
+const dir = mkdtempSync(join(tmpdir(), 'widenet-autotune-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('autotune candidates', () => {
+  // ragged against every candidate tile; aligned K and N for the vec4 paths; transposes
+  const shapes = [{ m: 37, n: 45, k: 29 }, { m: 70, n: 68, k: 36 }, { m: 33, n: 30, k: 40, transB: true }];
+  for (const version of Object.keys(MATMUL_CANDIDATES) as MatmulVersion[]) {
+    it(`every ${version} candidate matches the float64 reference`, async () => {
+      const { rt } = ctx;
+      for (const s of shapes) {
+        const a = testData(s.m * s.k, 3);
+        const b = testData(s.k * s.n, 4);
+        const A = Tensor.from(rt, a, [s.m, s.k], 'A');
+        const B = Tensor.from(rt, b, s.transB ? [s.n, s.k] : [s.k, s.n], 'B');
+        const ref = matmulRef(a, b, matmulProblem(A, B, false, !!s.transB));
+        for (const tile of MATMUL_CANDIDATES[version]!) {
+          const C = matmul(rt, A, B, { version, tile, transB: s.transB });
+          expectClose(await C.read(), ref, tolerance(s.k), `${version} ${JSON.stringify(tile)} ${s.m}×${s.n}×${s.k}`);
+          C.dispose();
+        }
+        A.dispose();
+        B.dispose();
+      }
+    });
+  }
+  it('every Gram candidate matches the float64 reference', async () => {
+    const { rt } = ctx;
+    const [n, m] = [71, 52];
+    const a = testData(n * m, 5);
+    const A = Tensor.from(rt, a, [n, m], 'A');
+    for (const wg of GRAM_CANDIDATES) {
+      const G = gram(rt, A, undefined, { wg });
+      expectClose(await G.read(), gramRef(a, a, n, n, m), tolerance(m), `gram WG ${wg}`);
+      G.dispose();
+    }
+    A.dispose();
+  });
+});
+
+describe('autotune search and cache', () => {
+  it('searches, caches by adapter key, reads the cache back, and the kernels use the choice', async () => {
+    const { rt } = ctx;
+    const path = join(dir, 'autotune.json');
+    const cache = fileCache(path);
+    const first = await autotune(rt, { cache, runs: 1 });
+    expect(first.source).toBe('search');
+    expect(first.key).toBe(adapterKey(rt));
+    expect(MATMUL_CANDIDATES[first.matmul.version]).toContainEqual(first.matmul.chosen);
+    expect(GRAM_CANDIDATES).toContain(first.gram.chosen.wg);
+    expect(first.matmul.candidates.length).toBeGreaterThan(1);
+    // the chosen candidate is the fastest measured
+    expect(first.matmul.candidates.every((c) => c.ms >= first.matmul.candidates.find((x) => x.config === first.matmul.chosen)!.ms)).toBe(true);
+    expect(JSON.parse(readFileSync(path, 'utf8'))[first.key].matmul.chosen).toEqual(first.matmul.chosen);
+    expect(tunedTiles(rt.device)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
+
+    setTunedTiles(rt.device, null);
+    const second = await autotune(rt, { cache });
+    expect(second.source).toBe('cache');
+    expect(second.searchMs).toBe(0);
+    expect(tunedTiles(rt.device)?.matmul[second.matmul.version]).toEqual(first.matmul.chosen);
+    expect(tunedTiles(rt.device)?.gram).toEqual(first.gram.chosen);
+
+    // with the tuned tiles in place, an awkward product is still right
+    const a = testData(23 * 41, 6);
+    const b = testData(41 * 57, 7);
+    const A = Tensor.from(rt, a, [23, 41], 'A');
+    const B = Tensor.from(rt, b, [41, 57], 'B');
+    expectClose(await matmul(rt, A, B).read(), matmulRef(a, b, matmulProblem(A, B)), tolerance(41), 'tuned matmul');
+
+    const off = await autotune(rt, { cache, enabled: false });
+    expect(off.source).toBe('default');
+    expect(tunedTiles(rt.device)).toBeUndefined();
+  });
+});
