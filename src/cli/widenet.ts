@@ -11,10 +11,14 @@ import { benchTrain, trainTable } from '../../bench/train';
 import { SpecError, parseSpecText } from '../spec';
 import { ntkCommand } from './ntk';
 import { runCommand } from './run';
+import { applyCachedTiles } from '../kernels/autotune';
+import { fileCache } from '../kernels/autotune-node';
 import { registerBench } from './bench';
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
+  // the tiles `widenet bench` chose for this adapter, when it has run here (no search here)
+  applyCachedTiles(rt, fileCache());
   try {
     return await fn(rt);
   } finally {

@@ -96,6 +96,17 @@ function fastest(c: CandidateTiming[]): CandidateTiming {
   return c.reduce((best, x) => (x.ms < best.ms ? x : best));
 }
 
+/**
+ * Uses the choice cached for this adapter, if there is one, without searching (commands other
+ * than the benchmark: they should not spend seconds timing tiles). Returns it, or null.
+ */
+export function applyCachedTiles(rt: Runtime, cache: AutotuneCache): AutotuneReport | null {
+  const cached = cache.load(adapterKey(rt));
+  if (!cached?.matmul?.chosen || !cached.gram?.chosen) return null;
+  setTunedTiles(rt.device, { matmul: { [cached.matmul.version]: cached.matmul.chosen }, gram: cached.gram.chosen });
+  return { ...cached, source: 'cache', cache: cache.where, searchMs: 0 };
+}
+
 export interface AutotuneOptions {
   /** null: no cache (always search); default: none either — callers pass the cache of their platform */
   cache?: AutotuneCache | null;

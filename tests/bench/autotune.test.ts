@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
-import { GRAM_CANDIDATES, MATMUL_CANDIDATES, adapterKey, autotune } from '../../src/kernels/autotune';
+import { GRAM_CANDIDATES, MATMUL_CANDIDATES, adapterKey, applyCachedTiles, autotune } from '../../src/kernels/autotune';
 import { fileCache } from '../../src/kernels/autotune-node';
 import { gram, gramRef } from '../../src/kernels/gram';
 import { matmul, matmulProblem, matmulRef, type MatmulVersion } from '../../src/kernels/matmul';
@@ -82,6 +82,14 @@ describe('autotune search and cache', () => {
     const A = Tensor.from(rt, a, [23, 41], 'A');
     const B = Tensor.from(rt, b, [41, 57], 'B');
     expectClose(await matmul(rt, A, B).read(), matmulRef(a, b, matmulProblem(A, B)), tolerance(41), 'tuned matmul');
+
+    // other commands reuse a cached choice without searching, and find nothing in an empty cache
+    setTunedTiles(rt.device, null);
+    expect(applyCachedTiles(rt, cache)?.matmul.chosen).toEqual(first.matmul.chosen);
+    expect(tunedTiles(rt.device)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
+    setTunedTiles(rt.device, null);
+    expect(applyCachedTiles(rt, fileCache(join(dir, 'empty.json')))).toBeNull();
+    expect(tunedTiles(rt.device)).toBeUndefined();
 
     const off = await autotune(rt, { cache, enabled: false });
     expect(off.source).toBe('default');
