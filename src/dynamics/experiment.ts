@@ -179,17 +179,39 @@ export class Experiment {
   }
 
   /** α·f − α·f₀ (centred) or α·f, as the model's outputs z [E, n, k]. */
-  private modelOutputs(f: Float32Array, split: Split): Float64Array {
+  private modelOutputs(f: Float32Array, f0: Float32Array): Float64Array {
     const { alpha } = this;
     const centred = this.spec.model.centered;
-    return Float64Array.from(f, (v, i) => alpha * v - (centred ? alpha * split.f0[i] : 0));
+    return Float64Array.from(f, (v, i) => alpha * v - (centred ? alpha * f0[i] : 0));
+  }
+
+  /** Parameter scales of the kernel GD follows, Θ_η/η (learning rates relative to η). */
+  private get kernelScales(): { weight: number[]; bias: number[] } {
+    const { lr } = this.spec.train;
+    const rates = this.trainer.learningRates;
+    return { weight: rates.weight.map((r) => r / lr), bias: rates.bias.map((r) => r / lr) };
+  }
+
+  /** The closed form's clock now: discrete GD steps for plain GD, else gradient-flow time. */
+  private get closedFormTime(): { mode: 'gd' | 'flow'; at: number } {
+    const { optimizer, momentum } = this.spec.train;
+    const steps = this.trainer.stepIndex;
+    return optimizer === 'gd' && momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: this.timeOf(steps) };
+  }
+
+  /** Θ∞(X1, X2) ⊗ I_k, example-major, for the ntk parameterization; weighted like Θ₀ (lrScale = 1, 1/α²), so the α's cancel. */
+  private infiniteWidthKernel(x1: number[][], x2?: number[][]): number[][] {
+    const m = this.spec.model;
+    const k = m.outputDim;
+    const K = analyticKernels({ depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, x1, x2).ntk;
+    return Array.from({ length: K.length * k }, (_, r) => Array.from({ length: K[0].length * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
   }
 
   /** Per-member losses (and accuracies) of raw outputs f on a split with labels. */
   private lossesOf(f: Float32Array, split: Split): { loss: Float64Array; accuracy: Float64Array | null } | null {
     if (!split.data.y) return null;
     const k = this.spec.model.outputDim;
-    const z = this.modelOutputs(f, split);
+    const z = this.modelOutputs(f, split.f0);
     const y = split.data.y.flat();
     return { loss: lossRef(this.loss, z, y, split.n, k), accuracy: this.classification ? accuracyRef(z, y, split.n, k) : null };
   }
@@ -322,9 +344,8 @@ export class Experiment {
     const { rt, spec, trainer } = this;
     const k = spec.model.outputDim;
     const E = Math.min(trainer.net.ensemble, KERNEL_REGRESSION_MEMBERS);
-    const rates = trainer.learningRates;
-    const scales = { weight: rates.weight.map((r) => r / spec.train.lr), bias: rates.bias.map((r) => r / spec.train.lr) };
     const test = this.testSplit;
+    const scales = this.kernelScales;
     const both = test ? await crossKernels(rt, trainer.initial, test.x, this.trainSplit.x, { parameterScales: scales }) : null; // Θ(X*, X)
     const own = empiricalKernels(rt, trainer.initial, this.trainSplit.x, { parameterScales: scales });
     const trainKernel = await own.ntk.read();
@@ -334,7 +355,7 @@ export class Experiment {
     const nt = test?.n ?? 0;
     const y = this.trainSplit.data.y!.flat().map((v) => [v]);
     const members = Array.from({ length: E }, (_, e) => e);
-    const z0 = (split: Split, e: number) => Array.from(this.modelOutputs(split.f0, split).subarray(e * split.n * k, (e + 1) * split.n * k), (v) => [v]);
+    const z0 = (split: Split, e: number) => memberColumn(this.modelOutputs(split.f0, split.f0), e, split.n * k);
     const empirical = members.map((e) => new KernelRegression({
       kernel: crossExampleMajor(trainKernel, e, k, n, n), y, f0: z0(this.trainSplit, e),
       testKernel: both ? crossExampleMajor(both.ntk, e, k, nt, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
@@ -342,11 +363,8 @@ export class Experiment {
     let analytic: KernelRegression[] | null = null;
     const m = spec.model;
     if (m.parameterization === 'ntk' && m.frozen.length === 0 && THEORY_ACTIVATIONS.includes(m.activation)) {
-      const theory = { depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation };
-      // Θ∞ ⊗ I_k of the model α·f, weighted like Θ₀ (lrScale = 1, 1/α²): the α's cancel
-      const expand = (K: number[][]) => Array.from({ length: K.length * k }, (_, r) => Array.from({ length: K[0].length * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
-      const trainTheory = expand(analyticKernels(theory, this.trainSplit.data.x).ntk);
-      const testTheory = test ? expand(analyticKernels(theory, test.data.x, this.trainSplit.data.x).ntk) : undefined;
+      const trainTheory = this.infiniteWidthKernel(this.trainSplit.data.x);
+      const testTheory = test ? this.infiniteWidthKernel(test.data.x, this.trainSplit.data.x) : undefined;
       analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr }));
     }
     this.regression = { empirical, analytic, lambdaMax: Math.max(...empirical.map((r) => r.maxEigenvalue)) };
@@ -358,8 +376,7 @@ export class Experiment {
     if (this.loss !== 'mse') return null;
     const { empirical, analytic } = await this.closedForms();
     const { spec } = this;
-    const mode: 'gd' | 'flow' = spec.train.optimizer === 'gd' && spec.train.momentum === 0 ? 'gd' : 'flow';
-    const at = mode === 'gd' ? this.trainer.stepIndex : this.timeOf(this.trainer.stepIndex);
+    const { mode, at } = this.closedFormTime;
     const k = spec.model.outputDim;
     const losses = (predictors: KernelRegression[]) => {
       const predictions = predictors.map((p) => p.predict(mode, at));
@@ -398,9 +415,8 @@ export class Experiment {
     [cache0, cache].forEach((c) => Mlp.release(c));
     x.dispose();
     const n = points.length;
-    const split = { f0, n } as Split;
     const mean = (values: Float32Array) => {
-      const z = this.modelOutputs(values, split);
+      const z = this.modelOutputs(values, f0);
       const E = z.length / (n * k);
       return Array.from({ length: n }, (_, i) => Array.from({ length: k }, (_, a) => {
         let s = 0;
@@ -418,31 +434,25 @@ export class Experiment {
     const k = spec.model.outputDim;
     const n = this.trainSplit.n;
     const t = points.length;
-    const rates = trainer.learningRates;
-    const scales = { weight: rates.weight.map((r) => r / spec.train.lr), bias: rates.bias.map((r) => r / spec.train.lr) };
     const x = Tensor.from(rt, points.flat(), [t, spec.model.inputDim], 'x_predict');
-    const cross = await crossKernels(rt, trainer.initial, x, this.trainSplit.x, { parameterScales: scales });
+    const cross = await crossKernels(rt, trainer.initial, x, this.trainSplit.x, { parameterScales: this.kernelScales });
     const cache0 = trainer.initial.forward(x);
     const f0 = await cache0.output.read();
     Mlp.release(cache0);
     x.dispose();
-    const split = { f0, n: t } as Split;
-    const z0 = this.modelOutputs(f0, split);
-    const mode: 'gd' | 'flow' = spec.train.optimizer === 'gd' && spec.train.momentum === 0 ? 'gd' : 'flow';
-    const at = mode === 'gd' ? trainer.stepIndex : this.timeOf(trainer.stepIndex);
+    const z0 = this.modelOutputs(f0, f0);
+    const { mode, at } = this.closedFormTime;
     const { empirical, analytic } = await this.closedForms();
+    // each member's predictor keeps its eigendecomposition: only the test kernel is new
     const average = (predict: (e: number) => number[][]) => {
       const all = empirical.map((_, e) => predict(e));
       return Array.from({ length: t }, (_, i) => Array.from({ length: k }, (_, a) => all.reduce((s, p) => s + p[i * k + a][0], 0) / all.length));
     };
-    const testF0 = (e: number) => Array.from(z0.subarray(e * t * k, (e + 1) * t * k), (v) => [v]);
-    const emp = average((e) => new KernelRegression({ ...empirical[e].problem, testKernel: crossExampleMajor(cross.ntk, e, k, t, n), testF0: testF0(e) }).predict(mode, at).test!);
+    const emp = average((e) => empirical[e].predict(mode, at, { kernel: crossExampleMajor(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
     let ana: number[][] | null = null;
     if (analytic) {
-      const m = spec.model;
-      const K = analyticKernels({ depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, points, this.trainSplit.data.x).ntk;
-      const expanded = Array.from({ length: t * k }, (_, r) => Array.from({ length: n * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
-      ana = average((e) => new KernelRegression({ ...analytic[e].problem, testKernel: expanded, testF0: testF0(e) }).predict(mode, at).test!);
+      const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x);
+      ana = average((e) => analytic[e].predict(mode, at, { kernel, f0: memberColumn(z0, e, t * k) }).test!);
     }
     return { empirical: emp, analytic: ana };
   }
@@ -456,6 +466,11 @@ export class Experiment {
     this.spectral.forEach((s) => s.dispose());
     this.trainer.dispose();
   }
+}
+
+/** Member e's slice of a flat [E, rows] array, as a column (rows × 1). */
+function memberColumn(values: ArrayLike<number>, e: number, rows: number): number[][] {
+  return Array.from({ length: rows }, (_, i) => [values[e * rows + i]]);
 }
 
 async function readAndDispose(t: Tensor): Promise<Float32Array> {

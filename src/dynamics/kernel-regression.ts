@@ -60,8 +60,12 @@ export class KernelRegression {
     return Math.max(...this.values);
   }
 
-  /** The prediction after gradient-flow time t (= η·steps, DESIGN.md §4) or after `steps` discrete GD steps. */
-  predict(mode: 'flow' | 'gd', timeOrSteps: number): KernelRegressionPrediction {
+  /**
+   * The prediction after gradient-flow time t (= η·steps, DESIGN.md §4) or after `steps` discrete
+   * GD steps. `test` replaces the problem's test points (Θ(X*, X) and f₀(X*)), reusing the same
+   * eigendecomposition.
+   */
+  predict(mode: 'flow' | 'gd', timeOrSteps: number, test?: { kernel: number[][]; f0?: number[][] }): KernelRegressionPrediction {
     const { n, k } = this;
     const c = this.problem.lr / (n * k);
     // decay_i and g_i = (1 − decay_i)/λ_i
@@ -77,13 +81,15 @@ export class KernelRegression {
     trainLoss /= 2 * n * k;
     // (ml-matrix's add/sub work in place: residual becomes f = r + y here)
     const train = residual.add(new Matrix(this.problem.y));
-    let test: number[][] | null = null;
-    if (this.problem.testKernel) {
-      const t = this.problem.testKernel.length;
-      const testF0 = this.problem.testF0 ? new Matrix(this.problem.testF0) : Matrix.zeros(t, k);
+    const testKernel = test?.kernel ?? this.problem.testKernel;
+    const testF0 = test ? test.f0 : this.problem.testF0;
+    let testPrediction: number[][] | null = null;
+    if (testKernel) {
+      const t = testKernel.length;
+      const f0 = testF0 ? new Matrix(testF0) : Matrix.zeros(t, k);
       const step = this.vectors.mmul(scaleRows(this.projected, gain)); // V diag(g) Vᵀ r(0)
-      test = testF0.sub(new Matrix(this.problem.testKernel).mmul(step)).to2DArray();
+      testPrediction = f0.sub(new Matrix(testKernel).mmul(step)).to2DArray();
     }
-    return { train: train.to2DArray(), test, trainLoss };
+    return { train: train.to2DArray(), test: testPrediction, trainLoss };
   }
 }
