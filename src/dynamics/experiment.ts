@@ -5,7 +5,7 @@ import { Tensor } from '../gpu/tensor';
 import { DataError, buildDataSet, isClassificationKind, type DataSet } from '../data';
 import { accuracyRef, lossRef, type LossKind } from '../kernels/loss';
 import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
-import { crossExampleMajor, crossKernels, empiricalKernels, toExampleMajor } from '../ntk/empirical';
+import { crossKernels, empiricalKernels, kernelBlock, stackInputs, toExampleMajor } from '../ntk/empirical';
 import { specWidths, type ExperimentSpec } from '../spec';
 import { THEORY_ACTIVATIONS, analyticKernels } from '../theory';
 import { KernelRegression } from './kernel-regression';
@@ -346,19 +346,22 @@ export class Experiment {
     const E = Math.min(trainer.net.ensemble, KERNEL_REGRESSION_MEMBERS);
     const test = this.testSplit;
     const scales = this.kernelScales;
-    const both = test ? await crossKernels(rt, trainer.initial, test.x, this.trainSplit.x, { parameterScales: scales }) : null; // Θ(X*, X)
-    const own = empiricalKernels(rt, trainer.initial, this.trainSplit.x, { parameterScales: scales });
-    const trainKernel = await own.ntk.read();
-    own.ntk.dispose();
-    own.nngp.dispose();
+    // one pass over [X; X*] gives both blocks, Θ(X, X) and Θ(X*, X)
     const n = this.trainSplit.n;
     const nt = test?.n ?? 0;
+    const N = n + nt;
+    const inputs = test ? stackInputs(rt, this.trainSplit.x, test.x) : this.trainSplit.x;
+    const kernels = empiricalKernels(rt, trainer.initial, inputs, { parameterScales: scales });
+    const all = await kernels.ntk.read();
+    kernels.ntk.dispose();
+    kernels.nngp.dispose();
+    if (inputs !== this.trainSplit.x) inputs.dispose();
     const y = this.trainSplit.data.y!.flat().map((v) => [v]);
     const members = Array.from({ length: E }, (_, e) => e);
     const z0 = (split: Split, e: number) => memberColumn(this.modelOutputs(split.f0, split.f0), e, split.n * k);
     const empirical = members.map((e) => new KernelRegression({
-      kernel: crossExampleMajor(trainKernel, e, k, n, n), y, f0: z0(this.trainSplit, e),
-      testKernel: both ? crossExampleMajor(both.ntk, e, k, nt, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
+      kernel: kernelBlock(all, e, k, N, N, 0, n, 0, n), y, f0: z0(this.trainSplit, e),
+      testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
     }));
     let analytic: KernelRegression[] | null = null;
     const m = spec.model;
@@ -448,7 +451,7 @@ export class Experiment {
       const all = empirical.map((_, e) => predict(e));
       return Array.from({ length: t }, (_, i) => Array.from({ length: k }, (_, a) => all.reduce((s, p) => s + p[i * k + a][0], 0) / all.length));
     };
-    const emp = average((e) => empirical[e].predict(mode, at, { kernel: crossExampleMajor(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
+    const emp = average((e) => empirical[e].predict(mode, at, { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
     let ana: number[][] | null = null;
     if (analytic) {
       const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x);

@@ -125,12 +125,26 @@ export function toExampleMajor(data: ArrayLike<number>, E: number, k: number, n:
   return out;
 }
 
-/** The cross kernel [E, k, n1, k, n2] of member e as an (n1·k)×(n2·k) row array, row i·k + a, column j·k + b. */
-export function crossExampleMajor(data: ArrayLike<number>, e: number, k: number, n1: number, n2: number): number[][] {
-  return Array.from({ length: n1 * k }, (_, row) => {
-    const [i, a] = [Math.floor(row / k), row % k];
-    return Array.from({ length: n2 * k }, (_, col) => data[(((e * k + a) * n1 + i) * k + (col % k)) * n2 + Math.floor(col / k)]);
+/**
+ * Rows i ∈ [r0, r0 + nr) and columns j ∈ [c0, c0 + nc) of member e's kernel stored as
+ * [E, k, N1, k, N2], as an (nr·k)×(nc·k) row array with row i·k + a and column j·k + b.
+ */
+export function kernelBlock(data: ArrayLike<number>, e: number, k: number, N1: number, N2: number, r0 = 0, nr = N1, c0 = 0, nc = N2): number[][] {
+  return Array.from({ length: nr * k }, (_, row) => {
+    const [i, a] = [r0 + Math.floor(row / k), row % k];
+    return Array.from({ length: nc * k }, (_, col) => data[(((e * k + a) * N1 + i) * k + (col % k)) * N2 + c0 + Math.floor(col / k)]);
   });
+}
+
+/** The inputs [X1; X2] stacked as one [n1 + n2, d] tensor (kernels on both sets in one pass). */
+export function stackInputs(rt: Runtime, x1: Tensor, x2: Tensor): Tensor {
+  const [n1, d] = x1.shape;
+  const [n2, d2] = x2.shape;
+  if (x1.shape.length !== 2 || x2.shape.length !== 2 || d !== d2) throw new ShapeError(`stackInputs: inputs [${x1.shape}] and [${x2.shape}] must both be [n, d] with the same d`);
+  const stacked = Tensor.empty(rt, [n1 + n2, d], `[${x1.name}; ${x2.name}]`);
+  rt.copy(x1.buffer, stacked.buffer, x1.bytes, 0, 0);
+  rt.copy(x2.buffer, stacked.buffer, x2.bytes, 0, x1.bytes);
+  return stacked;
 }
 
 /** Trace form: (1/k) Σ_a Θ[(i,a),(j,a)] (neural-tangents' default averages over outputs). */
@@ -150,13 +164,9 @@ export function traceForm(data: ArrayLike<number>, E: number, k: number, n: numb
  * one forward/backward pass over n1 + n2 inputs.
  */
 export async function crossKernels(rt: Runtime, net: Mlp, x1: Tensor, x2: Tensor, options: EmpiricalKernelOptions = {}): Promise<{ ntk: Float32Array; nngp: Float32Array }> {
-  const [n1, d] = x1.shape;
-  const [n2, d2] = x2.shape;
-  if (x1.shape.length !== 2 || x2.shape.length !== 2 || d !== d2) throw new ShapeError(`crossKernels: inputs [${x1.shape}] and [${x2.shape}] must both be [n, ${net.config.inputDim}]`);
+  const [n1, n2] = [x1.shape[0], x2.shape[0]];
   const n = n1 + n2;
-  const stacked = Tensor.empty(rt, [n, d], `[${x1.name}; ${x2.name}]`);
-  rt.copy(x1.buffer, stacked.buffer, x1.bytes, 0, 0);
-  rt.copy(x2.buffer, stacked.buffer, x2.bytes, 0, x1.bytes);
+  const stacked = stackInputs(rt, x1, x2);
   const all = empiricalKernels(rt, net, stacked, { parameterScales: options.parameterScales });
   const [ntkAll, nngpAll] = [await all.ntk.read(), await all.nngp.read()];
   [all.ntk, all.nngp, stacked].forEach((t) => t.dispose());
