@@ -137,13 +137,14 @@ export class Experiment {
       loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized,
     });
     await trainer.start();
-    const split = async (data: DataSet, name: string): Promise<Split> => {
-      const x = Tensor.from(rt, data.x.flat(), [data.x.length, spec.model.inputDim], name);
-      const cache0 = trainer.initial.forward(x);
-      return { x, data, n: data.x.length, cache0, f0: await cache0.output.read() };
-    };
-    const trainSplit = await split(train, 'x_train');
-    const testSplit = test ? await split(test, 'x_test') : null;
+    const split = async (data: DataSet, x: Tensor, cache0: ForwardCache): Promise<Split> => ({ x, data, n: data.x.length, cache0, f0: await cache0.output.read() });
+    // the train inputs and θ₀'s forward pass on them belong to the trainer
+    const trainSplit = await split(train, trainer.trainX, trainer.initialTrainCache());
+    let testSplit: Split | null = null;
+    if (test) {
+      const x = Tensor.from(rt, test.x.flat(), [test.x.length, spec.model.inputDim], 'x_test');
+      testSplit = await split(test, x, trainer.initial.forward(x));
+    }
     if (spec.observe.probe === 'test' && !testSplit) throw new DataError('observe.probe: expected a data.test set to probe; received probe "test" without one');
     const probe = spec.observe.probe === 'test' ? testSplit! : trainSplit;
     const E = trainer.net.ensemble;
@@ -461,10 +462,9 @@ export class Experiment {
   }
 
   dispose(): void {
-    for (const split of new Set([this.trainSplit, this.testSplit, this.probe])) {
-      if (!split) continue;
-      Mlp.release(split.cache0);
-      split.x.dispose();
+    if (this.testSplit) {
+      Mlp.release(this.testSplit.cache0);
+      this.testSplit.x.dispose();
     }
     this.spectral.forEach((s) => s.dispose());
     this.trainer.dispose();

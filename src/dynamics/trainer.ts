@@ -17,7 +17,7 @@ import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { DataError } from '../data/errors';
 import { Rng, deriveSeed } from '../data/rng';
-import { add, axpy, scale } from '../kernels/elementwise';
+import { add, axpy } from '../kernels/elementwise';
 import { lossCotangent, type LossKind } from '../kernels/loss';
 import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/optim';
 import { jvp, vjp, type LayerTensors } from '../nets/gradients';
@@ -81,7 +81,8 @@ export class Trainer {
   private batchCursor = 0;
   /** forward pass of θ₀ on the full train set (full-batch linearised training) */
   private initialCache: ForwardCache | null = null;
-  private readonly trainX: Tensor;
+  /** the train inputs [n, d] on the GPU */
+  readonly trainX: Tensor;
   private readonly trainY: Tensor;
   /** α·f₀(X) on the train set [E, n, k] as floats (centred models), for SGD batches */
   private trainShift: Float32Array | null = null;
@@ -116,20 +117,25 @@ export class Trainer {
     const alpha = net.config.alpha ?? 1;
     const fullBatch = this.batchSize === this.n;
     let shift: Tensor | null = null;
-    if (net.config.centered || (this.delta && fullBatch)) {
-      const cache = this.initial.forward(this.trainX);
-      if (net.config.centered) {
-        shift = scale(rt, alpha, add(rt, cache.output, cache.output, 1, 0));
-        if (!fullBatch) this.trainShift = await shift.read();
-      }
-      if (this.delta && fullBatch) this.initialCache = cache;
-      else Mlp.release(cache);
+    if (net.config.centered) {
+      const f0 = this.initialTrainCache().output;
+      shift = add(rt, f0, f0, alpha, 0); // α·f₀
+      if (!fullBatch) this.trainShift = await shift.read();
     }
     if (fullBatch) this.batches = [{ x: this.trainX, y: this.trainY, shift }];
     else {
       shift?.dispose();
       this.newEpoch();
     }
+  }
+
+  /**
+   * The forward pass of θ₀ on the train inputs, computed on first use and kept until dispose():
+   * the linearised model's full batch, the centring shift and the records all read it.
+   */
+  initialTrainCache(): ForwardCache {
+    this.initialCache ??= this.initial.forward(this.trainX);
+    return this.initialCache;
   }
 
   get L(): number {
@@ -174,7 +180,7 @@ export class Trainer {
   private linearStep(batch: Batch): void {
     const { rt, config } = this;
     const fullBatch = this.batchSize === this.n;
-    const cache0 = fullBatch ? this.initialCache! : this.initial.forward(batch.x);
+    const cache0 = fullBatch ? this.initialTrainCache() : this.initial.forward(batch.x);
     const out = this.linearOutputs(cache0);
     const r = lossCotangent(rt, config.loss, out, batch.y, { alpha: this.net.config.alpha ?? 1, shift: batch.shift ?? undefined });
     out.dispose();
