@@ -70,25 +70,16 @@ export class SpectralNorm {
   }
 }
 
-/** Per member Σ (a − b)² over [E, …] tensors. */
-function squaredDistance(rt: Runtime, a: Tensor, b: Tensor, E: number): Tensor {
-  const diff = add(rt, a, b, 1, -1);
-  const out = reduceBatches(rt, 'sumSquares', diff, E);
-  diff.dispose();
-  return out;
-}
-
 /** Relative weight changes of every layer and member, Frobenius and spectral. */
 export async function weightChanges(rt: Runtime, net: Mlp, initial: Mlp, initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] }, spectral: SpectralNorm[]): Promise<{ frobenius: Float64Array[]; spectral: Float64Array[] }> {
   const E = net.ensemble;
   const frobenius: Float64Array[] = [];
   const spectralChange: Float64Array[] = [];
   for (let l = 0; l < net.layers.length; l++) {
-    const W = net.layers[l].weight;
-    const W0 = initial.layers[l].weight;
-    const squared = await squaredDistance(rt, W, W0, E).read();
+    // D = W(t) − W(0), once for both norms
+    const D = add(rt, net.layers[l].weight, initial.layers[l].weight, 1, -1);
+    const squared = await reduceBatches(rt, 'sumSquares', D, E).read();
     frobenius.push(Float64Array.from(squared, (s, e) => Math.sqrt(s) / initialNorms.frobenius[l][e]));
-    const D = add(rt, W, W0, 1, -1);
     const sigma = await spectral[l].norms(D);
     D.dispose();
     spectralChange.push(Float64Array.from(sigma, (s, e) => s / initialNorms.spectral[l][e]));
