@@ -8,8 +8,9 @@
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
-import { add, broadcastProduct } from '../kernels/elementwise';
-import { onesRow, scalarOne } from '../kernels/common';
+import { broadcastProduct } from '../kernels/elementwise';
+import { lossCotangent } from '../kernels/loss';
+import { onesRow } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { ForwardCache, Mlp } from './mlp';
 
@@ -90,14 +91,5 @@ export function jvp(rt: Runtime, net: Mlp, cache: ForwardCache, tangent: LayerTe
 
 /** r = α·(α·f − y)/(n·k): the cotangent of the MSE loss 1/(2nk)·Σ‖α·f − y‖² (y [n, k], shared by the members). */
 export function mseCotangent(rt: Runtime, net: Mlp, f: Tensor, y: Tensor): Tensor {
-  const E = net.ensemble;
-  const [n, k] = [f.shape[f.shape.length - 2], f.shape[f.shape.length - 1]];
-  const alpha = net.config.alpha ?? 1;
-  // α·f − y, with y broadcast over the members: α·f·1 + (−1)·y
-  const negY = broadcastProduct(rt, [E, n, k], { tensor: y, strides: [0, k, 1] }, { tensor: scalarOne(rt), strides: [0, 0, 0] }, { alpha: -1 });
-  const residual = add(rt, f, negY, alpha, 1);
-  negY.dispose();
-  const r = add(rt, residual, residual, alpha / (n * k), 0);
-  residual.dispose();
-  return r;
+  return lossCotangent(rt, 'mse', f, y, { alpha: net.config.alpha ?? 1 });
 }
