@@ -31,6 +31,9 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 90_000 : 2_000);
   const maxM = Math.floor(rt.limits.maxStorageBufferBindingSize / (4 * n));
   const results: TrainBenchResult[] = [];
+  // the same data at every width
+  const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));
+  const y = x.map((row) => [Math.cos(row[0] + row[1])]);
   let lastMsPerNeuron: number | null = null;
   const top = options.quick ? 14 : 24;
   for (let p = 10; p <= top; p++) {
@@ -47,8 +50,6 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
       log(`m=${m}: skipped (time budget)`);
       break;
     }
-    const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));
-    const y = x.map((row) => [Math.cos(row[0] + row[1])]);
     const trainer = new Trainer(rt, { inputDim: d, hidden: [m], outputDim: 1, activation: 'relu', parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0 }, { x, y }, {
       optimizer: 'gd', lr: 0.5, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false,
     });
