@@ -5,6 +5,9 @@
 import type { Runtime } from '../src/gpu/runtime';
 import { Tensor } from '../src/gpu/tensor';
 import { activateWithDerivative, broadcastProduct, contiguousStrides, elementwiseCost } from '../src/kernels/elementwise';
+import { lossCotangent, lossCotangentCost } from '../src/kernels/loss';
+import { divergenceStatus, sgdUpdate, sgdUpdateCost } from '../src/kernels/optim';
+import { normalizeBatches, reduceBatches, reduceCost } from '../src/kernels/reduce';
 import { gram, gramCost } from '../src/kernels/gram';
 import { randn } from '../src/kernels/init';
 import { MATMUL_VERSIONS, matmul, matmulCost, type MatmulVersion } from '../src/kernels/matmul';
@@ -130,6 +133,35 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     results.push(r);
     log(`broadcast ${shape.join('x')}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
     [gd, gx, theta].forEach((t) => t.dispose());
+  }
+  // training kernels: the momentum update of a weight tensor, per-member reductions and
+  // normalisation (observables), the loss cotangent of the outputs
+  {
+    const theta = randn(rt, [count], { seed: 5, name: 'theta' });
+    const velocity = Tensor.zeros(rt, [count], 'velocity');
+    const status = divergenceStatus(rt, 1);
+    const r = result('optim', 'v1_update (momentum)', [count], sgdUpdateCost(count, true), await measure(rt, () => sgdUpdate(rt, theta, h, { lr: 1e-6, momentum: 0.9, velocity, status, slot: 0, step: 1 }), runs), runs);
+    results.push(r);
+    log(`optim update ${count}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    const E = 8;
+    const sums = Tensor.empty(rt, [E]);
+    const reduced = result('reduce', 'v1_tree (absDiff per member)', [E, count / E], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs), runs);
+    results.push(reduced);
+    log(`reduce |x − y| ${E}×${count / E}: ${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`);
+    const normalized = result('reduce', 'v1_normalize', [E, count / E], { flops: 3 * count, bytes: 4 * 3 * count }, await measure(rt, () => normalizeBatches(rt, theta, E, sums), runs), runs);
+    results.push(normalized);
+    log(`normalize ${E}×${count / E}: ${normalized.ms!.toFixed(2)} ms, ${normalized.gbps!.toFixed(2)} GB/s`);
+    [theta, velocity, status, sums].forEach((t) => t.dispose());
+  }
+  for (const [loss, k] of [['mse', 1], ['softmax', 10]] as const) {
+    const [E, n] = [16, options.quick ? 4096 : 65536];
+    const f = randn(rt, [E, n, k], { seed: 6, name: 'f' });
+    const y = randn(rt, [n, k], { seed: 7, name: 'y' });
+    const out = Tensor.empty(rt, [E, n, k], 'r');
+    const r = result('loss', `v1_cotangent ${loss}`, [E, n, k], lossCotangentCost(E * n, k), await measure(rt, () => lossCotangent(rt, loss, f, y, { out }), runs), runs);
+    results.push(r);
+    log(`loss cotangent ${loss} ${E}×${n}×${k}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    [f, y, out].forEach((t) => t.dispose());
   }
   [h, act, dact].forEach((t) => t.dispose());
   return results;
