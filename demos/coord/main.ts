@@ -4,7 +4,7 @@
 // `coordinates` of src/dynamics' records, on the train inputs) are plotted against width, one
 // plot per step. Under µP every curve is flat in width; under the standard parameterization
 // the change of the output and of the hidden activations grows with width (it blows up).
-import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, type ExperimentSpecInput } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
@@ -62,7 +62,7 @@ function draw(): void {
     const size = Array.from({ length: layers() }, (_, l) => widths.map((w) => at(w)?.coordinates[l]?.mean_abs_h ?? null));
     plot.setData(widths, [...change, ...size]);
   });
-  document.getElementById('diverged')!.textContent = diverged.map((d) => `width ${d.width} diverged at step ${d.record.step}; a learning rate below ${d.record.suggestedMaxLr.toPrecision(3)} should converge.`).join(' ');
+  document.getElementById('diverged')!.textContent = diverged.map((d) => `width ${d.width} diverged at step ${d.record.step} (${d.record.reason}); ${divergenceAdvice(d.record)}.`).join(' ');
   page.handle.steps = queue?.stepsDone ?? 0;
   page.handle.data = {
     widthsDone: [...records.entries()].filter(([, r]) => r.length > page.state.steps).map(([w]) => w),

@@ -5,7 +5,7 @@
 // loss, relative NTK change, weight change, gap to the linearised model); predict() and
 // kernelRegression() give the learned function against the closed-form kernel-regression
 // prediction; for two-layer networks the neurons are drawn from the GPU weight buffers.
-import { ACTIVATIONS, PARAMETERIZATIONS, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { makeTarget } from '../../src/data';
 import { specData } from '../../src/dynamics/experiment';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
@@ -212,7 +212,7 @@ async function recordPanel(p: Panel): Promise<void> {
   if (record) p.records.push(record);
   if (diverged) {
     p.diverged = diverged;
-    p.note.textContent = `Diverged at step ${diverged.step} (${diverged.reason}); a learning rate below ${diverged.suggestedMaxLr.toPrecision(3)} should converge.`;
+    p.note.textContent = `Diverged at step ${diverged.step} (${diverged.reason}); ${divergenceAdvice(diverged)}.`;
   }
   drawCurves(p);
 }

@@ -5,7 +5,7 @@
 // sweep summary. In the kernel regime the NTK change and the linearisation gap fall like a
 // power of the width (≈ m^(−1/2) for the NTK change in NTK parameterization); under mean-field
 // they stay put.
-import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput, type Parameterization } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
@@ -93,7 +93,7 @@ function draw(): void {
     el('tr', {}, [el('th', { textContent: 'parameterization' }), ...OBSERVABLES.map((o) => el('th', { textContent: o.title }))]),
     ...page.state.params.map((p) => el('tr', {}, [el('td', { textContent: p }), ...OBSERVABLES.map((o) => el('td', { textContent: s[p][o.key] === null ? '—' : s[p][o.key]!.toFixed(3) }))])),
   );
-  document.getElementById('diverged')!.textContent = diverged.map((d) => `${d.parameterization} at width ${d.width} diverged at step ${d.record.step}; a learning rate below ${d.record.suggestedMaxLr.toPrecision(3)} should converge.`).join(' ');
+  document.getElementById('diverged')!.textContent = diverged.map((d) => `${d.parameterization} at width ${d.width} diverged at step ${d.record.step} (${d.record.reason}); ${divergenceAdvice(d.record)}.`).join(' ');
   page.handle.steps = queue?.stepsDone ?? 0;
   page.handle.data = {
     widthsDone: Object.fromEntries(page.state.params.map((p) => [p, [...(finals.get(p)?.keys() ?? [])]])),

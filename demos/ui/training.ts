@@ -2,7 +2,7 @@
 // that a change in the trainer's API is reconciled here only. GPU work is spread over
 // animation frames: a few optimizer steps, then a frame.
 import { parseSpec, type ExperimentSpecInput, type Mlp, type Runtime } from '../../src/index';
-import { Experiment, type DivergenceRecord, type RunRecord } from '../../src/dynamics/experiment';
+import { Experiment, divergenceAdvice, type DivergenceRecord, type RunRecord } from '../../src/dynamics/experiment';
 import { nextFrame } from './loop';
 
 export { Experiment, type DivergenceRecord, type RunRecord };
@@ -26,7 +26,7 @@ export async function trainForKernel(rt: Runtime, spec: ExperimentSpecInput, ste
   const exp = await createExperiment(rt, spec);
   try {
     await trainSpread(exp, steps);
-    if (exp.diverged) throw new Error(`training diverged at step ${exp.diverged.step} (lr ${exp.diverged.lr}; suggested at most ${exp.diverged.suggestedMaxLr.toPrecision(3)})`);
+    if (exp.diverged) throw new Error(`training diverged at step ${exp.diverged.step} (lr ${exp.diverged.lr}: ${exp.diverged.reason}; ${divergenceAdvice(exp.diverged)})`);
   } catch (e) {
     exp.dispose();
     throw e;

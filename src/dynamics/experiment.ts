@@ -31,7 +31,9 @@ export interface RunRecord {
   weightChange: number[];
   /** per dense layer, relative spectral ‖W(t) − W(0)‖₂/‖W(0)‖₂ */
   weightChangeSpectral: number[];
-  ntkChange: number;
+  /** ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of Θ_η on the probe; null where Θ₀ = 0 (0/0) */
+  ntkChange: number | null;
+  /** kernel–target alignment of Θ_η; null where the probe has no labels, the labels are all zero or Θ = 0 */
   alignment: number | null;
   /** RMS of α·(f − f_lin) on the probe (null without the linearised model) */
   linearGap: number | null;
@@ -51,8 +53,11 @@ export interface DivergenceRecord {
   layer: number | null;
   model: 'network' | 'linearized';
   lr: number;
-  /** 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE) */
-  suggestedMaxLr: number;
+  /**
+   * 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE);
+   * null where Θ₀ has no positive finite eigenvalue (a zero kernel, or one that overflowed)
+   */
+  suggestedMaxLr: number | null;
   reason: string;
 }
 
@@ -149,7 +154,8 @@ export class Experiment {
     const probe = spec.observe.probe === 'test' ? testSplit! : trainSplit;
     const E = trainer.net.ensemble;
     const k = spec.model.outputDim;
-    const kernels = empiricalKernels(rt, trainer.initial, probe.x);
+    // every kernel observable uses Θ_η, the kernel the dynamics follow (DESIGN.md §5, records)
+    const kernels = empiricalKernels(rt, trainer.initial, probe.x, { parameterScales: trainer.kernelScales });
     const ntk0 = toExampleMajor(await kernels.ntk.read(), E, k, probe.n);
     kernels.ntk.dispose();
     kernels.nngp.dispose();
@@ -186,11 +192,9 @@ export class Experiment {
     return Float64Array.from(f, (v, i) => alpha * v - (centred ? alpha * f0[i] : 0));
   }
 
-  /** Parameter scales of the kernel GD follows, Θ_η/η (learning rates relative to η). */
+  /** Parameter weights of Θ_η, the kernel GD follows (η_p/η; nets/parameterization.ts). */
   private get kernelScales(): { weight: number[]; bias: number[] } {
-    const { lr } = this.spec.train;
-    const rates = this.trainer.learningRates;
-    return { weight: rates.weight.map((r) => r / lr), bias: rates.bias.map((r) => r / lr) };
+    return this.trainer.kernelScales;
   }
 
   /** The closed form's clock now: discrete GD steps for plain GD, else gradient-flow time. */
@@ -225,7 +229,10 @@ export class Experiment {
     const E = net.ensemble;
     const k = spec.model.outputDim;
     const site = await trainer.divergence();
-    if (site) return { diverged: await this.divergenceRecord(site, 'a parameter became non-finite (not a number, or infinite)') };
+    if (site) {
+      const model = site.model === 'linearized' ? "the linearised model's" : "the network's";
+      return { diverged: await this.divergenceRecord(site, `${model} parameters of layer ${site.layer} became non-finite (not a number, or infinite) at step ${site.step}`) };
+    }
     // network (and linearised) outputs on the train, test and probe inputs
     const outputs = async (split: Split) => {
       const cache = net.forward(split.x);
@@ -240,6 +247,16 @@ export class Experiment {
     const testLosses = testOut ? this.lossesOf(testOut.f, this.testSplit!) : null;
     const linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
     const linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    // only non-finite parameters (above), outputs or losses are a divergence; each names its quantity
+    const overflow = firstNonFinite([
+      ["the network's outputs on the train set", trainOut.f], ["the network's outputs on the test set", testOut?.f], ['the train loss', trainLosses.loss], ['the test loss', testLosses?.loss],
+    ]) ?? firstNonFinite([["the linearised model's outputs on the train set", trainOut.fLin], ["the linearised model's outputs on the test set", testOut?.fLin], ["the linearised model's train loss", linearTrain?.loss], ["the linearised model's test loss", linearTest?.loss]]);
+    if (overflow) {
+      Mlp.release(trainOut.cache);
+      if (testOut) Mlp.release(testOut.cache);
+      const model = overflow.startsWith("the linearised") ? 'linearized' : 'network';
+      return { diverged: await this.divergenceRecord(null, `${overflow} became non-finite (float32 overflow)`, model) };
+    }
     // linear gap: RMS over probe rows and outputs of α·(f − f_lin), per member
     let linearGap: Float64Array | null = null;
     if (probeOut.fLin) {
@@ -254,13 +271,15 @@ export class Experiment {
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
     // kernels on the probe
-    const kernels = empiricalKernels(rt, net, this.probe.x);
+    const kernels = empiricalKernels(rt, net, this.probe.x, { parameterScales: this.kernelScales });
     const ntk = toExampleMajor(await kernels.ntk.read(), E, k, this.probe.n);
     kernels.ntk.dispose();
     kernels.nngp.dispose();
-    const ntkChange = ntk.map((t, e) => relativeChange(t, this.ntk0[e]));
+    const kernelOverflow = firstNonFinite([['the kernel Θ_η on the probe at initialisation', this.ntk0.flatMap((m) => Array.from(m))], ['the kernel Θ_η on the probe', ntk.flatMap((m) => Array.from(m))]]);
+    if (kernelOverflow) return { diverged: await this.divergenceRecord(null, `${kernelOverflow} is non-finite (float32 overflow: the gradients are too large to represent)`) };
+    const ntkChange = definedForAll(ntk.map((t, e) => relativeChange(t, this.ntk0[e])));
     const yProbe = this.probe.data.y?.flat() ?? null;
-    const align = yProbe ? ntk.map((t) => alignment(t, yProbe)) : null;
+    const align = yProbe ? definedForAll(ntk.map((t) => alignment(t, yProbe))) : null;
     const eigen = ntk.map((t) => topEigenvalues(t, this.probe.n * k, spec.observe.spectrum));
     const changes = await weightChanges(rt, net, trainer.initial, this.initialNorms, this.spectral);
     const paths = net.depth === 1 ? await pathNorm(rt, net) : null;
@@ -274,7 +293,7 @@ export class Experiment {
     const stat = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a) : null);
     const tl = meanStd(trainLosses.loss);
     const te = stat(testLosses?.loss);
-    const nc = meanStd(ntkChange);
+    const nc = stat(ntkChange);
     const al = stat(align);
     const lg = stat(linearGap);
     const record: RunRecord = {
@@ -288,7 +307,7 @@ export class Experiment {
       ...(linearTrain ? { linearTrainLoss: meanStd(linearTrain.loss).mean, linearTestLoss: linearTest ? meanStd(linearTest.loss).mean : null } : {}),
       weightChange: wc.map((s) => s.mean),
       weightChangeSpectral: ws.map((s) => s.mean),
-      ntkChange: nc.mean,
+      ntkChange: nc?.mean ?? null,
       alignment: al?.mean ?? null,
       linearGap: lg?.mean ?? null,
       coordinates: coordStats.map((c) => ({ mean_abs_h: c.abs.mean, mean_abs_dh: c.change.mean })),
@@ -300,7 +319,7 @@ export class Experiment {
         testLoss: te?.std ?? null,
         weightChange: wc.map((s) => s.std),
         weightChangeSpectral: ws.map((s) => s.std),
-        ntkChange: nc.std,
+        ntkChange: nc?.std ?? null,
         alignment: al?.std ?? null,
         linearGap: lg?.std ?? null,
         mean_abs_h: coordStats.map((c) => c.abs.std),
@@ -310,7 +329,9 @@ export class Experiment {
       },
     };
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
-    if (!allFinite(record)) return { diverged: await this.divergenceRecord(null, 'the loss or an observable is non-finite (the outputs overflowed)') };
+    // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
+    const field = nonFiniteField(record);
+    if (field) return { diverged: await this.divergenceRecord(null, `the observable ${field} is non-finite (float32 overflow)`) };
     this.finalRecord = record;
     return record;
   }
@@ -320,16 +341,18 @@ export class Experiment {
     return this.finalRecord;
   }
 
-  private async divergenceRecord(site: DivergenceSite | null, reason: string): Promise<DivergenceRecord> {
+  private async divergenceRecord(site: DivergenceSite | null, reason: string, model: DivergenceRecord['model'] = 'network'): Promise<DivergenceRecord> {
     const { spec } = this;
-    const { lambdaMax } = await this.closedForms();
+    // λ_max of Θ_η on the train set; none where that kernel is zero or itself overflowed
+    const lambdaMax = await this.closedForms().then((c) => c.lambdaMax, (e: unknown) => (e instanceof NonFiniteKernelError ? null : Promise.reject(e)));
+    const suggested = lambdaMax !== null && lambdaMax > 0 && Number.isFinite(lambdaMax) ? (2 * (1 + spec.train.momentum) * this.trainSplit.n) / (curvature(this.loss, spec.model.outputDim) * lambdaMax) : null;
     this.diverged = {
       width: this.width,
       step: site?.step ?? this.trainer.stepIndex,
       layer: site?.layer ?? null,
-      model: site?.model ?? 'network',
+      model: site?.model ?? model,
       lr: spec.train.lr,
-      suggestedMaxLr: (2 * (1 + spec.train.momentum) * this.trainSplit.n) / (curvature(this.loss, spec.model.outputDim) * lambdaMax),
+      suggestedMaxLr: suggested !== null && Number.isFinite(suggested) ? suggested : null,
       reason,
     };
     return this.diverged;
@@ -357,6 +380,7 @@ export class Experiment {
     kernels.ntk.dispose();
     kernels.nngp.dispose();
     if (inputs !== this.trainSplit.x) inputs.dispose();
+    if (!all.every(Number.isFinite)) throw new NonFiniteKernelError('the kernel Θ_η at initialisation on the train and test inputs is non-finite (float32 overflow)');
     const y = this.trainSplit.data.y!.flat().map((v) => [v]);
     const members = Array.from({ length: E }, (_, e) => e);
     const z0 = (split: Split, e: number) => memberColumn(this.modelOutputs(split.f0, split.f0), e, split.n * k);
@@ -399,7 +423,7 @@ export class Experiment {
     const { rt, spec } = this;
     const E = this.net.ensemble;
     const N = this.probe.n * spec.model.outputDim;
-    const kernels = empiricalKernels(rt, this.net, this.probe.x);
+    const kernels = empiricalKernels(rt, this.net, this.probe.x, { parameterScales: this.kernelScales });
     const current = toExampleMajor(await kernels.ntk.read(), E, spec.model.outputDim, this.probe.n);
     kernels.ntk.dispose();
     kernels.nngp.dispose();
@@ -482,11 +506,47 @@ async function readAndDispose(t: Tensor): Promise<Float32Array> {
   return data;
 }
 
-function allFinite(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(allFinite);
-  if (value && typeof value === 'object') return Object.values(value).every(allFinite);
-  return true;
+/** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */
+export function divergenceAdvice(d: DivergenceRecord): string {
+  return d.suggestedMaxLr !== null
+    ? `a learning rate below ${d.suggestedMaxLr.toPrecision(3)} should converge`
+    : 'no stable learning rate can be estimated (the kernel at initialisation is zero or non-finite)';
+}
+
+/** Θ_η overflowed float32, so no closed form or stable learning rate can be computed from it. */
+class NonFiniteKernelError extends Error {
+  override readonly name = 'NonFiniteKernelError';
+}
+
+/** The name of the first quantity with a non-finite entry (absent quantities are skipped). */
+function firstNonFinite(quantities: [string, ArrayLike<number> | null | undefined][]): string | null {
+  for (const [name, values] of quantities) {
+    if (!values) continue;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return name;
+  }
+  return null;
+}
+
+/** Per-member values, or null when any member's is undefined (null): an ensemble mean over some members would mislead. */
+function definedForAll(values: (number | null)[]): number[] | null {
+  return values.every((v) => v !== null) ? (values as number[]) : null;
+}
+
+/** The path of the first non-finite number in a record (`ntkEigenvalues[0]`), or null. */
+function nonFiniteField(value: unknown, path = ''): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nonFiniteField(value[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const p = nonFiniteField(v, path ? `${path}.${key}` : key);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 /**

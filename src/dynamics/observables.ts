@@ -159,18 +159,19 @@ export async function particles(rt: Runtime, net: Mlp, count: number): Promise<{
 // ---------------------------------------------------------------- float64, on read-back kernels
 
 /** ‖A − B‖_F / ‖B‖_F. */
-export function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): number | null {
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;
     den += b[i] * b[i];
   }
-  return Math.sqrt(num / den);
+  // ‖b‖ = 0: a change relative to nothing is undefined (0/0 when a = b = 0)
+  return den > 0 ? Math.sqrt(num / den) : null;
 }
 
-/** Kernel–target alignment yᵀΘy / (‖Θ‖_F·‖y‖²) for an N×N kernel and a vector y of length N. */
-export function alignment(kernel: ArrayLike<number>, y: ArrayLike<number>): number {
+/** Kernel–target alignment yᵀΘy / (‖Θ‖_F·‖y‖²) for an N×N kernel and a vector y of length N; null (0/0) for y = 0 or Θ = 0. */
+export function alignment(kernel: ArrayLike<number>, y: ArrayLike<number>): number | null {
   const N = y.length;
   let quad = 0;
   let fro = 0;
@@ -183,7 +184,7 @@ export function alignment(kernel: ArrayLike<number>, y: ArrayLike<number>): numb
       fro += v * v;
     }
   }
-  return quad / (Math.sqrt(fro) * yy);
+  return fro > 0 && yy > 0 ? quad / (Math.sqrt(fro) * yy) : null;
 }
 
 /** The `count` largest eigenvalues of a symmetric N×N kernel, descending. */

@@ -22,6 +22,7 @@ import { lossCotangent, type LossKind } from '../kernels/loss';
 import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/optim';
 import { jvp, vjp, type LayerTensors } from '../nets/gradients';
 import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
+import { dynamicsKernelScales } from '../nets/parameterization';
 
 export interface TrainerConfig {
   optimizer: 'gd' | 'sgd';
@@ -144,12 +145,14 @@ export class Trainer {
 
   /** Learning rates of weights and biases per layer: η·lrScale/α² (0 when frozen). */
   get learningRates(): { weight: number[]; bias: number[] } {
-    const alpha2 = (this.net.config.alpha ?? 1) ** 2;
-    const { lr, frozen } = this.config;
-    return {
-      weight: this.net.layers.map((layer, l) => (frozen.includes(l) ? 0 : (lr * layer.scales.lrScale) / alpha2)),
-      bias: this.net.layers.map((layer, l) => (frozen.includes(l) ? 0 : (lr * layer.scales.biasLrScale) / alpha2)),
-    };
+    const { lr } = this.config;
+    const scales = this.kernelScales;
+    return { weight: scales.weight.map((s) => lr * s), bias: scales.bias.map((s) => lr * s) };
+  }
+
+  /** η_p/η per layer: the weights of Θ_η, the kernel these updates follow (nets/parameterization.ts). */
+  get kernelScales(): { weight: number[]; bias: number[] } {
+    return dynamicsKernelScales(this.net.layers.map((layer) => layer.scales), this.net.config.alpha ?? 1, this.config.frozen);
   }
 
   /**

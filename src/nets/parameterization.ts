@@ -6,8 +6,14 @@
 // |-----------|------------------------------------------------|------------------------------------------------|-------------------------------|
 // | standard  | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | same                                           | 1 (needs η ∝ 1/width)         |
 // | ntk       | mult σ_w/√fan_in, w ~ N(0,1); biasMult σ_b, b ~ N(0,1) | same (neural-tangents' Dense, parameterization='ntk') | 1                |
-// | mup       | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | mult 1, w ~ N(0, σ_w²/fan_in²)                 | input layer and biases: fan_out; hidden: 1; readout: 1/fan_in (Tensor Programs V, arXiv:2203.03466, Table 3, SGD) |
-// | meanfield | two-layer: f = (σ_w/m) Σ_j a_j φ(σ_w w_j·x/√d + σ_b b_j), a, w, b ~ N(0,1), lr scale m for every layer (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018). Deeper: the same as mup. |
+// | mup       | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | mult 1, w ~ N(0, σ_w²/fan_in²)                 | input layer and hidden biases: fan_out; hidden: 1; readout: 1/fan_in, readout bias 1 (Tensor Programs V, arXiv:2203.03466, Table 3, SGD) |
+// | meanfield | two-layer: f = (σ_w/m) Σ_j a_j φ(σ_w w_j·x/√d + σ_b b_j) + σ_b b_out, a, w, b ~ N(0,1), lr scale m for a, w and b, 1 for b_out (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018). Deeper: the same as mup. |
+//
+// Learning-rate scales are chosen so that each parameter group's term of the kernel GD follows,
+// Θ_η = Σ_p lrScale_p·J_p J_pᵀ, is O(1) in width under meanfield and mup (a width-independent stable
+// η). A parameter with no width dimension (the readout bias, k entries) has ∂f/∂b = biasMult = O(1),
+// so its term is O(1) only with lrScale 1: mup's MuSGD likewise leaves such "scalar-like" parameters
+// unscaled. (Its fan_out is k, a finite number, not a width.)
 export const PARAMETERIZATIONS = ['standard', 'ntk', 'meanfield', 'mup'] as const;
 export type Parameterization = (typeof PARAMETERIZATIONS)[number];
 
@@ -44,7 +50,7 @@ export function layerScales(parameterization: Parameterization, widths: readonly
       case 'meanfield': {
         const m = widths[1];
         return readout
-          ? { fanIn, fanOut, mult: weightStd / fanIn, initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: m, biasLrScale: m }
+          ? { fanIn, fanOut, mult: weightStd / fanIn, initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: m, biasLrScale: 1 }
           : { fanIn, fanOut, mult: weightStd / Math.sqrt(fanIn), initStd: 1, biasMult: hasBias ? biasStd : 0, biasStd: 1, lrScale: m, biasLrScale: m };
       }
       case 'mup':
@@ -53,10 +59,23 @@ export function layerScales(parameterization: Parameterization, widths: readonly
           initStd: readout ? weightStd / fanIn : weightStd / Math.sqrt(fanIn),
           biasMult: hasBias ? 1 : 0, biasStd,
           lrScale: first ? fanOut : readout ? 1 / fanIn : 1,
-          biasLrScale: fanOut,
+          biasLrScale: readout ? 1 : fanOut,
         };
       default:
         throw new Error(`unknown parameterization "${parameterization}"; expected one of ${PARAMETERIZATIONS.join(', ')}`);
     }
   });
+}
+
+/**
+ * Per-layer weights of the kernel gradient descent follows, Θ_η = Σ_p (η_p/η)·J_p J_pᵀ of the model
+ * α·f: η_p/η = lrScale_p/α² (0 for a frozen layer), so α² from the model and 1/α² from the rates
+ * cancel. The trainer's learning rates are η times these; every kernel observable uses them.
+ */
+export function dynamicsKernelScales(scales: readonly LayerScales[], alpha: number, frozen: readonly number[] = []): { weight: number[]; bias: number[] } {
+  const alpha2 = alpha * alpha;
+  return {
+    weight: scales.map((s, l) => (frozen.includes(l) ? 0 : s.lrScale / alpha2)),
+    bias: scales.map((s, l) => (frozen.includes(l) ? 0 : s.biasLrScale / alpha2)),
+  };
 }

@@ -51,6 +51,11 @@ function integer(min: number, max: number, what: string) {
   return z.number(e).int(e).min(min, e).max(max, e);
 }
 const SAFE = Number.MAX_SAFE_INTEGER;
+/**
+ * α is applied on the GPU in float32, and the trainer's rates are η·lrScale/α² (trainer.ts): α² and
+ * 1/α² must both be normal float32 numbers (about 1.2e-38 to 3.4e38) with room for η and lrScale.
+ */
+export const ALPHA_RANGE = [1e-12, 1e12] as const;
 
 /** A finite number (JSON cannot carry NaN or ±Infinity; JS callers are refused them too). */
 function finite(what = 'a finite number') {
@@ -147,7 +152,11 @@ export const modelSchema = strict('the model: an object with at least inputDim a
   /** σ_b (0: no bias). */
   biasStd: nonNegative('the bias standard deviation σ_b: a number ≥ 0').default(0),
   /** Output scale α of Chizat, Oyallon & Bach (lazy training). */
-  alpha: positive('the output scale α: a number > 0').default(1),
+  alpha: z
+    .number(expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]}`))
+    .min(ALPHA_RANGE[0], expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]} (the learning rates η/α² and the model α·f must stay float32 numbers)`))
+    .max(ALPHA_RANGE[1], expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]} (the learning rates η/α² and the model α·f must stay float32 numbers)`))
+    .default(1),
   /** Model α·(f(θ) − f(θ0)) instead of α·f(θ). */
   centered: flag('true or false').default(false),
   ensemble: integer(1, MAX_ENSEMBLE, `the ensemble size E: an integer from 1 to ${MAX_ENSEMBLE}`).default(1),

@@ -100,6 +100,10 @@ describe('observables in float64', () => {
     const yyT = y.flatMap((a) => y.map((b) => a * b));
     expect(alignment(yyT, y)).toBeCloseTo(1, 12);
     expect(alignment([1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0])).toBe(0);
+    // 0/0 is undefined (null), never NaN: all-zero labels, a zero kernel, a change relative to zero
+    expect(alignment(K, [0, 0, 0])).toBeNull();
+    expect(alignment(new Array(9).fill(0), y)).toBeNull();
+    expect(relativeChange(K, new Array(9).fill(0))).toBeNull();
     // eigenvalues of the tridiagonal [[4,1,0],[1,3,1],[0,1,2]] are 3 and 3 ± √3
     expect(topEigenvalues(K, 3, 2).map((v) => +v.toFixed(10))).toEqual([+(3 + Math.sqrt(3)).toFixed(10), 3]);
     expect(logLogSlope([10, 100, 1000], [1, 0.1, 0.01])).toBeCloseTo(-1, 12);
