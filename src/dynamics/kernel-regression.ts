@@ -44,6 +44,8 @@ export class KernelRegression {
     if (n === 0 || problem.kernel.some((row) => row.length !== n)) throw new Error(`kernel regression: the kernel must be square n×n; got ${n} rows of lengths ${[...new Set(problem.kernel.map((r) => r.length))].join(', ')}`);
     if (problem.y.length !== n) throw new Error(`kernel regression: y has ${problem.y.length} rows, expected n = ${n}`);
     if (!(problem.lr > 0)) throw new Error(`kernel regression: the learning rate must be > 0, got ${problem.lr}`);
+    const bad = problem.kernel.reduce((c, row) => c + row.filter((v) => !Number.isFinite(v)).length, 0);
+    if (bad > 0) throw new Error(`kernel regression: ${bad} of ${n * n} kernel entries are non-finite (NaN or ±Infinity); the kernel overflowed`);
     this.n = n;
     this.k = problem.y[0].length;
     const kernel = new Matrix(problem.kernel);

@@ -17,7 +17,7 @@ async function run(spec: ExperimentSpecInput): Promise<RunLine[]> {
 const records = (lines: RunLine[]) => lines.filter((l): l is RunRecord => 'step' in l);
 const divergence = (lines: RunLine[]) => (lines.find((l) => 'diverged' in l) as { diverged: DivergenceRecord } | undefined)?.diverged ?? null;
 
-const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 4, recordEvery: 2 } } as const;
+const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: "circle" as const, n: 8 }, target: { kind: "sin" as const } }, train: { steps: 4, recordEvery: 2 } };
 
 describe('undefined observables are null, not a divergence', () => {
   it('all-zero targets: the two-layer linear model a·w/√m on x = 1, y = 0 trains at a stable lr', async () => {
@@ -40,6 +40,16 @@ describe('undefined observables are null, not a divergence', () => {
       expect(r.ntkEigenvalues.every((v) => v === 0)).toBe(true);
       expect(r.trainLoss).toBeCloseTo(0.5, 6); // f = 0: ½·mean(y²)
     }
+  });
+  it('one point with a constant target, SGD with batches of 1, ensemble of 2: every record finite', async () => {
+    const lines = await run({ model: { inputDim: 2, hidden: [8], ensemble: 2, biasStd: 0.2 }, data: { train: { kind: 'points', x: [[0.5, -0.5]], y: [[2]] }, test: { kind: 'points', x: [[0.5, -0.5], [0.5, -0.5]], y: [[2], [2]] } }, train: { optimizer: 'sgd', batchSize: 1, lr: 0.5, steps: 6, recordEvery: 3, linearized: true } });
+    expect(divergence(lines)).toBeNull();
+    for (const r of records(lines)) {
+      expect(r.ntkChange).not.toBeNull();
+      expect(r.alignment).not.toBeNull();
+      expect(r.linearGap).not.toBeNull();
+    }
+    expect(records(lines).at(-1)!.trainLoss).toBeLessThan(records(lines)[0].trainLoss);
   });
   it('a sweep whose ntkChange is null has a null slope, not NaN', async () => {
     const lines = await run({ model: { inputDim: 2, hidden: [[8], [16]] }, data: { train: { kind: 'points', x: [[0, 0], [0, 0]], y: [[1], [-1]] } }, train: { lr: 0.5, steps: 2, recordEvery: 2 } });

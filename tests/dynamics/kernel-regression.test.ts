@@ -41,6 +41,12 @@ describe('closed-form kernel regression', () => {
     }
   });
 
+  it('refuses a non-finite kernel with a message that says so (not a crash inside the eigendecomposition)', () => {
+    const bad = kernel.map((row) => row.slice());
+    bad[0][1] = Infinity;
+    expect(() => new KernelRegression({ kernel: bad, y, lr: 0.7 })).toThrow(/1 of \d+ kernel entries are non-finite/);
+  });
+
   it('gradient flow is the small-step limit of GD at the same time η·steps', () => {
     const t = 5;
     const flow = new KernelRegression({ kernel, y, f0, testKernel, testF0, lr: 1 }).predict('flow', t);
