@@ -17,7 +17,7 @@ async function run(spec: ExperimentSpecInput): Promise<RunLine[]> {
 const records = (lines: RunLine[]) => lines.filter((l): l is RunRecord => 'step' in l);
 const divergence = (lines: RunLine[]) => (lines.find((l) => 'diverged' in l) as { diverged: DivergenceRecord } | undefined)?.diverged ?? null;
 
-const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: "circle" as const, n: 8 }, target: { kind: "sin" as const } }, train: { steps: 4, recordEvery: 2 } };
+const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle' as const, n: 8 }, target: { kind: 'sin' as const } }, train: { steps: 4, recordEvery: 2 } };
 
 describe('undefined observables are null, not a divergence', () => {
   it('all-zero targets: the two-layer linear model a·w/√m on x = 1, y = 0 trains at a stable lr', async () => {
