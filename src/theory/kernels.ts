@@ -98,7 +98,7 @@ export class KernelOverflowError extends WidenetError {
     const where = layer === 0 ? 'the input layer (σ_w²·x·x\'/d + σ_b²)' : `hidden layer ${layer} of ${spec.depth}`;
     super(
       `analyticKernels: the ${what} overflowed to ${value} at ${where} (activation ${spec.activation}, weightStd ${spec.weightStd}, biasStd ${spec.biasStd}): ` +
-        `the variances grow past float64's range (~1.8e308) with this depth; reduce weightStd, biasStd, depth or the input scale`,
+        `the variances grow past float64's range (~1.8e308) with these settings; reduce weightStd, biasStd, depth or the input scale`,
     );
   }
 }

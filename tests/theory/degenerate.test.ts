@@ -7,7 +7,7 @@ import { THEORY_ACTIVATIONS, theoryActivation, kernelMap, quadratureKernelMap } 
 import { computeKernels, KernelOverflowError } from '../../src/theory/kernels';
 import { analyticKernels } from '../../src/theory/index';
 import { checkCovariance, correlation, cholesky2 } from '../../src/theory/bivariate';
-import { gaussLegendre } from '../../src/theory/gauss';
+import { gaussLegendre, radialGaussRule, MAX_RADIAL_ORDER } from '../../src/theory/gauss';
 import { activation as gpuActivation } from '../../src/kernels/activations';
 
 // inputs on the unit circle (x·x/d = 1/2) at angles 0, 2π/3 and π (an antipodal pair)
@@ -112,6 +112,12 @@ describe('deep and small-variance networks give finite kernels', () => {
     expect(e.message).toMatch(/reduce weightStd, biasStd, depth or the input scale/);
     // quadratic: s ↦ ¾s² from s = 2 overflows within a dozen layers, by quadrature
     expect(() => computeKernels({ depth: 30, weightStd: 1, biasStd: 0, activation: 'quadratic' }, [[2, 2]])).toThrow(/at hidden layer \d+ of 30 \(activation quadratic/);
+    // huge variances cap the radial rule where its weight r·e^(−r²/2) is still in range (a larger
+    // order made the QL iteration fail): a clear error for an explicit order, a finite map by default
+    expect(() => radialGaussRule(MAX_RADIAL_ORDER + 1)).toThrow(/integer in \[1, 320\] for the radial rule/);
+    const tanhHuge = kernelMap(theoryActivation('tanh'), 1e8, 0.5e8, 1e8);
+    expect(tanhHuge.nngp).toBeGreaterThan(0.3); // → (2/π) asin(ρ) = 1/3 as s → ∞ (tanh → sign)
+    expect(tanhHuge.nngp).toBeLessThan(0.34);
     // the input layer itself
     expect(() => analyticKernels({ depth: 1, weightStd: 1, biasStd: 0, activation: 'relu' }, [[1e200, 0]])).toThrow(KernelOverflowError);
   });
