@@ -23,6 +23,9 @@ export interface Activation {
   readonly d2phi: (x: number) => number;
 }
 
+// φ'(0) convention for the kinks: the slope on the negative side, relu'(0) = 0 and
+// leaky_relu'(0) = LEAKY_SLOPE (as in activations.wgsl, `select(…, x > 0.0)`), so that the empirical
+// relu NTK has Θ(x, −x) = 0 exactly. The theory table (src/theory/activations.ts) uses the same.
 const table: Activation[] = [
   { name: 'identity', id: 0, phi: (x) => x, dphi: () => 1, d2phi: () => 0 },
   { name: 'relu', id: 1, phi: (x) => (x < 0 ? 0 : x), dphi: (x) => (x > 0 ? 1 : 0), d2phi: () => 0 },

@@ -4,9 +4,16 @@
 // the polar Gauss quadrature of bivariate.ts.
 //
 // Notation for the closed forms: q = s11·s22, ρ = s12/√q, θ = arccos ρ ∈ [0, π], computed as
-// θ = atan2(√(q − s12²), s12), which is exact at ρ = ±1 (neural-tangents does the same).
+// θ = atan2(√((1 − ρ)(1 + ρ)), ρ), which is exact at ρ = ±1; √q is never formed as a product
+// (bivariate.ts: geometricMean, correlation), so deep nets whose variances reach 1e-300 work.
+//
+// φ'(0) convention (relu, leaky_relu): φ'(0) is the slope on the negative side, 0 for relu and
+// LEAKY_RELU_SLOPE for leaky_relu, the same as the GPU kernels (src/kernels/activations.ts,
+// shaders/common/activations.wgsl). It matters only at a zero variance (u ≡ 0, e.g. x = 0 with
+// σ_b = 0), where E[φ'(u)φ'(v)] = φ'(0)·E[φ'(v)]. For relu it keeps the empirical Θ(x, −x) = 0
+// exact: φ'(w·x)·φ'(−w·x) = 0 even for a neuron with w·x = 0 (φ'(0) = ½ would give ¼ there).
 
-import { gaussianKernelMap, checkCovariance, type KernelMapValue, type QuadratureOptions } from './bivariate';
+import { gaussianKernelMap, checkCovariance, correlation, geometricMean, type KernelMapValue, type QuadratureOptions } from './bivariate';
 import { erf, normalCdf, normalPdf } from './special';
 
 export type { KernelMapValue } from './bivariate';
@@ -34,18 +41,26 @@ export interface TheoryActivation {
  * degree 0 for E[φ'φ']), combined over the four sign quadrants (the leaky form of Tsuchida,
  * Roosta & Gallagher, arXiv:1711.09090, which neural-tangents' ABRelu cites):
  *   E[φ'(u)φ'(v)] = (α² + β²)/2 − (α − β)²·θ/(2π)
- *   E[φ(u)φ(v)]   = (α − β)²/(2π) · √(q − s12²) + E[φ'(u)φ'(v)] · s12
+ *   E[φ(u)φ(v)]   = (α − β)²/(2π) · √(s11·s22)·sin θ + E[φ'(u)φ'(v)] · s12
  * For relu (α = 0, β = 1): E[φφ] = √q (sin θ + (π − θ) cos θ)/(2π), E[φ'φ'] = (π − θ)/(2π).
- * If q = 0 (a zero variance) θ is taken as π/2, as neural-tangents does; that matches φ'(0) = (α + β)/2.
+ * θ = atan2(√((1 − ρ)(1 + ρ)), ρ) with ρ = s12/√(s11·s22) from `correlation` (no product s11·s22
+ * is formed, so tiny and huge variances are fine). A variance of exactly 0 makes that input the
+ * constant u ≡ 0, and the exact limit is E[φ(0)φ(v)] = 0 and E[φ'(0)φ'(v)] = φ'(0)·E[φ'(v)], with
+ * the convention φ'(0) = α of the table (the slope on the negative side; see TABLE).
  */
 export function abReluKernelMap(alpha: number, beta: number, s11: number, s12: number, s22: number): KernelMapValue {
   const c12 = checkCovariance(s11, s12, s22);
-  const q = s11 * s22;
-  const root = Math.sqrt(Math.max(0, q - c12 * c12));
-  const theta = q > 0 ? Math.atan2(root, c12) : Math.PI / 2;
+  if (s11 === 0 || s22 === 0) {
+    // u ≡ 0 (or v ≡ 0): E[φ'(v)] = (α + β)/2 for a nonzero variance, φ'(0) = α for a zero one
+    const other = s11 === 0 && s22 === 0 ? alpha : (alpha + beta) / 2;
+    return { nngp: 0, dotSigma: alpha * other };
+  }
+  const rho = correlation(s11, c12, s22);
+  const sinTheta = Math.sqrt((1 - rho) * (1 + rho));
+  const theta = Math.atan2(sinTheta, rho);
   const diff2 = (alpha - beta) ** 2;
   const dotSigma = (alpha * alpha + beta * beta) / 2 - (diff2 * theta) / (2 * Math.PI);
-  return { nngp: (diff2 / (2 * Math.PI)) * root + dotSigma * c12, dotSigma };
+  return { nngp: (diff2 / (2 * Math.PI)) * geometricMean(s11, s22) * sinTheta + dotSigma * c12, dotSigma };
 }
 
 /**
@@ -54,11 +69,14 @@ export function abReluKernelMap(alpha: number, beta: number, s11: number, s12: n
  *   E[erf(u) erf(v)] = (2/π) · arcsin(2 s12 / √((1 + 2 s11)(1 + 2 s22)))
  *   E[erf'(u) erf'(v)] = 4 / (π · √((1 + 2 s11)(1 + 2 s22) − 4 s12²))
  * (the second is ∂/∂s12 of the first, as E[φ'(u)φ'(v)] = ∂E[φ(u)φ(v)]/∂s12 by Price's theorem).
+ * The root is computed as √(1 + 2 s11 + 2 s22 + 4 (s11 s22 − s12²)), the last term as
+ * (2√(s11 s22)·sin θ)², so huge variances do not overflow and ρ ≈ 1 does not cancel.
  */
 export function erfKernelMap(s11: number, s12: number, s22: number): KernelMapValue {
   const c12 = checkCovariance(s11, s12, s22);
-  const prod = (1 + 2 * s11) * (1 + 2 * s22);
-  const root = Math.sqrt(prod - 4 * c12 * c12); // ≥ √(1 + 2 s11 + 2 s22) ≥ 1
+  const rho = correlation(s11, c12, s22);
+  const det = 2 * geometricMean(s11, s22) * Math.sqrt((1 - rho) * (1 + rho)); // 2√(s11 s22 − s12²)
+  const root = Math.hypot(Math.sqrt(1 + 2 * s11 + 2 * s22), det); // ≥ 1
   return { nngp: (2 / Math.PI) * Math.atan2(2 * c12, root), dotSigma: 4 / (Math.PI * root) };
 }
 
@@ -84,8 +102,8 @@ const TABLE: readonly TheoryActivation[] = [
     name: 'relu',
     parity: null,
     phi: (x) => (x > 0 ? x : 0),
-    // φ'(0) = 1/2: the value at the kink only matters at zero variance, where it reproduces θ = π/2.
-    dphi: (x) => (x > 0 ? 1 : x < 0 ? 0 : 0.5),
+    // φ'(0) = 0, as on the GPU (the convention at the top of this file)
+    dphi: (x) => (x > 0 ? 1 : 0),
     closedForm: (s11, s12, s22) => abReluKernelMap(0, 1, s11, s12, s22),
     reference: 'arc-cosine kernels of degree 1 and 0, Cho & Saul, NIPS 2009',
   },
@@ -93,7 +111,8 @@ const TABLE: readonly TheoryActivation[] = [
     name: 'leaky_relu',
     parity: null,
     phi: (x) => (x > 0 ? x : LEAKY_RELU_SLOPE * x),
-    dphi: (x) => (x > 0 ? 1 : x < 0 ? LEAKY_RELU_SLOPE : (1 + LEAKY_RELU_SLOPE) / 2),
+    // φ'(0) = LEAKY_RELU_SLOPE, as on the GPU (the convention at the top of this file)
+    dphi: (x) => (x > 0 ? 1 : LEAKY_RELU_SLOPE),
     closedForm: (s11, s12, s22) => abReluKernelMap(LEAKY_RELU_SLOPE, 1, s11, s12, s22),
     reference: 'arc-cosine kernels (Cho & Saul, NIPS 2009) combined over sign quadrants, arXiv:1711.09090',
   },

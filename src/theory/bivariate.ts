@@ -18,15 +18,18 @@
 // the trapezoidal rule on the circle needed about twice the angular nodes for tanh at σ = 3.)
 //
 // Degenerate covariances need no special case: if s11 = 0 then L = [[0, 0], [0, √s22]] and
-// a(t) ≡ 0, i.e. u ≡ 0; if |ρ| = 1 then L22 = 0, v = (L21/L11)·u and the zeros of a and b merge.
+// a(t) ≡ 0, i.e. u ≡ 0 and the rule gives the exact limit E[φ(0)φ(v)] = φ(0)·E[φ(v)] (and
+// φ'(0)·E[φ'(v)], with the table's φ'(0)); if |ρ| = 1 then L22 = 0, v = (L21/L11)·u and the
+// zeros of a and b merge. L is formed from √s11, √s22 and ρ (cholesky2), never from s11·s22, so
+// variances of 1e-300 (deep nets with small σ_w) or 1e300 neither under- nor overflow.
 // The node counts grow with σ = √max(s11, s22), since φ(r σ cos t) varies faster as σ grows.
 
-import { gaussLegendre, radialGaussRule } from './gauss';
+import { gaussLegendre, radialGaussRule, MAX_RADIAL_ORDER } from './gauss';
 
 export interface QuadratureOptions {
   /** Gauss–Legendre nodes per angular arc (≤ 4 arcs; default 8·⌈(6σ + 16)/8⌉, 24 at σ ≤ 1) */
   perArc?: number;
-  /** radial Gauss nodes (default 8·⌈(4σ + 24)/8⌉, 32 at σ ≤ 2) */
+  /** radial Gauss nodes (default 8·⌈(4σ + 24)/8⌉, 32 at σ ≤ 2, at most MAX_RADIAL_ORDER) */
   radial?: number;
 }
 
@@ -39,28 +42,68 @@ export interface KernelMapValue {
 }
 
 /**
+ * Below this ratio min(s11, s22)/max(s11, s22) is no longer a normal float64 and √(s11·s22) is
+ * taken as √s11·√s22 instead of max·√(min/max).
+ */
+const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * Slack on |s12| ≤ √(s11·s22) for variances that underflowed: each rounding in the subnormal range
+ * has absolute error up to 2^-1075, which moves √(s11·s22) by up to 2^-537·√(other variance);
+ * 2^-530 allows about 16 000 of them.
+ */
+const UNDERFLOW_SLACK = 2 ** -530;
+
+/**
+ * √(s11·s22) without under- or overflow, exact when s11 = s22: max·√(min/max) (the ratio is a
+ * normal number unless the two variances differ by more than float64's range, then √s11·√s22).
+ */
+export function geometricMean(s11: number, s22: number): number {
+  const m = Math.max(s11, s22);
+  if (m === 0) return 0;
+  const r = Math.min(s11, s22) / m;
+  return r >= MIN_NORMAL ? m * Math.sqrt(r) : Math.sqrt(s11) * Math.sqrt(s22);
+}
+
+/**
  * Checks that (s11, s12, s22) is a finite positive semidefinite 2×2 covariance and returns s12
  * clamped to |s12| ≤ √(s11 s22) (rounding in a kernel recursion can push it past by an ulp).
+ * √(s11·s22) comes from geometricMean, so variances of 1e-200 (whose product underflows) or
+ * 1e200 (whose product overflows) are fine; a variance that is 0 forces s12 = 0.
  */
 export function checkCovariance(s11: number, s12: number, s22: number): number {
   if (!Number.isFinite(s11) || !Number.isFinite(s12) || !Number.isFinite(s22)) {
     throw new Error(`covariance [[${s11}, ${s12}], [${s12}, ${s22}]] has a non-finite entry`);
   }
   if (s11 < 0 || s22 < 0) throw new Error(`covariance [[${s11}, ${s12}], [${s12}, ${s22}]] has a negative variance`);
-  const bound = Math.sqrt(s11 * s22);
-  if (Math.abs(s12) > bound * (1 + 1e-9) + 1e-300) {
+  const bound = geometricMean(s11, s22);
+  if (Math.abs(s12) > bound * (1 + 1e-9) + UNDERFLOW_SLACK * (Math.sqrt(s11) + Math.sqrt(s22))) {
     throw new Error(`covariance [[${s11}, ${s12}], [${s12}, ${s22}]] is not positive semidefinite (|s12| > √(s11·s22))`);
   }
   return Math.max(-bound, Math.min(bound, s12));
 }
 
-/** Lower Cholesky factor [L11, L21, L22] of a PSD 2×2 covariance (semidefinite allowed). */
+/**
+ * Correlation ρ = s12/√(s11·s22) ∈ [−1, 1] of a checked covariance (s12 from checkCovariance),
+ * computed from geometricMean so that nothing under- or overflows (exactly 1 when x = x', where
+ * s11 = s12 = s22); 0 when a variance is 0 (then u or v is the constant 0).
+ */
+export function correlation(s11: number, c12: number, s22: number): number {
+  const g = geometricMean(s11, s22);
+  if (g === 0) return 0;
+  return Math.max(-1, Math.min(1, c12 / g));
+}
+
+/**
+ * Lower Cholesky factor [L11, L21, L22] of a PSD 2×2 covariance (semidefinite allowed), in the
+ * scaled form L11 = √s11, L21 = ρ√s22, L22 = √s22·√((1 − ρ)(1 + ρ)), so that tiny or huge
+ * variances neither under- nor overflow; L22 is exactly 0 when ρ = ±1 (e.g. x = x').
+ */
 export function cholesky2(s11: number, s12: number, s22: number): [number, number, number] {
   if (s11 > 0) {
-    const L11 = Math.sqrt(s11);
-    // L22² = det/s11 is exactly 0 when s12² = s11·s22 in floating point (e.g. x = x').
-    const det = s11 * s22 - s12 * s12;
-    return [L11, s12 / L11, det > 0 ? Math.sqrt(det / s11) : 0];
+    const rho = correlation(s11, s12, s22);
+    const r22 = Math.sqrt(s22);
+    return [Math.sqrt(s11), rho * r22, r22 * Math.sqrt((1 - rho) * (1 + rho))];
   }
   return [0, 0, Math.sqrt(s22)];
 }
@@ -77,7 +120,7 @@ interface AngularRule {
 export function defaultQuadratureCounts(sigma: number): { perArc: number; radial: number } {
   const perArc = 8 * Math.ceil((6 * sigma + 16) / 8);
   const radial = 8 * Math.ceil((4 * sigma + 24) / 8);
-  return { perArc: Math.min(perArc, 1024), radial: Math.min(radial, 1024) };
+  return { perArc: Math.min(perArc, 1024), radial: Math.min(radial, MAX_RADIAL_ORDER) };
 }
 
 /**

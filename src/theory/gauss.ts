@@ -103,6 +103,13 @@ export function gaussLegendre(n: number): QuadratureRule {
 const radialCache = new Map<number, QuadratureRule>();
 
 /**
+ * The largest radial order: the n-point rule's largest node is ≈ √(4n), and beyond r ≈ 38 the
+ * weight r·e^(−r²/2) is below float64's range, so from n ≈ 360 on the discretised measure has
+ * too few points to support n nodes (the QL iteration then fails).
+ */
+export const MAX_RADIAL_ORDER = 320;
+
+/**
  * Gauss rule for the radial measure r·e^(−r²/2) dr on [0, ∞) (total mass 1), exact for every
  * polynomial in r (odd powers included) of degree ≤ 2n − 1. With it a bivariate standard normal
  * expectation in polar coordinates (z1, z2) = r(cos t, sin t) reads
@@ -117,7 +124,7 @@ const radialCache = new Map<number, QuadratureRule>();
  * e^(−72) decay.
  */
 export function radialGaussRule(n: number): QuadratureRule {
-  checkOrder(n);
+  checkOrder(n, MAX_RADIAL_ORDER, ' for the radial rule (the weight r·e^(−r²/2) underflows beyond r ≈ 38, where more nodes would sit)');
   let rule = radialCache.get(n);
   if (rule) return rule;
   const panelRule = gaussLegendre(20);
@@ -164,6 +171,6 @@ export function radialGaussRule(n: number): QuadratureRule {
   return rule;
 }
 
-function checkOrder(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 4096) throw new Error(`quadrature order must be an integer in [1, 4096], got ${n}`);
+function checkOrder(n: number, max = 4096, why = ''): void {
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`quadrature order must be an integer in [1, ${max}]${why}, got ${n}`);
 }

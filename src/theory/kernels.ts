@@ -15,6 +15,7 @@
 
 import { theoryActivation, kernelMap, type TheoryActivation } from './activations';
 import type { QuadratureOptions } from './bivariate';
+import { WidenetError } from '../gpu/errors';
 
 export interface KernelSpecTheory {
   /** number of hidden layers L ≥ 1 (the network has L + 1 Dense layers) */
@@ -82,11 +83,24 @@ function dot(x: number[], y: number[]): number {
   return s;
 }
 
-function assertFinite(value: number, what: string, layer: number): number {
-  if (!Number.isFinite(value)) {
-    throw new Error(`analyticKernels: the ${what} overflowed to ${value} at layer ${layer}; reduce weightStd, biasStd, depth or the input scale`);
+/**
+ * The recursion left float64's range: a variance (or the NTK) grew past ~1.8e308. Vanishing
+ * variances need no error: they have exact limits (see activations.ts and bivariate.ts).
+ * A WidenetError (plain data, no GPU), so the command line prints its message without a stack.
+ */
+export class KernelOverflowError extends WidenetError {
+  constructor(
+    readonly what: 'input kernel' | 'NNGP' | 'NTK',
+    readonly layer: number,
+    readonly value: number,
+    spec: KernelSpecTheory,
+  ) {
+    const where = layer === 0 ? 'the input layer (σ_w²·x·x\'/d + σ_b²)' : `hidden layer ${layer} of ${spec.depth}`;
+    super(
+      `analyticKernels: the ${what} overflowed to ${value} at ${where} (activation ${spec.activation}, weightStd ${spec.weightStd}, biasStd ${spec.biasStd}): ` +
+        `the variances grow past float64's range (~1.8e308) with these settings; reduce weightStd, biasStd, depth or the input scale`,
+    );
   }
-  return value;
 }
 
 /**
@@ -105,6 +119,10 @@ export function computeKernels(spec: KernelSpecTheory, X1: number[][], X2?: numb
   const b2 = spec.biasStd * spec.biasStd;
   const L = spec.depth;
   const map = (s11: number, s12: number, s22: number) => kernelMap(act, s11, s12, s22, options);
+  const assertFinite = (value: number, what: 'input kernel' | 'NNGP' | 'NTK', layer: number): number => {
+    if (!Number.isFinite(value)) throw new KernelOverflowError(what, layer, value, spec);
+    return value;
+  };
 
   // Σ_0 = Θ_0 = σ_w² x·x'/d + σ_b²; q1, q2 hold the diagonals Σ_l(x, x).
   let q1 = X1.map((x) => assertFinite(w2 * (dot(x, x) / d) + b2, 'input kernel', 0));

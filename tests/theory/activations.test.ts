@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { THEORY_ACTIVATIONS, theoryActivation, kernelMap, quadratureKernelMap, abReluKernelMap, LEAKY_RELU_SLOPE } from '../../src/theory/activations';
 import { THEORY_ACTIVATIONS as EXPORTED } from '../../src/theory/index';
+import { ACTIVATION_NAMES, activation as gpuActivation, LEAKY_SLOPE } from '../../src/kernels/activations';
 
 const GRID: [number, number, number][] = [];
 for (const [s11, s22] of [
@@ -49,6 +50,41 @@ describe('activation table', () => {
     }
   });
 
+  it("agrees with the GPU kernels' table (src/kernels/activations.ts) on φ and φ' at 0 and on a grid, kinks included", () => {
+    const shared = THEORY_ACTIVATIONS.filter((name) => ACTIVATION_NAMES.includes(name));
+    expect(shared).toEqual([...THEORY_ACTIVATIONS]); // every theory activation runs on the GPU
+    expect(LEAKY_RELU_SLOPE).toBe(LEAKY_SLOPE);
+    const grid = [0, -0, 1e-300, -1e-300];
+    for (let k = -600; k <= 600; k++) grid.push(k / 100);
+    for (const name of shared) {
+      const theory = theoryActivation(name);
+      const gpu = gpuActivation(name);
+      // at 0 exactly: the convention φ'(0) = slope on the negative side (relu 0, leaky_relu 0.01)
+      expect(theory.dphi(0), `${name}'(0)`).toBe(gpu.dphi(0));
+      expect(theory.phi(0), `${name}(0)`).toBe(gpu.phi(0));
+      for (const x of grid) {
+        expect(Math.abs(theory.phi(x) - gpu.phi(x)), `${name}(${x})`).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(gpu.phi(x))));
+        expect(Math.abs(theory.dphi(x) - gpu.dphi(x)), `${name}'(${x})`).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(gpu.dphi(x))));
+      }
+    }
+    expect(theoryActivation('relu').dphi(0)).toBe(0);
+    expect(theoryActivation('leaky_relu').dphi(0)).toBe(LEAKY_RELU_SLOPE);
+  });
+
+  it("the kernel map at a zero variance uses the same φ'(0): relu 0, leaky_relu 0.01·E[φ'(v)]", () => {
+    // u ≡ 0: E[φ'(0)φ'(v)] = φ'(0)·E[φ'(v)], E[φ'(v)] = (1 + α)/2 for Var v > 0
+    expect(kernelMap(theoryActivation('relu'), 0, 0, 2)).toEqual({ nngp: 0, dotSigma: 0 });
+    expect(kernelMap(theoryActivation('relu'), 0, 0, 0)).toEqual({ nngp: 0, dotSigma: 0 });
+    const a = LEAKY_RELU_SLOPE;
+    const leaky = theoryActivation('leaky_relu');
+    expect(kernelMap(leaky, 0, 0, 2).dotSigma).toBeCloseTo((a * (1 + a)) / 2, 15);
+    expect(kernelMap(leaky, 2, 0, 0).dotSigma).toBeCloseTo((a * (1 + a)) / 2, 15);
+    expect(kernelMap(leaky, 0, 0, 0).dotSigma).toBeCloseTo(a * a, 15);
+    // and quadrature, which evaluates the table's φ' at u = 0, agrees
+    expect(quadratureKernelMap(leaky, 0, 0, 2).dotSigma).toBeCloseTo((a * (1 + a)) / 2, 14);
+    expect(quadratureKernelMap(theoryActivation('relu'), 0, 0, 2).dotSigma).toBe(0);
+  });
+
   it('unknown activation names throw, naming the bad name and listing the known ones', () => {
     expect(() => theoryActivation('swish')).toThrow(/"swish"/);
     expect(() => theoryActivation('swish')).toThrow(/identity, relu, leaky_relu, tanh, erf, gelu, sigmoid, softplus, sin, cos, quadratic/);
@@ -90,7 +126,9 @@ describe('closed forms: hand values', () => {
   it('leaky_relu = relu(u) − α relu(−u): combination of four arc-cosine terms', () => {
     // E[φ(u)φ(v)] = k(s12) + α² k(s12) − α (k(−s12) + k(−s12)), with k the relu map
     const a = LEAKY_RELU_SLOPE;
-    for (const [s11, s12, s22] of GRID) {
+    // the identity φ' = relu'(u) + α relu'(−u) holds except at u = 0, so only for nonzero
+    // variances (at a zero variance φ'(0) is the table's convention, tested below)
+    for (const [s11, s12, s22] of GRID.filter(([s11, , s22]) => s11 > 0 && s22 > 0)) {
       const k = abReluKernelMap(0, 1, s11, s12, s22);
       const kMinus = abReluKernelMap(0, 1, s11, -s12, s22);
       const leaky = kernelMap(theoryActivation('leaky_relu'), s11, s12, s22);
