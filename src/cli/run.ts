@@ -71,7 +71,9 @@ function makeFolder(dir: string): void {
     try {
       mkdirSync(m);
     } catch (e) {
-      throw new OutDirError(`cannot create the output folder ${dir}: ${reason(e)}`);
+      // another process may have just created it (two runs started together): fine if a folder
+      const raced = (e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(m, { throwIfNoEntry: false })?.isDirectory();
+      if (!raced) throw new OutDirError(`cannot create the output folder ${dir}: ${reason(e)}`);
     }
   }
 }
