@@ -3,11 +3,149 @@
 // final {"summary": …} with the log-log slopes against width. --out DIR also writes
 // metrics.jsonl (the same lines), spec.json (the resolved spec, defaults filled in) and
 // kernels-<width>.json (Θ₀ and Θ_t on the probe at the end of each width).
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// The results folder is prepared before any GPU work (prepareOutDir): created, locked with an
+// exclusively created `.lock` holding the pid, and refused when it already holds results unless
+// --force (which deletes widenet's own files only). A stop request (SIGINT/SIGTERM, or a closed
+// stdout) ends the run after the line being written, so every file holds whole lines only.
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
+import { WidenetError } from '../gpu/errors';
 import { runExperiment } from '../dynamics/experiment';
 import type { ExperimentSpec } from '../spec';
+
+/** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
+export class OutDirError extends WidenetError {}
+
+/** The run was stopped by a signal; the CLI exits with 128 + the signal's number. */
+export class InterruptedError extends WidenetError {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`);
+  }
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
+/** stdout was closed by its reader (`| head`): the run ends quietly, exit code 0. */
+export class OutputClosedError extends WidenetError {
+  constructor() {
+    super('stdout was closed');
+  }
+}
+
+/** The files a run writes into its folder; --force deletes these and nothing else. */
+export const isOwnResultFile = (name: string): boolean => name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-[0-9x]+\.json$/.test(name);
+export const LOCK_FILE = '.lock';
+
+const reason = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '')}` : String((e as Error).message ?? e);
+};
+
+/**
+ * mkdir -p that never loops: Node's recursive mkdirSync spins forever on paths such as /proc/x
+ * (it retries the parent on each ENOENT). Walks up to the nearest existing ancestor, checks that
+ * it is a folder, then creates each missing level once.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new OutDirError(`cannot use the output folder ${dir}: ${reason(e)}`);
+      missing.unshift(p);
+      const parent = dirname(p);
+      if (parent === p) throw new OutDirError(`cannot use the output folder ${dir}: no existing ancestor`);
+      p = parent;
+      continue;
+    }
+    if (!st.isDirectory()) throw new OutDirError(`cannot use the output folder ${dir}: ${p} exists and is not a folder (ENOTDIR)`);
+    break;
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      // another process may have just created it (two runs started together): fine if a folder
+      const raced = (e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(m, { throwIfNoEntry: false })?.isDirectory();
+      if (!raced) throw new OutDirError(`cannot create the output folder ${dir}: ${reason(e)}`);
+    }
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+export interface OutDir {
+  dir: string;
+  /** Removes the lock (idempotent, synchronous: safe in signal handlers and at exit). */
+  release(): void;
+}
+
+/**
+ * Prepares a results folder before any GPU work: creates it, takes its lock (`.lock`, created
+ * exclusively, holding the pid; a lock whose process is gone is taken over), and refuses a folder
+ * that already holds files unless `force`, which deletes widenet's own result files and refuses
+ * when anything else is there.
+ */
+export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: string) => void } = {}): OutDir {
+  makeFolder(dir);
+  const lock = join(dir, LOCK_FILE);
+  const take = (): number => openSync(lock, 'wx');
+  let fd: number;
+  try {
+    fd = take();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutDirError(`cannot write into the output folder ${dir}: ${reason(e)}`);
+    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      throw new OutDirError(`the output folder ${dir} is in use by another widenet run (pid ${pid}, lock ${lock}); wait for it to end or choose another folder`);
+    }
+    o.warn?.(`widenet: taking over the stale lock ${lock} (pid ${Number.isInteger(pid) ? pid : '?'} is not running)\n`);
+    unlinkSync(lock);
+    try {
+      fd = take();
+    } catch (e2) {
+      throw new OutDirError(`cannot lock the output folder ${dir}: ${reason(e2)}`);
+    }
+  }
+  writeSync(fd, `${process.pid}\n`);
+  closeSync(fd);
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone: nothing to release
+    }
+  };
+  try {
+    const present = readdirSync(dir).filter((f) => f !== LOCK_FILE);
+    if (present.length) {
+      const foreign = present.filter((f) => !isOwnResultFile(f));
+      if (!o.force) throw new OutDirError(`the output folder ${dir} is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', …' : ''}); pass --force to replace widenet's results there, or choose another folder`);
+      if (foreign.length) throw new OutDirError(`--force deletes only widenet's own files (metrics.jsonl, spec.json, kernels-*.json), but ${dir} also holds: ${foreign.join(', ')}; choose another folder`);
+      for (const f of present) unlinkSync(join(dir, f));
+    }
+  } catch (e) {
+    release();
+    throw e instanceof OutDirError ? e : new OutDirError(`cannot prepare the output folder ${dir}: ${reason(e)}`);
+  }
+  return { dir, release };
+}
 
 /** A one-line progress bar for a terminal: `[#####-----] width [4096] step 500/1000`. */
 function progressBar(width: number[], step: number, total: number): string {
@@ -16,35 +154,68 @@ function progressBar(width: number[], step: number, total: number): string {
   return `\r[${'#'.repeat(done)}${'-'.repeat(cells - done)}] width [${width.join(', ')}] step ${step}/${total}`;
 }
 
-export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: { out?: string; progress: boolean; write: (line: string) => void; status: (text: string) => void }): Promise<void> {
-  if (o.out) {
-    mkdirSync(o.out, { recursive: true });
-    writeFileSync(join(o.out, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    writeFileSync(join(o.out, 'metrics.jsonl'), '');
+export interface RunOptions {
+  /** a folder from prepareOutDir (or a path, prepared here) */
+  out?: OutDir | string;
+  progress: boolean;
+  /** writes one line to stdout; throws OutputClosedError once stdout is closed */
+  write: (line: string) => void;
+  status: (text: string) => void;
+  /** the signal that asked the run to stop, if one did (checked after each line) */
+  stopRequested?: () => 'SIGINT' | 'SIGTERM' | null;
+}
+
+export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOptions): Promise<void> {
+  const out = typeof o.out === 'string' ? prepareOutDir(o.out) : o.out;
+  const metrics = out ? join(out.dir, 'metrics.jsonl') : null;
+  if (out) {
+    writeFileSync(join(out.dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+    writeFileSync(metrics!, '');
   }
+  // where the run is, for the {"interrupted": …} line
+  let at: { width: number[] | null; step: number } = { width: null, step: 0 };
   let lastDrawn = 0;
   const lines = runExperiment(rt, spec, {
-    onStep: o.progress
-      ? (width, step, total) => {
-          const now = Date.now();
-          if (now - lastDrawn > 100 || step === total) {
-            o.status(progressBar(width, step, total));
-            lastDrawn = now;
-          }
-        }
-      : undefined,
-    onWidthEnd: o.out
+    onStep: (width, step, total) => {
+      at = { width, step };
+      if (!o.progress) return;
+      const now = Date.now();
+      if (now - lastDrawn > 100 || step === total) {
+        o.status(progressBar(width, step, total));
+        lastDrawn = now;
+      }
+    },
+    onWidthEnd: out
       ? async (experiment) => {
           const kernels = await experiment.probeKernels();
-          const file = join(o.out!, `kernels-${experiment.width.join('x')}.json`);
+          const file = join(out.dir, `kernels-${experiment.width.join('x')}.json`);
           writeFileSync(file, JSON.stringify({ width: experiment.width, step: experiment.stepIndex, probe: spec.observe.probe, ...kernels }) + '\n');
         }
       : undefined,
   });
-  for await (const line of lines) {
-    const text = JSON.stringify(line);
-    if (o.progress) o.status('\r\x1b[2K');
-    o.write(text + '\n');
-    if (o.out) appendFileSync(join(o.out, 'metrics.jsonl'), text + '\n');
+  // each line is written whole with one synchronous call per destination: a stop request is only
+  // acted on between lines, so no file ever ends in half a line
+  const emit = (text: string, toStdout: boolean) => {
+    if (metrics) appendFileSync(metrics, text + '\n');
+    if (toStdout) o.write(text + '\n');
+  };
+  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, step: at.step, signal } });
+  try {
+    for await (const line of lines) {
+      if ('step' in line && Array.isArray((line as { width?: unknown }).width)) at = { width: (line as { width: number[] }).width, step: (line as { step: number }).step };
+      if (o.progress) o.status('\r\x1b[2K');
+      emit(JSON.stringify(line), true);
+      const signal = o.stopRequested?.();
+      if (signal) {
+        emit(interrupted(signal), true);
+        throw new InterruptedError(signal);
+      }
+    }
+  } catch (e) {
+    // stdout closed under us: the run ends quietly; the results file says why it is short
+    if (e instanceof OutputClosedError && metrics) appendFileSync(metrics, interrupted('SIGPIPE') + '\n');
+    throw e;
+  } finally {
+    if (typeof o.out === 'string') out?.release();
   }
 }

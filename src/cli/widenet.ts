@@ -8,12 +8,39 @@ import { WidenetError } from '../gpu/errors';
 import { benchKernels, kernelTable } from '../../bench/kernels';
 import { benchNtk, ntkTable } from '../../bench/ntk';
 import { benchTrain, trainTable } from '../../bench/train';
-import { SpecError, parseSpecText } from '../spec';
+import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
-import { runCommand } from './run';
+import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
 import { applyCachedTiles } from '../kernels/autotune';
 import { fileCache } from '../kernels/autotune-node';
 import { registerBench } from './bench';
+
+// --debug (anywhere on the command line) or WIDENET_DEBUG=1: errors with their stack traces
+const debug = process.argv.includes('--debug') || process.env.WIDENET_DEBUG === '1';
+const argv = process.argv.filter((a) => a !== '--debug');
+
+// stdout closed by its reader (`widenet run … | head`): Node reports EPIPE as an 'error' event
+// after the failed write (an unhandled one crashes with a stack trace). Note it, and let the
+// next write end the command quietly through OutputClosedError (the device is released first).
+let stdoutClosed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') stdoutClosed = true;
+  else {
+    process.stderr.write(`widenet: cannot write to stdout: ${e.message}\n`);
+    process.exit(1);
+  }
+});
+process.stderr.on('error', () => {}); // a closed stderr must not crash the run either
+const writeOut = (text: string): void => {
+  if (stdoutClosed) throw new OutputClosedError();
+  process.stdout.write(text);
+};
+
+/** Valid but probably unintended settings, one line each on stderr (the demo pages show the same text). */
+function warnAboutSpec(spec: ExperimentSpec): void {
+  const w = alphaWarning(spec);
+  if (w) process.stderr.write(`widenet: warning: ${w}\n`);
+}
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await Runtime.create();
@@ -53,24 +80,49 @@ program
   .argument('<spec>', 'experiment spec (JSON)')
   .action(async (path: string) => {
     const spec = readSpec(path); // before any GPU work: a bad spec costs nothing
-    await withRuntime((rt) => ntkCommand(rt, spec, (obj) => process.stdout.write(JSON.stringify(obj) + '\n')));
+    warnAboutSpec(spec);
+    await withRuntime((rt) => ntkCommand(rt, spec, (obj) => writeOut(JSON.stringify(obj) + '\n')));
   });
 
 program
   .command('run')
   .description('train every width of the spec; prints JSON Lines (one record per line, then a sweep summary)')
   .argument('<spec>', 'experiment spec (JSON)')
-  .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder')
-  .action(async (path: string, opts: { out?: string }) => {
+  .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
+  .option('--force', "with --out: delete widenet's own results in the folder (metrics.jsonl, spec.json, kernels-*.json) first")
+  .action(async (path: string, opts: { out?: string; force?: boolean }) => {
+    // SIGINT/SIGTERM: finish the line being written, end with {"interrupted": …}, release the
+    // lock and the device, exit 128 + signal; a second signal exits at once
+    let stop: 'SIGINT' | 'SIGTERM' | null = null;
+    let out: OutDir | undefined;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (stop) {
+          out?.release();
+          process.exit(new InterruptedError(signal).exitCode);
+        }
+        stop = signal;
+      });
+    }
     const spec = readSpec(path);
-    await withRuntime((rt) =>
-      runCommand(rt, spec, {
-        out: opts.out,
-        progress: process.stderr.isTTY === true,
-        write: (line) => process.stdout.write(line),
-        status: (text) => process.stderr.write(text),
-      }),
-    );
+    warnAboutSpec(spec);
+    // the folder is checked, created and locked before any GPU work
+    if (opts.out) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
+    else if (opts.force) throw new Error('--force is only meaningful with --out DIR');
+    process.on('exit', () => out?.release());
+    try {
+      await withRuntime((rt) =>
+        runCommand(rt, spec, {
+          out,
+          progress: process.stderr.isTTY === true,
+          write: writeOut,
+          status: (text) => process.stderr.write(text),
+          stopRequested: () => stop,
+        }),
+      );
+    } finally {
+      out?.release();
+    }
   });
 
 /** A benchmark subcommand: run it, write the JSON report if asked, print the adapter and the Markdown table. */
@@ -99,16 +151,31 @@ benchCommand('bench-train', 'training steps per second against width (two-layer 
 benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
 registerBench(program);
 
+program.option('--debug', 'print the stack trace of an error (also: WIDENET_DEBUG=1)');
+
+/** One readable line: the message without Dawn's native source locations ("    at CheckVk… (…cpp:106)"). */
+function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const text = error.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at /.test(l))
+    .join(' ');
+  return error instanceof WidenetError ? `${error.name}: ${text}` : text;
+}
+
 program
-  .parseAsync(process.argv)
+  .parseAsync(argv)
   .then(() => process.exit(0))
   .catch((error: unknown) => {
+    if (error instanceof OutputClosedError) process.exit(0); // `| head` closed stdout: a quiet end
     if (error instanceof SpecError) {
       // an invalid spec: every problem, by field path, and exit code 2
       process.stderr.write(`widenet: ${error.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`widenet: ${error instanceof WidenetError ? `${error.name}: ${error.message}` : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`widenet: ${oneLine(error)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     // Dawn keeps the process alive: exit explicitly
-    process.exit(1);
+    process.exit(error instanceof InterruptedError ? error.exitCode : 1);
   });

@@ -163,6 +163,10 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     ctx.lost = new DeviceLostError(info.reason ?? 'unknown', info.message);
   });
   device.addEventListener('uncapturederror', (event) => {
+    // Handled here: the error is kept and thrown as a typed GpuError at the next check (every
+    // readback). preventDefault() matters in Node: Dawn's binding printf()s every uncaptured error
+    // not default-prevented to fd 1, which corrupted the CLI's JSON Lines on stdout.
+    event.preventDefault();
     const error = (event as GPUUncapturedErrorEvent).error;
     const kind = error.constructor.name === 'GPUValidationError' ? 'validation' : error.constructor.name === 'GPUOutOfMemoryError' ? 'out-of-memory' : error.constructor.name === 'GPUInternalError' ? 'internal' : 'unknown';
     ctx.errors.push(new GpuError(kind, error.message));

@@ -83,18 +83,25 @@ export class Runtime {
 
   // ---------------------------------------------------------------- buffers
 
-  /** Checks a storage allocation against maxBufferSize and maxStorageBufferBindingSize. */
+  /**
+   * The size a storage buffer of `bytes` really gets, checked against the limits: the pool's size
+   * class (never above the limits: near them the exact size, 4-byte aligned, is used instead), and
+   * that size plus the backend's padding must fit maxBufferSize and, since every pooled buffer is
+   * bound as storage, maxStorageBufferBindingSize.
+   */
+  storageSize(what: string, bytes: number): number {
+    return allocationSize(what, bytes, this.limits);
+  }
+
+  /** Checks a storage allocation of `bytes` (as really allocated) against the limits. */
   checkAllocation(what: string, bytes: number): void {
-    const { maxBufferSize, maxStorageBufferBindingSize } = this.limits;
-    if (bytes > maxStorageBufferBindingSize) throw new LimitExceededError(what, bytes, 'maxStorageBufferBindingSize (bytes)', maxStorageBufferBindingSize);
-    if (bytes > maxBufferSize) throw new LimitExceededError(what, bytes, 'maxBufferSize (bytes)', maxBufferSize);
+    this.storageSize(what, bytes);
   }
 
   /** A storage buffer of at least `bytes` (rounded up to a pool size class). */
   acquireStorage(what: string, bytes: number): GPUBuffer {
     this.checkHealth();
-    this.checkAllocation(what, bytes);
-    const size = sizeClass(Math.max(bytes, 4), this.limits.maxStorageBufferBindingSize);
+    const size = this.storageSize(what, bytes);
     const free = this.pool.get(size);
     let buffer = free?.pop();
     if (buffer) this.stats.buffersReused++;
@@ -319,6 +326,8 @@ export class Runtime {
   read(buffer: GPUBuffer, bytes: number, byteOffset = 0): Promise<Float32Array> {
     this.checkHealth();
     const size = Math.ceil(bytes / 4) * 4;
+    // a staging buffer is not bound as storage: only maxBufferSize applies
+    checkBufferSize(`readback of ${bytes.toLocaleString('en-US')} bytes`, size, this.limits.maxBufferSize, 'maxBufferSize');
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
     const promise = new Promise<Float32Array>((resolve, reject) => this.pendingReads.push({ staging, bytes: size, resolve, reject }));
     this.pendingCopies.push({ src: buffer, dst: staging, bytes: size, srcOffset: byteOffset });
@@ -378,9 +387,39 @@ export class Runtime {
   }
 }
 
+/**
+ * Bytes a backend may add to a buffer beyond its WebGPU size (alignment of the driver's memory
+ * requirements, robustness padding). Measured on SwiftShader (Dawn/Vulkan): maxBufferSize is
+ * 1 GiB, a buffer of 1 GiB − 16 bytes allocates, one of 1 GiB − 12 or 1 GiB fails with
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY. So a size within this margin of a limit is refused up front as a
+ * LimitExceededError instead of failing later as an out-of-memory GpuError.
+ */
+export const BACKEND_PADDING = 256;
+
+function checkBufferSize(what: string, size: number, limit: number, limitName: string): void {
+  const usable = limit - BACKEND_PADDING;
+  if (size > usable) {
+    const detail = size > limit ? '' : `; the backend may add up to ${BACKEND_PADDING}, so at most ${usable.toLocaleString('en-US')} fit`;
+    throw new LimitExceededError(what, size, `${limitName} (bytes${detail})`, limit);
+  }
+}
+
+/**
+ * The real size of a pooled storage buffer for `bytes`, after the limit checks: the pool's size
+ * class, capped so that rounding never pushes it over a limit (near the limits the exact size,
+ * 4-byte aligned, is allocated). Throws LimitExceededError naming the binding or buffer limit.
+ */
+export function allocationSize(what: string, bytes: number, limits: Record<string, number>): number {
+  const { maxBufferSize, maxStorageBufferBindingSize } = limits;
+  const exact = Math.max(16, Math.ceil(bytes / 4) * 4);
+  checkBufferSize(what, exact, maxStorageBufferBindingSize, 'maxStorageBufferBindingSize');
+  checkBufferSize(what, exact, maxBufferSize, 'maxBufferSize');
+  const cap = Math.min(maxBufferSize, maxStorageBufferBindingSize) - BACKEND_PADDING;
+  return Math.max(exact, Math.min(sizeClass(exact), cap));
+}
+
 /** Pool size classes: powers of two up to 1 MiB, then multiples of 1 MiB (bounded waste). */
-function sizeClass(bytes: number, max: number): number {
+function sizeClass(bytes: number): number {
   const MiB = 1 << 20;
-  const size = bytes <= MiB ? 2 ** Math.ceil(Math.log2(bytes)) : Math.ceil(bytes / MiB) * MiB;
-  return Math.min(Math.max(size, 16), Math.max(max, bytes));
+  return bytes <= MiB ? 2 ** Math.ceil(Math.log2(bytes)) : Math.ceil(bytes / MiB) * MiB;
 }

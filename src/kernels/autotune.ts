@@ -8,12 +8,15 @@
 // Every candidate computes the same result (the tile only changes how the output is cut into
 // workgroups; ragged edges are bounds-checked): tests/bench/autotune.test.ts checks each one
 // against the float64 reference on awkward shapes.
+import { z } from 'zod';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { gram } from './gram';
 import { randn } from './init';
-import { DEFAULT_TILES, chooseMatmulVersion, matmul, type MatmulVersion } from './matmul';
-import { setTunedTiles } from './tuning';
+import { DEFAULT_TILES, MATMUL_VERSIONS, chooseMatmulVersion, matmul, type MatmulVersion } from './matmul';
+import { setTunedTiles, warnOnce } from './tuning';
+
+export { warnOnce };
 
 /** Bump when the candidates or the shaders change, so that stale cached choices are ignored. */
 export const AUTOTUNE_VERSION = 2;
@@ -58,14 +61,23 @@ export interface AutotuneCache {
   save(key: string, report: AutotuneReport): void;
 }
 
+/** Where cache problems are reported by default: once each, on the console (stderr in Node). */
+const defaultWarn = (message: string): void => console.warn(`widenet: ${message}`);
+
 /** A page's cache: one localStorage entry per adapter key. */
-export function localStorageCache(storage: Storage = globalThis.localStorage): AutotuneCache {
+export function localStorageCache(storage: Storage = globalThis.localStorage, warn: (message: string) => void = defaultWarn): AutotuneCache {
   const prefix = 'widenet.autotune:';
   return {
     where: 'localStorage',
     load: (key) => {
       const text = storage.getItem(prefix + key);
-      return text ? (JSON.parse(text) as AutotuneReport) : null;
+      if (!text) return null;
+      try {
+        return JSON.parse(text) as AutotuneReport; // validated by the reader (cachedChoice)
+      } catch (e) {
+        warnOnce(warn, `ignoring the autotune cache entry ${prefix + key} in localStorage: not JSON (${(e as Error).message})`);
+        return null;
+      }
     },
     save: (key, report) => storage.setItem(prefix + key, JSON.stringify(report)),
   };
@@ -96,13 +108,68 @@ function fastest(c: CandidateTiming[]): CandidateTiming {
   return c.reduce((best, x) => (x.ms < best.ms ? x : best));
 }
 
+/** The parts of a cached report that are used: the version and the chosen override constants. */
+const tileConstants = z.record(z.string(), z.number().int().positive());
+const cachedChoiceSchema = z.looseObject({
+  matmul: z.looseObject({ version: z.enum(MATMUL_VERSIONS), chosen: tileConstants }),
+  gram: z.looseObject({ chosen: z.object({ wg: z.number().int().positive() }) }),
+});
+
+const sameTile = (a: Record<string, number>, b: Record<string, number>) => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
+
 /**
- * Uses the choice cached for this adapter, if there is one, without searching (commands other
- * than the benchmark: they should not spend seconds timing tiles). Returns it, or null.
+ * Why a cached choice cannot be used on this device, or null when it can: the shape of the entry
+ * (zod), a tile that is one of the candidates (or the default) of its version and fits the
+ * device's limits, and a Gram edge among the candidates within the invocation limit. A cache is
+ * written by widenet but read from a file anyone can edit: a tile outside these would break every
+ * run with GPU validation errors.
  */
-export function applyCachedTiles(rt: Runtime, cache: AutotuneCache): AutotuneReport | null {
-  const cached = cache.load(adapterKey(rt));
-  if (!cached?.matmul?.chosen || !cached.gram?.chosen) return null;
+export function cachedChoiceProblem(rt: Runtime, entry: unknown): string | null {
+  const parsed = cachedChoiceSchema.safeParse(entry);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `${issue.path.length ? issue.path.join('.') : 'the entry'}: ${issue.message}`;
+  }
+  const { version, chosen } = parsed.data.matmul;
+  const candidates = MATMUL_CANDIDATES[version] ?? [];
+  const known = candidates.some((c) => sameTile(c, DEFAULT_TILES[version])) ? candidates : [...candidates, DEFAULT_TILES[version]];
+  if (!known.some((c) => sameTile(c, chosen))) return `matmul.chosen ${JSON.stringify(chosen)} is not a ${version} candidate (expected one of ${known.map((c) => JSON.stringify(c)).join(', ')})`;
+  if (!fits(rt, version, chosen)) return `matmul.chosen ${JSON.stringify(chosen)} exceeds this device's workgroup limits`;
+  const { wg } = parsed.data.gram.chosen;
+  if (!GRAM_CANDIDATES.includes(wg)) return `gram.chosen.wg ${wg} is not a candidate (expected one of ${GRAM_CANDIDATES.join(', ')})`;
+  if (wg * wg > rt.device.limits.maxComputeInvocationsPerWorkgroup) return `gram.chosen.wg ${wg} exceeds this device's maxComputeInvocationsPerWorkgroup`;
+  return null;
+}
+
+/** The cached choice for this adapter when there is a usable one; a bad entry is reported once and ignored. */
+function cachedChoice(rt: Runtime, cache: AutotuneCache, warn: (message: string) => void): AutotuneReport | null {
+  const key = adapterKey(rt);
+  let entry: unknown;
+  try {
+    entry = cache.load(key);
+  } catch (e) {
+    warnOnce(warn, `ignoring the autotune cache ${cache.where}: ${(e as Error).message}`);
+    return null;
+  }
+  if (entry === null || entry === undefined) return null;
+  const problem = cachedChoiceProblem(rt, entry);
+  if (problem) {
+    warnOnce(warn, `ignoring the autotune cache entry for ${key} in ${cache.where}: ${problem}; the default tiles are used (widenet bench searches again)`);
+    return null;
+  }
+  return entry as AutotuneReport;
+}
+
+/**
+ * Uses the choice cached for this adapter, if there is a valid one, without searching (commands
+ * other than the benchmark: they should not spend seconds timing tiles). Returns it, or null.
+ */
+export function applyCachedTiles(rt: Runtime, cache: AutotuneCache, warn: (message: string) => void = defaultWarn): AutotuneReport | null {
+  const cached = cachedChoice(rt, cache, warn);
+  if (!cached) return null;
   setTunedTiles(rt.device, { matmul: { [cached.matmul.version]: cached.matmul.chosen }, gram: cached.gram.chosen });
   return { ...cached, source: 'cache', cache: cache.where, searchMs: 0 };
 }
@@ -116,6 +183,8 @@ export interface AutotuneOptions {
   enabled?: boolean;
   runs?: number;
   log?: (line: string) => void;
+  /** where a bad cache entry is reported (once); default console.warn */
+  warn?: (message: string) => void;
 }
 
 function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): boolean {
@@ -145,7 +214,7 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
     setTunedTiles(rt.device, null);
     return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8 }, candidates: [] }, searchMs: 0 };
   }
-  const cached = options.force ? null : cache?.load(key);
+  const cached = options.force || !cache ? null : cachedChoice(rt, cache, options.warn ?? defaultWarn);
   if (cached && cached.matmul?.version === version) {
     setTunedTiles(rt.device, { matmul: { [version]: cached.matmul.chosen }, gram: cached.gram.chosen });
     log(`autotune: ${key}: from ${cache!.where}: matmul ${version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);

@@ -1,12 +1,12 @@
 // Autotuning: every candidate tile is correct on awkward shapes (so any choice is safe), the
 // search picks one of them and caches it under the adapter's key in an injected file, a second
 // call reads it back instead of searching, and matmul()/gram() then use the chosen tiles.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
-import { GRAM_CANDIDATES, MATMUL_CANDIDATES, adapterKey, applyCachedTiles, autotune } from '../../src/kernels/autotune';
+import { GRAM_CANDIDATES, MATMUL_CANDIDATES, adapterKey, applyCachedTiles, autotune, cachedChoiceProblem } from '../../src/kernels/autotune';
 import { fileCache } from '../../src/kernels/autotune-node';
 import { gram, gramRef } from '../../src/kernels/gram';
 import { matmul, matmulProblem, matmulRef, type MatmulVersion } from '../../src/kernels/matmul';
@@ -96,3 +96,72 @@ describe('autotune search and cache', () => {
     expect(tunedTiles(rt.device)).toBeUndefined();
   });
 });
+
+describe('autotune cache validation', () => {
+  const collect = () => {
+    const messages: string[] = [];
+    return { messages, warn: (m: string) => void messages.push(m) };
+  };
+
+  it('a cache file that is not an object of entries (null, an array, broken JSON) is an empty cache, reported once', () => {
+    const { rt } = ctx;
+    for (const [name, text, pattern] of [['null.json', 'null', /got null/], ['array.json', '[1]', /got an array/], ['broken.json', '{"a": ', /not valid JSON/]] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const { messages, warn } = collect();
+      const cache = fileCache(path, warn);
+      expect(cache.entries()).toEqual({});
+      setTunedTiles(rt.device, null);
+      expect(applyCachedTiles(rt, cache, warn)).toBeNull();
+      expect(applyCachedTiles(rt, cache, warn)).toBeNull();
+      expect(tunedTiles(rt.device)).toBeUndefined();
+      expect(messages, name).toHaveLength(1); // once, however often the file is read
+      expect(messages[0]).toContain(path);
+      expect(messages[0]).toMatch(pattern);
+    }
+  });
+
+  it('an entry with out-of-range or malformed tiles is ignored and reported once, naming the field', () => {
+    const { rt } = ctx;
+    const key = adapterKey(rt);
+    const version = first(Object.keys(MATMUL_CANDIDATES)) as MatmulVersion;
+    const good = { matmul: { version, chosen: MATMUL_CANDIDATES[version]![0] }, gram: { chosen: { wg: GRAM_CANDIDATES[0] } } };
+    expect(cachedChoiceProblem(rt, good)).toBeNull();
+    const cases: [unknown, RegExp][] = [
+      [null, /the entry/],
+      [{ ...good, matmul: { version, chosen: { WG_X: 64, WG_Y: 64 } } }, /matmul\.chosen .* is not a .* candidate/],
+      [{ ...good, matmul: { version, chosen: { WG_X: 8.5, WG_Y: 8 } } }, /matmul\.chosen\.WG_X/],
+      [{ ...good, matmul: { version: 'v9_magic', chosen: {} } }, /matmul\.version/],
+      [{ ...good, gram: { chosen: { wg: 5 } } }, /gram\.chosen\.wg 5 is not a candidate/],
+      [{ ...good, gram: {} }, /gram\.chosen/],
+    ];
+    for (const [i, [entry, pattern]] of cases.entries()) {
+      const path = join(dir, `entry-${i}.json`);
+      writeFileSync(path, JSON.stringify({ [key]: entry }));
+      const { messages, warn } = collect();
+      const cache = fileCache(path, warn);
+      setTunedTiles(rt.device, null);
+      expect(applyCachedTiles(rt, cache, warn), JSON.stringify(entry)).toBeNull();
+      expect(applyCachedTiles(rt, cache, warn)).toBeNull();
+      expect(tunedTiles(rt.device)).toBeUndefined();
+      expect(messages, JSON.stringify(entry)).toHaveLength(entry === null ? 0 : 1); // null: no entry at all
+      if (entry !== null) expect(messages[0]).toMatch(pattern);
+      if (entry === null) expect(cachedChoiceProblem(rt, entry)).toMatch(pattern);
+    }
+    // a good entry in the same form is used
+    const path = join(dir, 'good.json');
+    writeFileSync(path, JSON.stringify({ [key]: good }));
+    expect(applyCachedTiles(rt, fileCache(path))?.matmul.chosen).toEqual(good.matmul.chosen);
+    expect(tunedTiles(rt.device)?.matmul[version]).toEqual(good.matmul.chosen);
+    setTunedTiles(rt.device, null);
+  });
+
+  it('tuned tiles must be positive integers', () => {
+    const { rt } = ctx;
+    expect(() => setTunedTiles(rt.device, { matmul: { v2_regtile: { WG_X: 0, WG_Y: 8 } } })).toThrow(/WG_X = 0: expected a positive integer/);
+    expect(() => setTunedTiles(rt.device, { matmul: {}, gram: { wg: 2.5 } })).toThrow(/wg = 2.5/);
+    expect(tunedTiles(rt.device)).toBeUndefined();
+  });
+});
+
+const first = <T>(xs: T[]): T => xs[0];

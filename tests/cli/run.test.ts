@@ -1,9 +1,10 @@
 // `widenet run SPEC.json [--out DIR]` as a user runs it (the built CLI; `npm test` builds it first).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSpec } from '../../src/spec';
-import { specFolder, widenet } from '../helpers/cli';
+import { alphaWarning, parseSpec } from '../../src/spec';
+import { CLI, ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
 
 const { dir, specFile } = specFolder('widenet-run-');
 
@@ -95,5 +96,176 @@ describe('widenet run', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
     for (const f of files) expect(() => parseSpec(JSON.parse(readFileSync(join(examples, f), 'utf8')), f), f).not.toThrow();
     expect(existsSync(join(examples, 'mup-coordinate-check.json'))).toBe(true);
+  });
+});
+
+const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 4 } };
+/** A run that takes long enough to be interrupted: a record every 5 steps of a two-width sweep. */
+const long = { model: { inputDim: 2, hidden: [[64], [256]] }, data: { train: { kind: 'circle', n: 32 }, target: { kind: 'sin' } }, train: { steps: 100000, recordEvery: 5 } };
+
+/** One `widenet: …` line on stderr, no stack trace. */
+function expectOneLine(stderr: string, pattern: RegExp): void {
+  const own = ownStderr(stderr);
+  expect(own.split('\n'), own).toHaveLength(1);
+  expect(own).toMatch(/^widenet: /);
+  expect(own).toMatch(pattern);
+  expect(own).not.toMatch(/^\s+at /m);
+}
+
+describe('widenet run --out: the results folder', () => {
+  it('an impossible folder is a one-line error with exit code 1, before any GPU work, and never hangs', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    // were the GPU work first, this would fail otherwise: a 65536² weight (16 GiB) exceeds the limits
+    const heavy = specFile('heavy.json', { ...base, model: { inputDim: 2, hidden: [65536, 65536] } });
+    for (const [out, pattern] of [
+      ['/proc/widenet-x', /cannot create the output folder \/proc\/widenet-x: (ENOENT|EACCES|EROFS|EPERM)/],
+      [file, /exists and is not a folder \(ENOTDIR\)/],
+      [join(file, 'sub'), /ENOTDIR/],
+    ] as const) {
+      const r = widenet(['run', heavy, '--out', out], { timeout: 60_000 });
+      expect(r.code, `${out}: ${r.stderr}`).toBe(1); // null when it hung until the timeout
+      expectOneLine(r.stderr, pattern);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('refuses a folder that holds results unless --force, which deletes only widenet\'s own files', () => {
+    const out = join(dir, 'results');
+    const path = specFile('base.json', base);
+    expect(widenet(['run', path, '--out', out]).code).toBe(0);
+    writeFileSync(join(out, 'kernels-999.json'), '{}'); // stale kernels of an earlier sweep
+    const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+    const again = widenet(['run', path, '--out', out]);
+    expect(again.code).toBe(1);
+    expectOneLine(again.stderr, /output folder .*results is not empty .*pass --force/);
+    expect(again.stdout).toBe('');
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before);
+    const forced = widenet(['run', path, '--out', out, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['kernels-16.json', 'metrics.jsonl', 'spec.json']); // stale file gone, no .lock left
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(forced.stdout);
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const foreign = widenet(['run', path, '--out', out, '--force']);
+    expect(foreign.code).toBe(1);
+    expectOneLine(foreign.stderr, /--force deletes only widenet's own files .* also holds: notes\.txt/);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
+  });
+
+  it('a folder locked by a running process is refused naming its pid; a stale lock is taken over', () => {
+    const out = join(dir, 'locked');
+    mkdirSync(out);
+    const path = specFile('base-lock.json', base);
+    writeFileSync(join(out, '.lock'), `${process.pid}\n`); // this test process: alive
+    const r = widenet(['run', path, '--out', out]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, new RegExp(`in use by another widenet run \\(pid ${process.pid}`));
+    expect(readdirSync(out)).toEqual(['.lock']);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(out, '.lock'), `${dead}\n`);
+    const s = widenet(['run', path, '--out', out]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toMatch(new RegExp(`stale lock .*pid ${dead}`));
+    expect(readdirSync(out)).not.toContain('.lock');
+  });
+});
+
+describe('widenet run: stopping', () => {
+  it('a stdout closed by its reader (| head -n 2) ends the run quietly with exit code 0', () => {
+    const path = specFile('pipe.json', { model: { inputDim: 2, hidden: [[64], [256]] }, data: { train: { kind: 'circle', n: 32 }, target: { kind: 'sin' } }, train: { steps: 300 } });
+    for (let trial = 0; trial < 2; trial++) {
+      const status = join(dir, `pipe-status-${trial}`);
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run "${path}" | head -n 2; echo "\${PIPESTATUS[0]}" > "${status}"`], { encoding: 'utf8', timeout: 300_000 });
+      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 10]);
+      expect(readFileSync(status, 'utf8').trim(), r.stderr).toBe('0'); // was a crash: EPIPE stack, then 139
+      expect(ownStderr(r.stderr)).toBe('');
+    }
+  });
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} ends with whole lines and an interrupted line in stdout and metrics.jsonl, releases the lock, exits ${code}`, async () => {
+      const out = join(dir, `interrupted-${signal}`);
+      const path = specFile(`long-${signal}.json`, long);
+      const run = widenetChild(['run', path, '--out', out]);
+      // interrupt once a few records are out
+      const t0 = Date.now();
+      while (run.stdout().split('\n').length < 4 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(out, '.lock'))).toBe(true);
+      run.child.kill(signal);
+      const r = await run.done;
+      expect(r.code, r.stderr).toBe(code);
+      const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+      for (const text of [r.stdout, metrics]) {
+        expect(text.endsWith('\n')).toBe(true);
+        const all = lines(text); // every line parses: no half line
+        const last = all.at(-1);
+        expect(last.interrupted.signal).toBe(signal);
+        expect(last.interrupted.width).toEqual([64]);
+        expect(last.interrupted.step).toBe(all.at(-2).step);
+        expect(last.interrupted.step).toBeGreaterThan(0);
+      }
+      expect(metrics).toBe(r.stdout);
+      expect(readdirSync(out).sort()).toEqual(['metrics.jsonl', 'spec.json']); // the lock is released
+      expectOneLine(r.stderr, new RegExp(`interrupted by ${signal}`));
+    });
+  }
+});
+
+describe('widenet: errors and warnings', () => {
+  it('a theory error is one line; --debug or WIDENET_DEBUG=1 adds the stack', () => {
+    const path = specFile('overflow.json', { model: { inputDim: 2, hidden: [8] }, data: { train: { kind: 'points', x: [[1e200, 0], [0, 1]] } } });
+    const r = widenet(['ntk', path]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^widenet: analyticKernels: the input kernel overflowed/);
+    for (const [args, env] of [[['--debug', 'ntk', path], {}], [['ntk', path, '--debug'], {}], [['ntk', path], { WIDENET_DEBUG: '1' }]] as const) {
+      const d = widenet([...args], { env });
+      expect(d.code).toBe(1);
+      expect(d.stderr).toMatch(/^widenet: analyticKernels: the input kernel overflowed/m);
+      expect(d.stderr).toMatch(/^\s+at .*widenet\.js/m);
+    }
+  });
+
+  it('ntk prints only JSON lines on stdout; a tensor of exactly the binding limit is refused as a limit', () => {
+    const path = specFile('big.json', { model: { inputDim: 2, hidden: [[16, 16], [16384, 16384]] }, data: { train: { kind: 'points', x: [[1, 0], [0, 1], [0.6, 0.8], [-1, 0]] } } });
+    const r = widenet(['ntk', path]);
+    const out = r.stdout.split('\n').filter((l) => l);
+    for (const l of out) expect(() => JSON.parse(l), l).not.toThrow();
+    expect(out.length).toBeGreaterThanOrEqual(1); // the 16-wide width
+    if (r.code !== 0) expectOneLine(r.stderr, /LimitExceededError: tensor "W2"/); // on a device with a 1 GiB binding limit
+  });
+
+  it('α > 1 without centring warns once on stderr (run and ntk), with the same text the pages show', () => {
+    const spec = { ...base, model: { ...base.model, alpha: 8 } };
+    const text = alphaWarning(parseSpec(spec));
+    expect(text).toMatch(/not lazy/);
+    expect(text).toMatch(/"centered": true/);
+    expect(alphaWarning(parseSpec({ ...spec, model: { ...spec.model, centered: true } }))).toBeNull();
+    expect(alphaWarning(parseSpec(base))).toBeNull();
+    const path = specFile('alpha.json', spec);
+    for (const cmd of ['run', 'ntk']) {
+      const r = widenet([cmd, path]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(ownStderr(r.stderr)).toBe(`widenet: warning: ${text}`);
+    }
+    const centred = widenet(['run', specFile('alpha-centred.json', { ...spec, model: { ...spec.model, centered: true } })]);
+    expect(ownStderr(centred.stderr)).toBe('');
+  });
+
+  it('a broken autotune cache (null; a tile out of range) is reported once and ignored by every command', () => {
+    const nullCache = join(dir, 'autotune-null.json');
+    writeFileSync(nullCache, 'null');
+    const info = widenet(['info'], { env: { WIDENET_AUTOTUNE_CACHE: nullCache } });
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout).vendor).toBeTypeOf('string');
+    expectOneLine(info.stderr, /ignoring the autotune cache .*autotune-null\.json: expected an object/);
+    const a = JSON.parse(info.stdout);
+    const key = [a.vendor, a.architecture, a.description, a.software ? 'software' : 'hardware', 'v2'].join('|');
+    const badCache = join(dir, 'autotune-bad.json');
+    writeFileSync(badCache, JSON.stringify({ [key]: { matmul: { version: 'v2_regtile', chosen: { WG_X: 64, WG_Y: 64 } }, gram: { chosen: { wg: 8 } } } }));
+    const r = widenet(['run', specFile('base-tune.json', base)], { env: { WIDENET_AUTOTUNE_CACHE: badCache } });
+    expect(r.code, r.stderr).toBe(0);
+    expectOneLine(r.stderr, /ignoring the autotune cache entry .*matmul\.chosen \{"WG_X":64,"WG_Y":64\} is not a v2_regtile candidate/);
+    expect(lines(r.stdout).at(-1).step).toBe(4);
   });
 });

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceLostError, GpuError, LimitExceededError, ShapeError } from '../../src/gpu/errors';
 import { hash64 } from '../../src/gpu/hash';
 import { ParamLayout } from '../../src/gpu/params';
-import { Runtime } from '../../src/gpu/runtime';
+import { BACKEND_PADDING, Runtime, allocationSize } from '../../src/gpu/runtime';
 import { Tensor } from '../../src/gpu/tensor';
 import { scale } from '../../src/kernels/elementwise';
 import { matmul } from '../../src/kernels/matmul';
@@ -43,6 +45,42 @@ describe('limits', () => {
     expect(message).toContain(`[${n}]`);
     expect(message).toContain('maxStorageBufferBindingSize');
     expect(message).toContain(max.toLocaleString('en-US'));
+  });
+
+  it('checks the real allocation: a tensor of exactly the binding limit is a LimitExceededError, not an out-of-memory error', async () => {
+    const { rt } = ctx;
+    const max = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+    const created = rt.stats.buffersCreated;
+    // exactly the limit (1 GiB on SwiftShader, where Dawn's buffer of that size fails with
+    // VK_ERROR_OUT_OF_DEVICE_MEMORY): refused before any allocation
+    expect(() => Tensor.empty(rt, [max / 4], 'exact')).toThrow(LimitExceededError);
+    expect(() => Tensor.empty(rt, [max / 4], 'exact')).toThrow(/tensor "exact".*the backend may add up to 256/);
+    expect(rt.stats.buffersCreated).toBe(created);
+    await rt.sync(); // no GPU error was raised behind the refusal
+  });
+
+  it('the pool rounding never pushes a buffer over either limit, and both limits are checked', () => {
+    const MiB = 2 ** 20;
+    const limits = { maxStorageBufferBindingSize: 1024 * MiB, maxBufferSize: 1024 * MiB };
+    // a size class (multiple of 1 MiB) would round 1 GiB − 1 MiB + 4 up to the full limit
+    const near = 1023 * MiB + 4;
+    const size = allocationSize('near', near, limits);
+    expect(size).toBeGreaterThanOrEqual(near);
+    expect(size).toBeLessThanOrEqual(1024 * MiB - BACKEND_PADDING);
+    // away from the limits: the pool's size classes (powers of two, then whole MiB)
+    expect(allocationSize('small', 1000, limits)).toBe(1024);
+    expect(allocationSize('mid', 3 * MiB + 1, limits)).toBe(4 * MiB);
+    // maxBufferSize below the binding limit: it is the one that binds, rounding included
+    const smallBuffer = { maxStorageBufferBindingSize: 2048 * MiB, maxBufferSize: 256 * MiB };
+    expect(() => allocationSize('t', 256 * MiB, smallBuffer)).toThrow(/maxBufferSize/);
+    expect(allocationSize('t', 255 * MiB + 4, smallBuffer)).toBeLessThanOrEqual(256 * MiB - BACKEND_PADDING);
+    const smallBinding = { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 2048 * MiB };
+    expect(() => allocationSize('t', 128 * MiB + 4, smallBinding)).toThrow(/maxStorageBufferBindingSize/);
+    // a readback staging buffer (not bound as storage) is checked against maxBufferSize
+    const { rt } = ctx;
+    const t = Tensor.zeros(rt, [4]);
+    expect(() => rt.read(t.buffer, rt.limits.maxBufferSize + 4)).toThrow(/readback .*maxBufferSize/);
+    t.dispose();
   });
 
   it('folds a dispatch over the per-dimension workgroup limit', async () => {
@@ -133,6 +171,25 @@ describe('pipelines, buffers and uniforms', () => {
     const { rt } = ctx;
     await expect(rt.compile({ label: 'broken kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }', storage: [] })).rejects.toThrow(GpuError);
     await expect(rt.compile({ label: 'broken kernel', code: '@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }', storage: [] })).rejects.toThrow(/broken kernel/);
+  });
+});
+
+describe('uncaptured GPU errors', () => {
+  it('become a typed GpuError and print nothing on stdout (Dawn prints unhandled ones to fd 1)', () => {
+    // a child process, because Dawn writes from native code to the process's own fd 1
+    const lib = join(__dirname, '../../dist/lib/index.js');
+    const script = `
+      const { Runtime, GpuError } = await import(${JSON.stringify(lib)});
+      const rt = await Runtime.create();
+      rt.device.createBuffer({ size: rt.limits.maxBufferSize + 4, usage: GPUBufferUsage.STORAGE }); // a validation error nobody captures
+      try { await rt.sync(); process.stderr.write('no error\\n'); }
+      catch (e) { process.stderr.write((e instanceof GpuError ? 'typed ' : 'untyped ') + e.message.split('\\n')[0] + '\\n'); }
+      rt.destroy();
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/typed GPU validation error: .*max buffer size/i);
+    expect(r.stdout).toBe('');
   });
 });
 
