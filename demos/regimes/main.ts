@@ -14,7 +14,8 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
-import { createExperiment, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { alphaWarning } from '../ui/warnings';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 
 const TASKS = ['circle', 'xor', 'spirals', 'circles'] as const;
@@ -212,9 +213,24 @@ async function recordPanel(p: Panel): Promise<void> {
   if (record) p.records.push(record);
   if (diverged) {
     p.diverged = diverged;
-    p.note.textContent = `Diverged at step ${diverged.step} (${diverged.reason}); a learning rate below ${diverged.suggestedMaxLr.toPrecision(3)} should converge.`;
+    p.note.textContent = divergenceText(diverged, 'Training');
+    page.stopped(divergenceText(diverged, `${p.parameterization} panel`));
   }
   drawCurves(p);
+}
+
+/**
+ * Runs one panel's piece of work; an error stops the page with the panel named (status line and
+ * error banner), says so in the panel's note, and leaves the panel's curves as they were drawn.
+ */
+async function inPanel(p: Panel, what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    p.note.textContent = `Stopped while ${what} at step ${p.exp?.stepIndex ?? 0}: ${message}`;
+    throw new Error(`${p.parameterization} panel, ${what} at step ${p.exp?.stepIndex ?? 0}: ${message}`, { cause: e });
+  }
 }
 
 /** One piece of work: `spf` steps of each panel, a record each, and now and then the function view. */
@@ -222,17 +238,21 @@ async function tick(): Promise<number> {
   const active = panels.filter((p) => p.exp && !p.diverged && p.exp.stepIndex < page.state.steps);
   if (active.length === 0) return 0;
   let done = 0;
-  for (const p of active) {
-    const steps = Math.min(page.state.spf, page.state.steps - p.exp!.stepIndex);
-    await p.exp!.train(steps);
-    done = Math.max(done, steps);
-    await recordPanel(p);
-    await drawParticles(p);
+  try {
+    for (const p of active) {
+      const steps = Math.min(page.state.spf, page.state.steps - p.exp!.stepIndex);
+      await inPanel(p, 'training', () => p.exp!.train(steps));
+      done = Math.max(done, steps);
+      await inPanel(p, 'recording', () => recordPanel(p));
+      await inPanel(p, 'drawing the neurons', () => drawParticles(p));
+    }
+    ticks++;
+    const finished = active.some((p) => p.exp!.stepIndex >= page.state.steps);
+    if (ticks % FUNCTION_EVERY === 0 || !loop.running || finished) for (const p of active) if (!p.diverged) await inPanel(p, 'drawing the function', () => drawFunction(p));
+  } finally {
+    // what was done before an error is published, so the handle and the plots agree
+    publish();
   }
-  ticks++;
-  const finished = active.some((p) => p.exp!.stepIndex >= page.state.steps);
-  if (ticks % FUNCTION_EVERY === 0 || !loop.running || finished) for (const p of active) await drawFunction(p);
-  publish();
   return done;
 }
 
@@ -254,14 +274,20 @@ async function reset(): Promise<void> {
   page.handle.ready = true;
   page.status('building the networks…');
   panels = [page.state.pa, page.state.pb].map((p, i) => buildPanel(p, i));
-  for (const p of panels) {
-    p.exp = await createExperiment(page.rt!, spec(p.parameterization));
-    await recordPanel(p);
-    await drawFunction(p);
-    await drawParticles(p);
+  page.setWarnings(panels.map((p) => alphaWarning(spec(p.parameterization))));
+  try {
+    for (const p of panels) {
+      await inPanel(p, 'building the network', async () => {
+        p.exp = await createExperiment(page.rt!, spec(p.parameterization));
+      });
+      await inPanel(p, 'recording', () => recordPanel(p));
+      if (!p.diverged) await inPanel(p, 'drawing the function', () => drawFunction(p));
+      await inPanel(p, 'drawing the neurons', () => drawParticles(p));
+    }
+  } finally {
+    page.status('');
+    publish();
   }
-  page.status('');
-  publish();
   if (page.state.run) loop.play();
 }
 const restart = page.serial(reset);
@@ -283,6 +309,7 @@ page.addExport('spec', 'Spec B', async () => specFile(`regimes-${page.state.pb}.
 page.select('pa', 'left', PARAMETERIZATIONS, restart);
 page.select('pb', 'right', PARAMETERIZATIONS, restart);
 page.slider('alpha', 'α (rich ← → lazy)', { min: 0.01, max: 100, step: 0.01, log: true, format: (v) => v.toPrecision(3) }, restart);
+page.checkbox('centered', 'centred: α·(f − f₀)', restart);
 page.slider('width', 'width', { min: 16, max: MAX_WIDTH, step: 0.01, log: true, integer: true, format: formatWidth }, restart);
 page.slider('depth', 'hidden layers', { min: 1, max: 4, step: 1, integer: true }, restart);
 page.select('task', 'task', TASKS, restart);
