@@ -264,6 +264,7 @@ const loop = page.frameLoop(tick);
 async function reset(): Promise<void> {
   await loop.stop();
   destroyPanels();
+  publish();
   page.clearError();
   const limit = maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + Math.max(PREDICT_ROWS, 128), depth: page.state.depth, cap: MAX_WIDTH });
   const slider = document.getElementById('ctl-width') as HTMLInputElement | null;
@@ -286,6 +287,7 @@ async function reset(): Promise<void> {
     }
   } finally {
     page.status('');
+    for (const p of panels) if (!p.exp && !p.note.textContent) p.note.textContent = 'Not started: the set-up stopped at an error (see above).';
     publish();
   }
   if (page.state.run) loop.play();
