@@ -177,7 +177,14 @@ async function tick(): Promise<number> {
       dispose = trained.dispose;
     }
     const { ntk } = await crossKernels(rt, net, x0, xs); // [E, 1, 1, 1, G]
+    // a non-finite kernel would be a silent gap in the plot: say so instead
+    const bad = ntk.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`the empirical NTK is not finite (${ntk[bad]} at γ = ${grid[bad % grid.length].toFixed(3)}, member ${Math.floor(bad / grid.length)}); the weights overflowed`);
     for (let e = 0; e < size; e++) run.curves[phase].push(Array.from(ntk.subarray(e * grid.length, (e + 1) * grid.length)));
+  } catch (e) {
+    // the chunk is dropped (the plots keep the members done); the error names what failed
+    const what = phase === 'init' ? 'the kernel at initialisation' : `training (${page.state.steps} steps) and the kernel after it`;
+    throw new Error(`width ${run.width}, ${what}, members chunk ${chunk}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     dispose();
     x0.dispose();

@@ -13,10 +13,17 @@ export async function createExperiment(rt: Runtime, spec: ExperimentSpecInput, h
   return Experiment.create(rt, parseSpec(spec, 'page state'), hidden ? { hidden } : {});
 }
 
-/** Trains `steps` steps in pieces of `perFrame`, yielding a frame between pieces (stops at divergence). */
+/**
+ * Trains `steps` steps in pieces of `perFrame`, yielding a frame between pieces; stops at the
+ * network's divergence, which then is `exp.diverged`. train() alone does not look (only record()
+ * does), so each piece reads the trainer's non-finite flags (a few bytes) and, when the network's
+ * went up, takes the record that fills in the divergence (step, layer, reason, suggested lr).
+ */
 export async function trainSpread(exp: Experiment, steps: number, perFrame = 10): Promise<void> {
   for (let done = 0; done < steps && !exp.diverged; done += perFrame) {
     await exp.train(Math.min(perFrame, steps - done));
+    const site = await exp.trainer.divergence();
+    if (site?.model === 'network') await exp.record();
     await nextFrame();
   }
 }

@@ -109,6 +109,14 @@ describe('page failures and URL-state details', () => {
       const hs2 = await waitFor(sweep, 'h.data.remaining === 0 && !h.running', 60_000);
       expect((hs2.data as { widthsDone: Record<string, number[]> }).widthsDone.ntk).toEqual([32]);
       expect(sweep.pageErrors).toEqual([]);
+      await sweep.page.close();
+
+      // --- NTK explorer: a member's training diverges (σ_w = 3 over 3 layers makes Θ ~ 3⁶ times larger; lr = 100); the error says where and why
+      const ntk = await openDemo(session, '/demos/ntk/index.html?w1=8&w2=16&layers=3&wstd=3&ens=1&points=8&steps=100&lr=100');
+      const hn = await waitFor(ntk, 'h.error !== null || (h.data.remaining === 0 && !h.running)', 60_000);
+      expect(hn.error, JSON.stringify(hn.data)).toMatch(/^width (8|16), training \(100 steps\) and the kernel after it, members chunk 0: training diverged at step \d+ \(.+\)/);
+      expect(await statusText(ntk)).toContain(`stopped by an error: ${hn.error}`);
+      expect(ntk.pageErrors).toEqual([]);
     });
   });
 });
