@@ -4,12 +4,12 @@
 // `coordinates` of src/dynamics' records, on the train inputs) are plotted against width, one
 // plot per step. Under µP every curve is flat in width; under the standard parameterization
 // the change of the output and of the hidden activations grows with width (it blows up).
-import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, type ExperimentSpecInput } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
-import { ExperimentQueue, type DivergenceRecord, type RunRecord } from '../ui/training';
+import { ExperimentQueue, divergenceText, type DivergenceRecord, type RunRecord } from '../ui/training';
 import { commonFields, enumField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 20;
@@ -62,7 +62,7 @@ function draw(): void {
     const size = Array.from({ length: layers() }, (_, l) => widths.map((w) => at(w)?.coordinates[l]?.mean_abs_h ?? null));
     plot.setData(widths, [...change, ...size]);
   });
-  document.getElementById('diverged')!.textContent = diverged.map((d) => `width ${d.width} diverged at step ${d.record.step} (${d.record.reason}); ${divergenceAdvice(d.record)}.`).join(' ');
+  document.getElementById('diverged')!.textContent = diverged.map((d) => divergenceText(d.record, `width ${d.width}`)).join(' ');
   page.handle.steps = queue?.stepsDone ?? 0;
   page.handle.data = {
     widthsDone: [...records.entries()].filter(([, r]) => r.length > page.state.steps).map(([w]) => w),
@@ -76,9 +76,12 @@ function draw(): void {
 }
 
 const loop = page.frameLoop(async () => {
-  const steps = (await queue?.tick()) ?? 0;
-  draw();
-  return steps;
+  try {
+    return (await queue?.tick()) ?? 0;
+  } finally {
+    // also after an error: the plots show every run finished before it
+    draw();
+  }
 });
 
 async function reset(): Promise<void> {
@@ -103,7 +106,11 @@ async function reset(): Promise<void> {
     widths.map((width) => ({ tag: width, spec: spec(width), steps: page.state.steps, recordAt: Array.from({ length: page.state.steps + 1 }, (_, t) => t) })),
     1,
     (width, record) => records.set(width, [...(records.get(width) ?? []), record]),
-    (width, record) => diverged.push({ width, record }),
+    (width, record) => {
+      diverged.push({ width, record });
+      page.stopped(divergenceText(record, `width ${width}`));
+    },
+    (width) => `width ${width}`,
   );
   page.handle.ready = true;
   draw();

@@ -4,6 +4,9 @@
 // the members) at initialisation and after training, with the infinite-width kernel.
 // The kernels are the library's: crossKernels (src/ntk/empirical.ts) for the empirical NTK of
 // each member, analyticKernels (src/theory) for the limit; training is src/dynamics'.
+// The default set-up is the paper's: every layer f = σ_w·W·x/√fan_in + β·b with W, b ~ N(0, 1),
+// σ_w = 1, β = 0.1, L = 4 layers (3 hidden) of widths 500 and 10 000, ReLU. The He-scaled
+// variant σ_w = √2 (which keeps the activations' scale through ReLU layers) is a preset.
 import { Mlp, Tensor, crossKernels, ACTIVATIONS, type ExperimentSpecInput } from '../../src/index';
 import { analyticKernels } from '../../src/theory';
 import { deriveSeed } from '../../src/data/rng';
@@ -25,18 +28,28 @@ const fields = {
   act: enumField(ACTIVATIONS, 'relu'),
   ens: intField(1, 64, 10),
   points: intField(8, 256, 65),
-  wstd: numberField(0, 10, Math.SQRT2, { exclusiveMin: true }),
+  wstd: numberField(0, 10, 1, { exclusiveMin: true }),
   bias: numberField(0, 10, 0.1),
   steps: intField(0, 100_000, 200),
   lr: numberField(0, 100, 1, { exclusiveMin: true }),
   ...commonFields(),
 };
 
+/** The weight and bias scales the page offers by name; any other pair from the URL is "custom". */
+const PRESETS = {
+  jacot: { label: 'Jacot et al. 2018: σ_w = 1, β = 0.1', wstd: 1, bias: 0.1 },
+  he: { label: 'He-scaled: σ_w = √2, β = 0.1 (not the paper’s)', wstd: Math.SQRT2, bias: 0.1 },
+} as const;
+type PresetName = keyof typeof PRESETS;
+const presetOf = (wstd: number, bias: number): PresetName | 'custom' =>
+  (Object.keys(PRESETS) as PresetName[]).find((k) => Math.abs(PRESETS[k].wstd - wstd) < 1e-12 && PRESETS[k].bias === bias) ?? 'custom';
+
 const page = new DemoPage('ntk', fields, {
   title: 'NTK explorer',
   intro:
-    'Jacot et al. (2018), Figure 1: the neural tangent kernel Θ(x0, x(γ)) of a ReLU network with L dense layers (NTK ' +
-    'parameterization, bias β) on the unit circle, x0 = (1, 0), x(γ) = (cos γ, sin γ), at two widths. Bands: ensemble mean ± one ' +
+    'Jacot et al. (2018), Figure 1: the neural tangent kernel Θ(x0, x(γ)) of a ReLU network with L dense layers in NTK ' +
+    'parameterization (each layer σ_w·W·x/√fan_in + β·b, W and b standard normal; the paper’s σ_w = 1, β = 0.1 by default, the ' +
+    'He-scaled σ_w = √2 as a preset) on the unit circle, x0 = (1, 0), x(γ) = (cos γ, sin γ), at two widths. Bands: ensemble mean ± one ' +
     'standard deviation. Black: the infinite-width NTK. As the width grows the kernel concentrates at its limit and stops moving in training.',
 });
 page.stepUnit = 'members';
@@ -44,7 +57,19 @@ page.stepUnit = 'members';
 // ------------------------------------------------------------------ layout
 
 const panels = el('div', { className: 'plots' });
-page.main.append(panels, el('p', { className: 'note', id: 'train-note' }));
+const setupNote = el('p', { className: 'note', id: 'setup-note' });
+page.main.append(setupNote, panels, el('p', { className: 'note', id: 'train-note' }));
+
+/** Says which set-up the plots show: the paper's, the He-scaled variant, or the URL's own scales. */
+function describeSetup(): void {
+  const { wstd, bias, layers, w1, w2 } = page.state;
+  const preset = presetOf(wstd, bias);
+  const scales = `σ_w = ${preset === 'he' ? '√2' : wstd}, β = ${bias}`;
+  const which =
+    preset === 'jacot' ? `Jacot et al.'s set-up (${scales})` : preset === 'he' ? `the He-scaled variant (${scales}), not the paper's σ_w = 1` : `a custom set-up (${scales}; the paper's is σ_w = 1, β = 0.1)`;
+  const paperShape = layers === 4 && w1 === 500 && w2 === 10000 ? ", with the paper's L = 4 and widths 500 and 10 000" : ` (the paper's: L = 4, widths 500 and 10 000)`;
+  setupNote.textContent = `Shown: ${which}, L = ${layers} layers of widths ${formatWidth(w1)} and ${formatWidth(w2)}${paperShape}.`;
+}
 const seriesFor = (tag: string) => [
   { label: `m=${formatWidth(page.state.w1)} ${tag} mean`, color: '#1f5fbf' },
   { label: '+σ', color: 'rgba(31,95,191,0.35)', width: 0.5 },
@@ -152,7 +177,14 @@ async function tick(): Promise<number> {
       dispose = trained.dispose;
     }
     const { ntk } = await crossKernels(rt, net, x0, xs); // [E, 1, 1, 1, G]
+    // a non-finite kernel would be a silent gap in the plot: say so instead
+    const bad = ntk.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`the empirical NTK is not finite (${ntk[bad]} at γ = ${grid[bad % grid.length].toFixed(3)}, member ${Math.floor(bad / grid.length)}); the weights overflowed`);
     for (let e = 0; e < size; e++) run.curves[phase].push(Array.from(ntk.subarray(e * grid.length, (e + 1) * grid.length)));
+  } catch (e) {
+    // the chunk is dropped (the plots keep the members done); the error names what failed
+    const what = phase === 'init' ? 'the kernel at initialisation' : `training (${page.state.steps} steps) and the kernel after it`;
+    throw new Error(`width ${run.width}, ${what}, members chunk ${chunk}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     dispose();
     x0.dispose();
@@ -182,6 +214,8 @@ function draw(): void {
     plots[phase].setData(grid, ys);
   }
   page.handle.data = {
+    /** which set-up the plots show: 'jacot' (the paper's), 'he' or 'custom' */
+    setup: presetOf(page.state.wstd, page.state.bias),
     gammaPoints: grid.length,
     infinitePoints: infinite.filter(Number.isFinite).length,
     members: Object.fromEntries(runs.map((r) => [r.width, { init: r.curves.init.length, trained: r.curves.trained.length }])),
@@ -207,6 +241,7 @@ async function reset(): Promise<void> {
   page.clearError();
   buildPlots();
   plan();
+  describeSetup();
   if (page.state.run) loop.play();
 }
 
@@ -229,6 +264,19 @@ page.addExport('spec', 'Spec', async () => specFile('ntk-explorer.spec.json', sp
 
 const widthOpts = { min: 1, max: MAX_WIDTH, step: 0.01, log: true, integer: true, format: formatWidth };
 const restart = page.serial(reset);
+{
+  // the set-up preset: sets σ_w and β together (the URL keeps the numbers: wstd, bias)
+  const names = [...(Object.keys(PRESETS) as PresetName[]), 'custom'] as const;
+  const input = el('select', { id: 'ctl-setup' }, names.map((k) => el('option', { value: k, textContent: k === 'custom' ? 'custom (wstd, bias from the URL)' : PRESETS[k].label, disabled: k === 'custom' })));
+  input.value = presetOf(page.state.wstd, page.state.bias);
+  input.onchange = () => {
+    const preset = PRESETS[input.value as PresetName];
+    if (!preset) return;
+    page.setState({ wstd: preset.wstd, bias: preset.bias });
+    restart();
+  };
+  page.controls.append(el('label', {}, ['set-up', input]));
+}
 page.slider('w1', 'width 1', widthOpts, restart);
 page.slider('w2', 'width 2', widthOpts, restart);
 page.slider('layers', 'layers L', { min: 2, max: 8, step: 1, integer: true }, restart);

@@ -5,7 +5,7 @@
 // loss, relative NTK change, weight change, gap to the linearised model); predict() and
 // kernelRegression() give the learned function against the closed-form kernel-regression
 // prediction; for two-layer networks the neurons are drawn from the GPU weight buffers.
-import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { makeTarget } from '../../src/data';
 import { specData } from '../../src/dynamics/experiment';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
@@ -14,7 +14,8 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
-import { createExperiment, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { alphaWarning } from '../../src/spec/warnings';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 
 const TASKS = ['circle', 'xor', 'spirals', 'circles'] as const;
@@ -212,9 +213,24 @@ async function recordPanel(p: Panel): Promise<void> {
   if (record) p.records.push(record);
   if (diverged) {
     p.diverged = diverged;
-    p.note.textContent = `Diverged at step ${diverged.step} (${diverged.reason}); ${divergenceAdvice(diverged)}.`;
+    p.note.textContent = divergenceText(diverged, 'Training');
+    page.stopped(divergenceText(diverged, `${p.parameterization} panel`));
   }
   drawCurves(p);
+}
+
+/**
+ * Runs one panel's piece of work; an error stops the page with the panel named (status line and
+ * error banner), says so in the panel's note, and leaves the panel's curves as they were drawn.
+ */
+async function inPanel(p: Panel, what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    p.note.textContent = `Stopped while ${what} at step ${p.exp?.stepIndex ?? 0}: ${message}`;
+    throw new Error(`${p.parameterization} panel, ${what} at step ${p.exp?.stepIndex ?? 0}: ${message}`, { cause: e });
+  }
 }
 
 /** One piece of work: `spf` steps of each panel, a record each, and now and then the function view. */
@@ -222,17 +238,21 @@ async function tick(): Promise<number> {
   const active = panels.filter((p) => p.exp && !p.diverged && p.exp.stepIndex < page.state.steps);
   if (active.length === 0) return 0;
   let done = 0;
-  for (const p of active) {
-    const steps = Math.min(page.state.spf, page.state.steps - p.exp!.stepIndex);
-    await p.exp!.train(steps);
-    done = Math.max(done, steps);
-    await recordPanel(p);
-    await drawParticles(p);
+  try {
+    for (const p of active) {
+      const steps = Math.min(page.state.spf, page.state.steps - p.exp!.stepIndex);
+      await inPanel(p, 'training', () => p.exp!.train(steps));
+      done = Math.max(done, steps);
+      await inPanel(p, 'recording', () => recordPanel(p));
+      await inPanel(p, 'drawing the neurons', () => drawParticles(p));
+    }
+    ticks++;
+    const finished = active.some((p) => p.exp!.stepIndex >= page.state.steps);
+    if (ticks % FUNCTION_EVERY === 0 || !loop.running || finished) for (const p of active) if (!p.diverged) await inPanel(p, 'drawing the function', () => drawFunction(p));
+  } finally {
+    // what was done before an error is published, so the handle and the plots agree
+    publish();
   }
-  ticks++;
-  const finished = active.some((p) => p.exp!.stepIndex >= page.state.steps);
-  if (ticks % FUNCTION_EVERY === 0 || !loop.running || finished) for (const p of active) await drawFunction(p);
-  publish();
   return done;
 }
 
@@ -244,6 +264,7 @@ const loop = page.frameLoop(tick);
 async function reset(): Promise<void> {
   await loop.stop();
   destroyPanels();
+  publish();
   page.clearError();
   const limit = maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + Math.max(PREDICT_ROWS, 128), depth: page.state.depth, cap: MAX_WIDTH });
   const slider = document.getElementById('ctl-width') as HTMLInputElement | null;
@@ -254,14 +275,21 @@ async function reset(): Promise<void> {
   page.handle.ready = true;
   page.status('building the networks…');
   panels = [page.state.pa, page.state.pb].map((p, i) => buildPanel(p, i));
-  for (const p of panels) {
-    p.exp = await createExperiment(page.rt!, spec(p.parameterization));
-    await recordPanel(p);
-    await drawFunction(p);
-    await drawParticles(p);
+  page.setWarnings(panels.map((p) => alphaWarning(spec(p.parameterization))));
+  try {
+    for (const p of panels) {
+      await inPanel(p, 'building the network', async () => {
+        p.exp = await createExperiment(page.rt!, spec(p.parameterization));
+      });
+      await inPanel(p, 'recording', () => recordPanel(p));
+      if (!p.diverged) await inPanel(p, 'drawing the function', () => drawFunction(p));
+      await inPanel(p, 'drawing the neurons', () => drawParticles(p));
+    }
+  } finally {
+    page.status('');
+    for (const p of panels) if (!p.exp && !p.note.textContent) p.note.textContent = 'Not started: the set-up stopped at an error (see above).';
+    publish();
   }
-  page.status('');
-  publish();
   if (page.state.run) loop.play();
 }
 const restart = page.serial(reset);
@@ -283,6 +311,7 @@ page.addExport('spec', 'Spec B', async () => specFile(`regimes-${page.state.pb}.
 page.select('pa', 'left', PARAMETERIZATIONS, restart);
 page.select('pb', 'right', PARAMETERIZATIONS, restart);
 page.slider('alpha', 'α (rich ← → lazy)', { min: 0.01, max: 100, step: 0.01, log: true, format: (v) => v.toPrecision(3) }, restart);
+page.checkbox('centered', 'centred: α·(f − f₀)', restart);
 page.slider('width', 'width', { min: 16, max: MAX_WIDTH, step: 0.01, log: true, integer: true, format: formatWidth }, restart);
 page.slider('depth', 'hidden layers', { min: 1, max: 4, step: 1, integer: true }, restart);
 page.select('task', 'task', TASKS, restart);

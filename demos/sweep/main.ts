@@ -5,12 +5,13 @@
 // sweep summary. In the kernel regime the NTK change and the linearisation gap fall like a
 // power of the width (≈ m^(−1/2) for the NTK change in NTK parameterization); under mean-field
 // they stay put.
-import { ACTIVATIONS, PARAMETERIZATIONS, divergenceAdvice, type ExperimentSpecInput, type Parameterization } from '../../src/index';
+import { ACTIVATIONS, PARAMETERIZATIONS, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
-import { ExperimentQueue, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
+import { ExperimentQueue, divergenceText, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
+import { alphaWarning } from '../../src/spec/warnings';
 import { commonFields, enumField, enumListField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 22;
@@ -93,7 +94,7 @@ function draw(): void {
     el('tr', {}, [el('th', { textContent: 'parameterization' }), ...OBSERVABLES.map((o) => el('th', { textContent: o.title }))]),
     ...page.state.params.map((p) => el('tr', {}, [el('td', { textContent: p }), ...OBSERVABLES.map((o) => el('td', { textContent: s[p][o.key] === null ? '—' : s[p][o.key]!.toFixed(3) }))])),
   );
-  document.getElementById('diverged')!.textContent = diverged.map((d) => `${d.parameterization} at width ${d.width} diverged at step ${d.record.step} (${d.record.reason}); ${divergenceAdvice(d.record)}.`).join(' ');
+  document.getElementById('diverged')!.textContent = diverged.map((d) => divergenceText(d.record, `${d.parameterization} at width ${d.width}`)).join(' ');
   page.handle.steps = queue?.stepsDone ?? 0;
   page.handle.data = {
     widthsDone: Object.fromEntries(page.state.params.map((p) => [p, [...(finals.get(p)?.keys() ?? [])]])),
@@ -106,9 +107,12 @@ function draw(): void {
 }
 
 const loop = page.frameLoop(async () => {
-  const steps = (await queue?.tick()) ?? 0;
-  draw();
-  return steps;
+  try {
+    return (await queue?.tick()) ?? 0;
+  } finally {
+    // also after an error: the plots show every run finished before it
+    draw();
+  }
 });
 
 async function reset(): Promise<void> {
@@ -129,8 +133,13 @@ async function reset(): Promise<void> {
     page.state.params.flatMap((parameterization) => widths.map((width) => ({ tag: { parameterization, width }, spec: spec(parameterization, width), steps: page.state.steps, recordAt: [page.state.steps] }))),
     page.state.spf,
     (tag, record) => finals.get(tag.parameterization)!.set(tag.width, record),
-    (tag, record) => diverged.push({ ...tag, record }),
+    (tag, record) => {
+      diverged.push({ ...tag, record });
+      page.stopped(divergenceText(record, `${tag.parameterization} at width ${tag.width}`));
+    },
+    (tag) => `${tag.parameterization} at width ${tag.width}`,
   );
+  page.setWarnings(page.state.params.map((p) => alphaWarning(spec(p, widths[0]))));
   page.handle.ready = true;
   draw();
   if (page.state.run) loop.play();

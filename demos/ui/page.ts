@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { Runtime, type AdapterSummary } from '../../src/index';
 import { FrameLoop } from './loop';
-import { formatUrlState, readUrlState, shownValue, type Fields, type StateOf, type UrlProblem } from './url-state';
+import { formatUrlState, parseField, problemLines, readUrlState, shownValue, type Fields, type StateOf, type UrlProblem } from './url-state';
 
 export const PAGES = [
   { id: 'index', path: 'index.html', title: 'widenet' },
@@ -33,6 +33,10 @@ export interface PageHandle {
   errorName: string | null;
   adapter: AdapterSummary | null;
   urlProblems: UrlProblem[];
+  /** warnings about the set-up (e.g. α > 1 without centring), shown in the #warnings banner */
+  warnings: string[];
+  /** the status line's text (what a reader sees: adapter, speed, and any error or divergence) */
+  statusText: string;
   state: Record<string, unknown>;
   /** work done: optimizer steps (or ensemble members, widths: the page says) */
   steps: number;
@@ -67,6 +71,11 @@ export class DemoPage<F extends Fields> {
   private readonly statusLine: HTMLElement;
   private readonly errorBox: HTMLElement;
   private readonly problemsBox: HTMLElement;
+  private readonly warningsBox: HTMLElement;
+  /** the refused-state banner's first line */
+  private problemsHead = '';
+  /** why the work stopped (an error, or a divergence), shown in the status line until the next reset */
+  private stopNotes: string[] = [];
   private loop: FrameLoop | null = null;
   private statusNote = '';
   /** what a "step" is on this page, for the status line */
@@ -79,19 +88,20 @@ export class DemoPage<F extends Fields> {
     const nav = el('nav', {}, PAGES.map((p) => el('a', { href: relative + p.path, textContent: p.title })));
     this.problemsBox = el('div', { id: 'url-problems', className: 'banner', role: 'status' });
     this.errorBox = el('div', { id: 'error', className: 'banner', role: 'alert' });
+    this.warningsBox = el('div', { id: 'warnings', className: 'banner', role: 'status' });
     this.statusLine = el('p', { id: 'status', textContent: 'Starting…' });
     this.toolbar = el('div', { className: 'toolbar', id: 'toolbar' });
     this.controls = el('div', { className: 'controls', id: 'controls' });
     this.main = el('main', { id: 'main' });
-    document.body.replaceChildren(el('header', {}, [nav, el('h1', { textContent: opts.title }), el('p', { textContent: opts.intro })]), this.problemsBox, this.errorBox, this.statusLine, this.toolbar, this.controls, this.main);
-    this.handle = { page: id, ready: false, error: null, errorName: null, adapter: null, urlProblems: problems, state: { ...state }, steps: 0, running: false, stepsPerSecond: 0, data: {}, exports: [] };
+    document.body.replaceChildren(el('header', {}, [nav, el('h1', { textContent: opts.title }), el('p', { textContent: opts.intro })]), this.problemsBox, this.warningsBox, this.errorBox, this.statusLine, this.toolbar, this.controls, this.main);
+    this.handle = { page: id, ready: false, error: null, errorName: null, adapter: null, urlProblems: problems, warnings: [], statusText: '', state: { ...state }, steps: 0, running: false, stepsPerSecond: 0, data: {}, exports: [] };
     window.__widenetPage = this.handle;
     // anything uncaught still reaches the page's error banner, not only the console
     window.addEventListener('error', (e) => this.fail(e.error ?? e.message));
     window.addEventListener('unhandledrejection', (e) => this.fail(e.reason));
     if (problems.length > 0) {
-      this.problemsBox.textContent = `Some of the link's settings were refused; their defaults are used instead:\n${problems.map((p) => `• ${p.param}: ${p.message}`).join('\n')}`;
-      this.problemsBox.classList.add('shown');
+      this.problemsHead = "Some of the link's settings were refused or ignored (a refused value's default is used instead):";
+      this.renderProblems();
     }
     this.writeUrl();
   }
@@ -110,9 +120,31 @@ export class DemoPage<F extends Fields> {
   /** A warning about the state found after load (e.g. a width over the adapter's limit), shown with the URL problems. */
   addProblem(problem: UrlProblem): void {
     this.handle.urlProblems.push(problem);
-    const head = this.problemsBox.textContent ? '' : 'Some settings were refused:';
-    this.problemsBox.textContent = `${this.problemsBox.textContent || head}\n• ${problem.param}: ${problem.message}`;
+    this.problemsHead ||= 'Some settings were refused:';
+    this.renderProblems();
+  }
+
+  /** The banner: its head and at most MAX_SHOWN_PROBLEMS lines ("… and N more"), as text. */
+  private renderProblems(): void {
+    this.problemsBox.textContent = [this.problemsHead, ...problemLines(this.handle.urlProblems)].join('\n');
     this.problemsBox.classList.add('shown');
+  }
+
+  /** Replaces the set-up warnings (recomputed by the page at each reset); none hides the banner. */
+  setWarnings(warnings: (string | null)[]): void {
+    const list = [...new Set(warnings.filter((w): w is string => !!w))];
+    this.handle.warnings = list;
+    this.warningsBox.textContent = list.map((w) => `⚠ ${w}`).join('\n');
+    this.warningsBox.classList.toggle('shown', list.length > 0);
+  }
+
+  /**
+   * Says in the status line why (part of) the work stopped: a divergence with its reason, or an
+   * error. Kept until the next `clearError()` (a reset), so that a stopped page never looks merely paused.
+   */
+  stopped(note: string): void {
+    if (!this.stopNotes.includes(note)) this.stopNotes.push(note);
+    this.refreshStatus();
   }
 
   /**
@@ -155,7 +187,9 @@ export class DemoPage<F extends Fields> {
     this.errorBox.classList.add('shown');
     this.loop?.pause();
     this.handle.ready = true;
-    this.refreshStatus();
+    // a note left by the step that failed ("building the networks…") no longer holds
+    this.statusNote = '';
+    this.stopped(`stopped by an error: ${prefix}${error.message}`);
   }
 
   clearError(): void {
@@ -163,6 +197,8 @@ export class DemoPage<F extends Fields> {
     this.handle.errorName = null;
     this.errorBox.textContent = '';
     this.errorBox.classList.remove('shown');
+    this.stopNotes = [];
+    this.refreshStatus();
   }
 
   /** A note in the status line after the adapter and speed. */
@@ -180,7 +216,8 @@ export class DemoPage<F extends Fields> {
     }
     const speed = `${this.handle.stepsPerSecond.toFixed(1)} ${this.stepUnit}/s`;
     const state = this.loop ? (this.loop.running ? 'running' : 'paused') : '';
-    this.statusLine.textContent = [adapter, speed, `${this.handle.steps} ${this.stepUnit} done`, state, this.statusNote].filter(Boolean).join(' · ');
+    this.statusLine.textContent = [adapter, speed, `${this.handle.steps} ${this.stepUnit} done`, state, this.statusNote, ...this.stopNotes].filter(Boolean).join(' · ');
+    this.handle.statusText = this.statusLine.textContent;
   }
 
   /** Runs `task` after every task queued before it (resets must not overlap); failures go to the error banner. */
@@ -253,13 +290,24 @@ export class DemoPage<F extends Fields> {
     const field = this.fields[key];
     const input = el('input', { id: `ctl-${key}`, type: 'text', size: 24, value: field.format(this.state[key]) });
     input.onchange = () => {
-      const parsed = field.schema.safeParse(input.value);
-      if (!parsed.success) {
-        this.addProblem({ param: key, message: `${parsed.error.issues[0]?.message ?? `expected ${field.what}`}; received ${shownValue(input.value)}; kept ${field.format(this.state[key])}` });
+      const parsed = parseField(field, input.value);
+      if (!parsed.ok) {
+        this.addProblem({ param: key, message: `${parsed.message}; received ${shownValue(input.value)}; kept ${field.format(this.state[key])}` });
         input.value = field.format(this.state[key]);
         return;
       }
-      this.setState({ [key]: parsed.data } as Partial<StateOf<F>>);
+      this.setState({ [key]: parsed.value } as Partial<StateOf<F>>);
+      onChange();
+    };
+    this.wrap(label, input);
+    return input;
+  }
+
+  /** A checkbox for a boolean field. */
+  checkbox<K extends keyof F & string>(key: K, label: string, onChange: () => void): HTMLInputElement {
+    const input = el('input', { id: `ctl-${key}`, type: 'checkbox', checked: this.state[key] === true });
+    input.onchange = () => {
+      this.setState({ [key]: input.checked } as Partial<StateOf<F>>);
       onChange();
     };
     this.wrap(label, input);

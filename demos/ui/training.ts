@@ -13,10 +13,17 @@ export async function createExperiment(rt: Runtime, spec: ExperimentSpecInput, h
   return Experiment.create(rt, parseSpec(spec, 'page state'), hidden ? { hidden } : {});
 }
 
-/** Trains `steps` steps in pieces of `perFrame`, yielding a frame between pieces (stops at divergence). */
+/**
+ * Trains `steps` steps in pieces of `perFrame`, yielding a frame between pieces; stops at the
+ * network's divergence, which then is `exp.diverged`. train() alone does not look (only record()
+ * does), so each piece reads the trainer's non-finite flags (a few bytes) and, when the network's
+ * went up, takes the record that fills in the divergence (step, layer, reason, suggested lr).
+ */
 export async function trainSpread(exp: Experiment, steps: number, perFrame = 10): Promise<void> {
   for (let done = 0; done < steps && !exp.diverged; done += perFrame) {
     await exp.train(Math.min(perFrame, steps - done));
+    const site = await exp.trainer.divergence();
+    if (site?.model === 'network') await exp.record();
     await nextFrame();
   }
 }
@@ -26,12 +33,22 @@ export async function trainForKernel(rt: Runtime, spec: ExperimentSpecInput, ste
   const exp = await createExperiment(rt, spec);
   try {
     await trainSpread(exp, steps);
-    if (exp.diverged) throw new Error(`training diverged at step ${exp.diverged.step} (lr ${exp.diverged.lr}: ${exp.diverged.reason}; ${divergenceAdvice(exp.diverged)})`);
+    if (exp.diverged) throw new Error(`training ${divergenceText(exp.diverged)} (lr ${exp.diverged.lr})`);
   } catch (e) {
     exp.dispose();
     throw e;
   }
   return { net: exp.net, dispose: () => exp.dispose() };
+}
+
+/**
+ * A divergence as the pages say it: where, why, and the learning rate that should converge (the
+ * library's divergenceAdvice, which says so when none can be estimated).
+ */
+export function divergenceText(d: DivergenceRecord, what = ''): string {
+  const model = d.model && d.model !== 'network' ? ` (${d.model} model)` : '';
+  const reason = d.reason ? ` (${d.reason})` : '';
+  return `${what ? `${what}: ` : ''}diverged at step ${d.step}${model}${reason}; ${divergenceAdvice(d)}.`;
 }
 
 /** record(), split into the record or the divergence. */
@@ -76,7 +93,9 @@ export interface QueuedRun<T> {
  * Runs experiments one after another, a piece per tick (for the width sweep and the coordinate
  * check: each width one batched ensemble). `tick()` trains at most `perTick` steps of the current
  * run (up to its next record step), records, and moves on; resolves with the steps done (0 when
- * the queue is empty).
+ * the queue is empty). A run that throws (at creation, in training or in a record) is disposed and
+ * skipped, and the error is rethrown naming the run (`name(tag)`), so the page's loop stops with the
+ * reason and a later Play goes on with the next run.
  */
 export class ExperimentQueue<T> {
   private current: { run: QueuedRun<T>; exp: Experiment } | null = null;
@@ -89,6 +108,7 @@ export class ExperimentQueue<T> {
     private readonly perTick: number,
     private readonly onRecord: (tag: T, record: RunRecord) => void,
     private readonly onDiverged: (tag: T, diverged: DivergenceRecord) => void,
+    private readonly name: (tag: T) => string = (tag) => String(tag),
   ) {}
 
   get remaining(): number {
@@ -96,9 +116,21 @@ export class ExperimentQueue<T> {
   }
 
   async tick(): Promise<number> {
+    const run = this.current?.run ?? this.runs[this.index];
+    if (!run) return 0;
+    try {
+      return await this.piece();
+    } catch (e) {
+      const step = this.current?.exp.stepIndex ?? 0;
+      if (this.current) this.finish();
+      else this.index++;
+      throw new Error(`${this.name(run.tag)}, step ${step}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  private async piece(): Promise<number> {
     if (!this.current) {
       const run = this.runs[this.index];
-      if (!run) return 0;
       const exp = await createExperiment(this.rt, run.spec);
       this.current = { run, exp };
       const alive = run.recordAt.includes(0) ? await this.record() : true;

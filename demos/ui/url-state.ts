@@ -2,7 +2,10 @@
 // query string's text), reads them once at load and writes them back on every change, so that a
 // link reproduces the view, the seed included. A field whose text does not parse, or is out of
 // range, falls back to its default and is reported (shown on the page through textContent only,
-// never as HTML); an unknown parameter is reported and ignored.
+// never as HTML) with the field's own "expected …" wording; an unknown parameter is reported and
+// ignored (names are looked up as own keys only, so `constructor` or `__proto__` are unknown too);
+// a parameter given more than once uses its first value (as URLSearchParams.get does) and the
+// repetition is reported.
 import { z } from 'zod';
 
 export interface Field<T> {
@@ -25,7 +28,9 @@ export interface UrlProblem {
 
 /** Numbers as written in a URL: decimal or exponent notation, nothing else (no hex, no "Infinity", no blanks). */
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const numberText = (what: string) => z.string().trim().regex(NUMBER_TEXT, { error: `expected ${what}` }).transform(Number);
+/** The text as a finite number: "1e400" overflows to Infinity, which is refused here with the field's wording. */
+const numberText = (what: string) =>
+  z.string().trim().regex(NUMBER_TEXT, { error: `expected ${what}` }).transform(Number).refine(Number.isFinite, { error: `expected ${what}` });
 
 export function intField(min: number, max: number, def: number): Field<number> {
   const what = `an integer from ${min} to ${max}`;
@@ -86,26 +91,42 @@ export function shownValue(text: string): string {
   return JSON.stringify(cut);
 }
 
-/** Reads the fields from a query string; every bad or unknown parameter becomes a problem and the default is used. */
+/** A field's value from its text, or the field's own message ("expected …") whatever the schema's issue was. */
+export function parseField<T>(field: Field<T>, text: string): { ok: true; value: T } | { ok: false; message: string } {
+  const parsed = field.schema.safeParse(text);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, message: `expected ${field.what}` };
+}
+
+/** Reads the fields from a query string; every bad, repeated or unknown parameter becomes a problem (bad: the default is used). */
 export function readUrlState<F extends Fields>(fields: F, search: string): { state: StateOf<F>; problems: UrlProblem[] } {
   const params = new URLSearchParams(search);
   const state: Record<string, unknown> = {};
   const problems: UrlProblem[] = [];
   for (const [key, field] of Object.entries(fields)) {
     state[key] = field.default;
-    const raw = params.get(key);
-    if (raw === null) continue;
-    const parsed = field.schema.safeParse(raw);
-    if (parsed.success) state[key] = parsed.data;
-    else {
-      const message = parsed.error.issues[0]?.message ?? `expected ${field.what}`;
-      problems.push({ param: key, message: `${message}; received ${shownValue(raw)}; using ${field.format(field.default)}` });
-    }
+    const given = params.getAll(key);
+    if (given.length === 0) continue;
+    const raw = given[0];
+    const parsed = parseField(field, raw);
+    if (parsed.ok) state[key] = parsed.value;
+    else problems.push({ param: key, message: `${parsed.message}; received ${shownValue(raw)}; using ${field.format(field.default)}` });
+    if (given.length > 1) problems.push({ param: key, message: `given ${given.length} times; using the first value, ${shownValue(raw)} (the others are ignored)` });
   }
+  // own keys only: `constructor`, `__proto__`, `toString` … are not fields (`key in fields` would see Object.prototype)
   for (const key of new Set(params.keys())) {
-    if (!(key in fields)) problems.push({ param: shownValue(key).slice(1, -1), message: `unknown parameter (known: ${Object.keys(fields).join(', ')}); ignored` });
+    if (!Object.hasOwn(fields, key)) problems.push({ param: shownValue(key).slice(1, -1), message: `unknown parameter (known: ${Object.keys(fields).join(', ')}); ignored` });
   }
   return { state: state as StateOf<F>, problems };
+}
+
+/** How many problems a banner lists; the rest are counted (a link with 15 000 unknown parameters is one short banner). */
+export const MAX_SHOWN_PROBLEMS = 10;
+
+/** The banner's lines: the first MAX_SHOWN_PROBLEMS problems, then "… and N more". */
+export function problemLines(problems: readonly UrlProblem[], max = MAX_SHOWN_PROBLEMS): string[] {
+  const lines = problems.slice(0, max).map((p) => `• ${p.param}: ${p.message}`);
+  if (problems.length > max) lines.push(`… and ${problems.length - max} more`);
+  return lines;
 }
 
 /** The query string of a state (every field, so that a link is complete). */

@@ -70,7 +70,7 @@ describe('regimes page', () => {
       expect(panelsOf(h)[0].step).toBe(6); // already at the step budget: nothing more to do
       // a control changes the state, the URL and the panels
       await ctx.page.select('#ctl-pb', 'mup');
-      h = await waitFor(ctx, "h.state.pb === 'mup' && h.data.panels[1].parameterization === 'mup' && h.steps >= 6 && !h.running");
+      h = await waitFor(ctx, "h.state.pb === 'mup' && h.data.panels[1]?.parameterization === 'mup' && h.steps >= 6 && !h.running");
       expect(ctx.page.url()).toContain('pb=mup');
       await ctx.page.select('#ctl-task', 'xor');
       h = await waitFor(ctx, "h.state.task === 'xor' && h.data.panels.every((p) => p.heatmapCells === 576) && h.steps >= 6 && !h.running");
