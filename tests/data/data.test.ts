@@ -77,10 +77,14 @@ describe('generateInputs', () => {
     expect(generateInputs('circle', n, 2, 99)).toEqual(x);
   });
 
-  it('puts sphere points on the unit sphere, roughly centred', () => {
+  it('puts sphere points on the sphere of radius √d (or the radius given), roughly centred', () => {
     const x = generateInputs('sphere', 5000, 4, 3);
-    for (const row of x) expect(Math.hypot(...row)).toBeCloseTo(1, 12);
-    for (let j = 0; j < 4; j++) expect(Math.abs(mean(x.map((r) => r[j])))).toBeLessThan(0.036); // 5 σ, σ = √(1/d/n)
+    for (const row of x) expect(Math.hypot(...row)).toBeCloseTo(2, 12); // √4
+    for (let j = 0; j < 4; j++) expect(Math.abs(mean(x.map((r) => r[j])))).toBeLessThan(0.071); // 5 σ, σ = √(r²/d/n) = √(1/n)
+    // an explicit radius scales the same directions
+    const unit = generateInputs('sphere', 5000, 4, 3, 0, 1);
+    unit.forEach((row, i) => row.forEach((v, j) => expect(2 * v).toBeCloseTo(x[i][j], 12)));
+    expect(() => generateInputs('sphere', 5, 4, 3, 0, 0)).toThrow('expected a sphere radius: a finite number > 0; received 0');
   });
 
   it('draws gaussian inputs with mean 0 and identity covariance (n = 20000)', () => {
@@ -175,7 +179,7 @@ describe('makeTarget', () => {
     expect(Math.abs(mean(y))).toBeLessThan(0.036); // 5 σ, Var y = 1
     expect(Math.abs(mean(y.map((v) => v * v)) - 1)).toBeLessThan(0.15);
     const s = generateInputs('sphere', 20000, 6, 9);
-    expect(Math.abs(mean(s.map((r) => f(r)[0])))).toBeLessThan(0.01);
+    expect(Math.abs(mean(s.map((r) => f(r)[0])))).toBeLessThan(0.031); // 5 σ, Var y = d/(d + 2) on the sphere of radius √d
   });
 
   it('matches sin(θ) and cos(fθ) exactly on the circle', () => {
