@@ -6,7 +6,7 @@
 import type { ClassificationKind, GeneratedKind } from '../spec/schema';
 import { CLASSIFICATION_KINDS, GENERATED_KINDS, isClassificationKind } from '../spec/schema';
 import { DataError } from './errors';
-import { MAX_CPU_ARRAY_NUMBERS, CPU_BUDGET_TEXT, formatCount } from './limits';
+import { MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from './limits';
 import { Rng, STREAM } from './rng';
 
 // The two-class kinds are part of the spec's vocabulary (schema.ts); re-exported here, where they are built.
@@ -35,7 +35,7 @@ function checkRadius(radius: number): void {
 /** Safety net behind the spec's size check (schema.ts): n × inputDim numbers must fit the CPU budget. */
 function checkSize(n: number, inputDim: number): void {
   if (n * inputDim > MAX_CPU_ARRAY_NUMBERS) {
-    throw new DataError(`expected n × inputDim ≤ ${CPU_BUDGET_TEXT} numbers of inputs; received ${formatCount(n)} × ${formatCount(inputDim)} = ${formatCount(n * inputDim)}`);
+    throw new DataError(`expected n × inputDim ${withinBudget('input numbers')}; received ${formatCount(n)} × ${formatCount(inputDim)} = ${formatCount(n * inputDim)}`);
   }
 }
 function addNoise(rng: Rng, x: number[], noise: number): number[] {

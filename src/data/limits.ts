@@ -7,8 +7,8 @@
 /** At most 2^27 numbers (1 GiB of float64) in any one array built on the CPU from a spec. */
 export const MAX_CPU_ARRAY_NUMBERS = 2 ** 27;
 
-/** "134217728 (2^27, 1 GiB of float64)", for messages. */
-export const CPU_BUDGET_TEXT = `${MAX_CPU_ARRAY_NUMBERS} (2^27 numbers, 1 GiB of float64, MAX_CPU_ARRAY_NUMBERS)`;
+/** `≤ 2^27 = 134217728 <what> (the CPU budget per array: 1 GiB of float64)`, for messages. */
+export const withinBudget = (what: string) => `≤ 2^27 = ${MAX_CPU_ARRAY_NUMBERS} ${what} (the CPU budget per array: 1 GiB of float64)`;
 
 /** The largest magnitude a float32 holds (the GPU's precision): inputs and labels beyond it overflow to ±Infinity. */
 export const FLOAT32_MAX = 3.4028234663852886e38;

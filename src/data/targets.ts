@@ -11,7 +11,7 @@ import { activationRef } from '../kernels/activations';
 import type { TargetSpec } from '../spec/schema';
 import { TARGET_KINDS } from '../spec/schema';
 import { DataError } from './errors';
-import { CPU_BUDGET_TEXT, MAX_CPU_ARRAY_NUMBERS, formatCount } from './limits';
+import { MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from './limits';
 import { Rng, STREAM } from './rng';
 
 export type Target = (x: number[]) => number[];
@@ -46,7 +46,7 @@ function checkInput(x: readonly number[], inputDim: number): void {
 /** Safety net behind the spec's size check (schema.ts): one weight matrix of a target on the CPU. */
 function checkWeights(what: string, fanOut: number, fanIn: number): void {
   if (fanOut * fanIn > MAX_CPU_ARRAY_NUMBERS) {
-    throw new DataError(`${what}: expected at most ${CPU_BUDGET_TEXT} weights; received ${formatCount(fanOut)} × ${formatCount(fanIn)} = ${formatCount(fanOut * fanIn)}`);
+    throw new DataError(`${what}: expected fan-out × fan-in ${withinBudget('weights')}; received ${formatCount(fanOut)} × ${formatCount(fanIn)} = ${formatCount(fanOut * fanIn)}`);
   }
 }
 

@@ -9,7 +9,7 @@
 // a typo such as "activaton" is reported instead of silently falling back to a default.
 
 import { z } from 'zod';
-import { CPU_BUDGET_TEXT, FLOAT32_MAX, MAX_CPU_ARRAY_NUMBERS, formatCount } from '../data/limits';
+import { FLOAT32_MAX, MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from '../data/limits';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabularies. The activation list is the one of theory/activations.ts and
@@ -478,18 +478,19 @@ function checkLabelsAndSizes(spec: Record<string, unknown>, report: Report): voi
 
   // CPU sizes (data/limits.ts): the inputs n × d and labels n × k of each generated set, the target's weights,
   // and the empirical NTK on the train and test points read back from the GPU, E × ((n + n_test) × k)².
-  const budget = CPU_BUDGET_TEXT;
   for (const { which, set, source } of labelled) {
     const size = setSize(set);
     if (!size) continue;
     const n = formatCount(size.n);
     const path: Path = ['data', which, size.field];
     const nName = size.field === 'n' ? `data.${which}.n` : `the ${n} rows of data.${which}.x`;
-    if (size.field === 'n' && d !== undefined && size.n * d > MAX_CPU_ARRAY_NUMBERS) {
-      report(path, `expected model.inputDim × data.${which}.n ≤ ${budget} input numbers; received ${formatCount(d)} × ${n} = ${formatCount(d * size.n)}`);
+    const inputsTooBig = size.field === 'n' && d !== undefined && size.n * d > MAX_CPU_ARRAY_NUMBERS;
+    if (inputsTooBig) {
+      report(path, `expected model.inputDim × data.${which}.n ${withinBudget('input numbers')}; received ${formatCount(d)} × ${n} = ${formatCount(d * size.n)}`);
     }
-    if (source !== 'y' && k !== undefined && size.n * k > MAX_CPU_ARRAY_NUMBERS) {
-      report(path, `expected model.outputDim × ${nName} ≤ ${budget} labels; received ${formatCount(k)} × ${n} = ${formatCount(k * size.n)}`);
+    // (the labels only when the inputs fit: the fix is the same)
+    if (!inputsTooBig && source !== 'y' && k !== undefined && size.n * k > MAX_CPU_ARRAY_NUMBERS) {
+      report(path, `expected model.outputDim × ${nName} ${withinBudget('labels')}; received ${formatCount(k)} × ${n} = ${formatCount(k * size.n)}`);
     }
   }
   const sizes = labelled.map((l) => ({ which: l.which, size: setSize(l.set) }));
@@ -499,7 +500,8 @@ function checkLabelsAndSizes(spec: Record<string, unknown>, report: Report): voi
     if (numbers > MAX_CPU_ARRAY_NUMBERS) {
       const largest = sizes.reduce((a, b) => (b.size!.n > a.size!.n ? b : a));
       const terms = sizes.map((s) => formatCount(s.size!.n)).join(' + ');
-      report(['data', largest.which, largest.size!.field], `expected model.ensemble × ((train + test points) × model.outputDim)² ≤ ${budget} numbers (the empirical NTK is read back to the CPU); received ${E} × ((${terms}) × ${k})² = ${formatCount(numbers)}`);
+      const points = sizes.length > 1 ? `(${terms})` : terms;
+      report(['data', largest.which, largest.size!.field], `expected model.ensemble × ((train + test points) × model.outputDim)² ${withinBudget('numbers')}: the empirical NTK on them is read back to the CPU; received ${E} × (${points} × ${k})² = ${formatCount(numbers)}`);
     }
   }
   if (target && targetUsers.length > 0 && d !== undefined && k !== undefined) checkTargetSize(target, d, k, report);
@@ -507,9 +509,8 @@ function checkLabelsAndSizes(spec: Record<string, unknown>, report: Report): voi
 
 /** The weights a target draws on the CPU: the teacher's layers [d, m_1, …, m_L, k], one w per output otherwise. */
 function checkTargetSize(target: Record<string, unknown>, d: number, k: number, report: Report): void {
-  const budget = CPU_BUDGET_TEXT;
   if (target.kind === 'single_index' || target.kind === 'quadratic') {
-    if (d * k > MAX_CPU_ARRAY_NUMBERS) report(['data', 'target', 'kind'], `expected model.outputDim × model.inputDim ≤ ${budget} weights for the ${quoted(target.kind)} target; received ${formatCount(k)} × ${formatCount(d)} = ${formatCount(k * d)}`);
+    if (d * k > MAX_CPU_ARRAY_NUMBERS) report(['data', 'target', 'kind'], `expected model.outputDim × model.inputDim ${withinBudget('weights')} for the ${quoted(target.kind)} target; received ${formatCount(k)} × ${formatCount(d)} = ${formatCount(k * d)}`);
     return;
   }
   if (target.kind !== 'teacher' || !Array.isArray(target.hidden) || !target.hidden.every(isCount)) return;
@@ -524,12 +525,12 @@ function checkTargetSize(target: Record<string, unknown>, d: number, k: number, 
     if (count > MAX_CPU_ARRAY_NUMBERS) {
       // layer l maps widths[l] → widths[l + 1]: blame the hidden width it involves (the readout's input for the last layer)
       const at: Path = hidden.length === 0 ? ['data', 'target', 'hidden'] : ['data', 'target', 'hidden', Math.min(l, hidden.length - 1)];
-      report(at, `expected ${names[l + 1]} × ${names[l]} ≤ ${budget} weights in teacher layer ${l}; received ${formatCount(widths[l + 1])} × ${formatCount(widths[l])} = ${formatCount(count)}`);
+      report(at, `expected ${names[l + 1]} × ${names[l]} ${withinBudget('weights')} in teacher layer ${l}; received ${formatCount(widths[l + 1])} × ${formatCount(widths[l])} = ${formatCount(count)}`);
       reported = true;
     }
   }
   if (!reported && total > MAX_CPU_ARRAY_NUMBERS) {
-    report(['data', 'target', 'hidden'], `expected at most ${budget} teacher weights in all; received ${formatCount(total)} over ${plural(widths.length - 1, 'layer')}`);
+    report(['data', 'target', 'hidden'], `expected the teacher's weights in all ${withinBudget('weights')}; received ${formatCount(total)} over ${plural(widths.length - 1, 'layer')}`);
   }
 }
 
