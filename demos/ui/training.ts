@@ -10,7 +10,7 @@ export { logLogSlope, meanStd } from '../../src/dynamics/observables';
 
 /** One width of a spec (validated by parseSpec first: a bad spec throws SpecError listing its problems). */
 export async function createExperiment(rt: Runtime, spec: ExperimentSpecInput, hidden?: number[]): Promise<Experiment> {
-  return Experiment.create(rt, parseSpec(spec, 'page state'), hidden ? { hidden } : {});
+  return Experiment.create(rt, parseSpec(spec, 'page state', { training: true }), hidden ? { hidden } : {});
 }
 
 /**

@@ -53,14 +53,15 @@ async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
   }
 }
 
-function readSpec(path: string) {
+/** The spec of a command; `training` also asks for what training needs (labels), which `ntk` does not. */
+function readSpec(path: string, options: { training?: boolean } = {}) {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new SpecError([{ path: '', message: `cannot read the spec file: ${(e as Error).message}` }], path);
   }
-  return parseSpecText(text, path);
+  return parseSpecText(text, path, options);
 }
 
 const program = new Command('widenet').description('WebGPU engine for the training dynamics of very wide neural networks');
@@ -104,7 +105,7 @@ program
         stop = signal;
       });
     }
-    const spec = readSpec(path);
+    const spec = readSpec(path, { training: true });
     warnAboutSpec(spec);
     // the folder is checked, created and locked before any GPU work
     if (opts.out) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });

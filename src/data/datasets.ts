@@ -1,13 +1,16 @@
 // Seeded input sets (float64, CPU). `noise` is always additive isotropic Gaussian noise
 // N(0, noise²·I) on each point, drawn after the noiseless construction (default 0).
-import type { GeneratedKind } from '../spec/schema';
-import { GENERATED_KINDS } from '../spec/schema';
+// Scale: "gaussian" and "sphere" (radius √d by default) have E‖x‖² = d, the scale the NTK
+// parameterization's input kernel x·x'/d and the targets (targets.ts) are written for; the
+// planar kinds lie in the unit disc.
+import type { ClassificationKind, GeneratedKind } from '../spec/schema';
+import { CLASSIFICATION_KINDS, GENERATED_KINDS, isClassificationKind } from '../spec/schema';
 import { DataError } from './errors';
+import { MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from './limits';
 import { Rng, STREAM } from './rng';
 
-export const CLASSIFICATION_KINDS = ['spirals', 'xor', 'circles'] as const;
-export type ClassificationKind = (typeof CLASSIFICATION_KINDS)[number];
-export const isClassificationKind = (kind: string): kind is ClassificationKind => (CLASSIFICATION_KINDS as readonly string[]).includes(kind);
+// The two-class kinds are part of the spec's vocabulary (schema.ts); re-exported here, where they are built.
+export { CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind };
 
 /** Radius of the inner ring of "circles" (the outer ring has radius 1). */
 export const CIRCLES_INNER_RADIUS = 0.5;
@@ -23,6 +26,18 @@ function checkNoise(noise: number): void {
 function checkDim(inputDim: number): void {
   if (!Number.isSafeInteger(inputDim) || inputDim < 1) throw new DataError(`expected an input dimension: an integer ≥ 1; received ${String(inputDim)}`);
 }
+/** The default sphere radius √d (Ghorbani et al., arXiv:1904.12191): ‖x‖² = d, so x·x'/d = 1 on the diagonal. */
+export const defaultSphereRadius = (inputDim: number) => Math.sqrt(inputDim);
+
+function checkRadius(radius: number): void {
+  if (!Number.isFinite(radius) || radius <= 0) throw new DataError(`expected a sphere radius: a finite number > 0; received ${String(radius)}`);
+}
+/** Safety net behind the spec's size check (schema.ts): n × inputDim numbers must fit the CPU budget. */
+function checkSize(n: number, inputDim: number): void {
+  if (n * inputDim > MAX_CPU_ARRAY_NUMBERS) {
+    throw new DataError(`expected n × inputDim ${withinBudget('input numbers')}; received ${formatCount(n)} × ${formatCount(inputDim)} = ${formatCount(n * inputDim)}`);
+  }
+}
 function addNoise(rng: Rng, x: number[], noise: number): number[] {
   if (noise > 0) for (let j = 0; j < x.length; j++) x[j] += noise * rng.normal();
   return x;
@@ -30,12 +45,14 @@ function addNoise(rng: Rng, x: number[], noise: number): number[] {
 
 /**
  * n seeded inputs of dimension inputDim. The planar kinds (circle and the classification sets,
- * whose labels are dropped here) need inputDim = 2.
+ * whose labels are dropped here) need inputDim = 2. `radius` is the sphere's (default √d).
  */
-export function generateInputs(kind: GeneratedKind, n: number, inputDim: number, seed: number, noise = 0): number[][] {
+export function generateInputs(kind: GeneratedKind, n: number, inputDim: number, seed: number, noise = 0, radius = defaultSphereRadius(inputDim)): number[][] {
   checkCount(n);
   checkDim(inputDim);
   checkNoise(noise);
+  checkRadius(radius);
+  checkSize(n, inputDim);
   if (!(GENERATED_KINDS as readonly string[]).includes(kind)) {
     throw new DataError(`unknown generated data kind "${String(kind)}"; expected one of: ${GENERATED_KINDS.join(', ')}`);
   }
@@ -52,14 +69,9 @@ export function generateInputs(kind: GeneratedKind, n: number, inputDim: number,
       const t = (2 * Math.PI * i) / n;
       p = [Math.cos(t), Math.sin(t)];
     } else if (kind === 'sphere') {
-      // sphere: x = g/‖g‖ with g ~ N(0, I_d): uniform on the unit sphere S^{d−1} (d = 1: ±1).
-      let g = rng.normals(inputDim);
-      let norm = Math.hypot(...g);
-      while (norm === 0) {
-        g = rng.normals(inputDim);
-        norm = Math.hypot(...g);
-      }
-      p = g.map((v) => v / norm);
+      // sphere: x = r·g/‖g‖ with g ~ N(0, I_d): uniform on the sphere r·S^{d−1} (d = 1: ±r), r = radius.
+      p = rng.unitVector(inputDim);
+      for (let j = 0; j < inputDim; j++) p[j] *= radius;
     } else {
       // gaussian: x ~ N(0, I_d).
       p = rng.normals(inputDim);
@@ -76,6 +88,7 @@ export function generateInputs(kind: GeneratedKind, n: number, inputDim: number,
 export function generateClassification(kind: ClassificationKind, n: number, seed: number, noise = 0): { x: number[][]; labels: number[] } {
   checkCount(n);
   checkNoise(noise);
+  checkSize(n, 2);
   if (!isClassificationKind(kind)) {
     throw new DataError(`unknown classification data kind "${String(kind)}"; expected one of: ${CLASSIFICATION_KINDS.join(', ')}`);
   }

@@ -10,7 +10,8 @@ import { makeTarget } from './targets';
 
 export { Rng, deriveSeed, STREAM } from './rng';
 export { DataError } from './errors';
-export { generateInputs, generateClassification, CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind } from './datasets';
+export { generateInputs, generateClassification, defaultSphereRadius, CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind } from './datasets';
+export { MAX_CPU_ARRAY_NUMBERS, FLOAT32_MAX } from './limits';
 export { makeTarget, activationRms, DEFAULT_TARGET_ACTIVATION, type Target } from './targets';
 
 export interface DataSet {
@@ -49,7 +50,11 @@ export function buildDataSet(
   const label = (x: number[][]): number[][] | null => {
     if (!targetSpec) return null;
     const f = makeTarget(targetSpec, inputDim, outputDim, seed);
-    return x.map((row) => f(row));
+    const y = x.map((row) => f(row));
+    // Safety net: the spec's checks keep inputs within float32 range, so a target is finite there.
+    const bad = y.findIndex((row) => !row.every(Number.isFinite));
+    if (bad >= 0) throw new DataError(`the "${targetSpec.kind}" target is not finite at ${split} point ${bad} (x = [${x[bad].slice(0, 4).join(', ')}${x[bad].length > 4 ? ', …' : ''}]); expected finite labels`);
+    return y;
   };
   const kind = (dataSetSpec as { kind: unknown }).kind;
   if (dataSetSpec.kind === 'points') {
@@ -72,6 +77,7 @@ export function buildDataSet(
     const { x, labels } = generateClassification(dataSetSpec.kind, n, inputSeed, noise ?? 0);
     return { x, y: encodeLabels(labels, outputDim) };
   }
-  const x = generateInputs(dataSetSpec.kind, n, inputDim, inputSeed, noise ?? 0);
+  const radius = dataSetSpec.kind === 'sphere' ? dataSetSpec.radius : undefined;
+  const x = generateInputs(dataSetSpec.kind, n, inputDim, inputSeed, noise ?? 0, radius);
   return { x, y: label(x) };
 }

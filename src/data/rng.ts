@@ -93,6 +93,24 @@ export class Rng {
     return Array.from({ length: d }, () => this.normal());
   }
 
+  /**
+   * A direction uniform on the unit sphere S^{d−1}: g/‖g‖ with g ~ N(0, I_d), redrawn in the
+   * (measure-zero) case ‖g‖ = 0. The norm is a loop, not Math.hypot(...g): spreading d
+   * arguments overflows the call stack for d ≳ 10^5.
+   */
+  unitVector(d: number): number[] {
+    for (;;) {
+      const g = this.normals(d);
+      let s = 0;
+      for (let i = 0; i < d; i++) s += g[i] * g[i];
+      const norm = Math.sqrt(s);
+      if (norm > 0) {
+        for (let i = 0; i < d; i++) g[i] /= norm;
+        return g;
+      }
+    }
+  }
+
   /** An integer uniform on {0, …, k − 1} (k ≤ 2^32). */
   int(k: number): number {
     return Math.floor(this.uniform() * k);

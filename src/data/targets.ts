@@ -1,25 +1,23 @@
 // Seeded target functions x ↦ y ∈ R^outputDim (float64, CPU). Conventions: w denotes a random
 // direction drawn uniformly on the unit sphere, so z = ⟨w, x⟩ lies in [−1, 1] on S^{d−1} and
 // is N(0, 1) for x ~ N(0, I_d). Multi-output targets use independent draws per output.
+// Scale: every target is one fixed function of x, written for inputs with ‖x‖² ≈ d (Ghorbani
+// et al.'s x ∈ √d·S^{d−1}, arXiv:1904.12191; x ~ N(0, I_d)), where its arguments are O(1)
+// for any d: ⟨w, x⟩ ~ N(0, 1) for a unit w. The data kinds "gaussian" and "sphere" (default
+// radius √d) have that scale. On a sphere of radius R the arguments scale by R/√d (so on the
+// unit sphere, R = 1, the teacher, single_index and quadratic targets shrank with d); sin and
+// cos depend on the angle only.
 import { activationRef } from '../kernels/activations';
 import type { TargetSpec } from '../spec/schema';
 import { TARGET_KINDS } from '../spec/schema';
 import { DataError } from './errors';
+import { MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from './limits';
 import { Rng, STREAM } from './rng';
 
 export type Target = (x: number[]) => number[];
 
 /** Default activation of the teacher and single-index targets. */
 export const DEFAULT_TARGET_ACTIVATION = 'relu';
-
-/** A direction uniform on S^{d−1}. */
-function unitVector(rng: Rng, d: number): number[] {
-  for (;;) {
-    const g = rng.normals(d);
-    const norm = Math.hypot(...g);
-    if (norm > 0) return g.map((v) => v / norm);
-  }
-}
 
 const dot = (a: readonly number[], b: readonly number[]) => {
   let s = 0;
@@ -45,6 +43,13 @@ function checkInput(x: readonly number[], inputDim: number): void {
   if (x.length !== inputDim) throw new DataError(`expected an input of ${inputDim} numbers (inputDim = ${inputDim}); received ${x.length}`);
 }
 
+/** Safety net behind the spec's size check (schema.ts): one weight matrix of a target on the CPU. */
+function checkWeights(what: string, fanOut: number, fanIn: number): void {
+  if (fanOut * fanIn > MAX_CPU_ARRAY_NUMBERS) {
+    throw new DataError(`${what}: expected fan-out × fan-in ${withinBudget('weights')}; received ${formatCount(fanOut)} × ${formatCount(fanIn)} = ${formatCount(fanOut * fanIn)}`);
+  }
+}
+
 /** A seeded target function for `spec`; the same (spec, dims, seed) always gives the same function. */
 export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number, seed: number): Target {
   for (const [name, v] of [['inputDim', inputDim], ['outputDim', outputDim]] as const) {
@@ -58,6 +63,7 @@ export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number
       // no biases, c_φ = √E[φ(z)²] (z ~ N(0,1)): E_W[y²] = 1 for x ~ N(0, I_d), ‖x‖²/d-scaled otherwise for relu.
       const phi = activationRef(spec.activation ?? DEFAULT_TARGET_ACTIVATION, 0);
       const widths = [d, ...spec.hidden, outputDim];
+      widths.slice(1).forEach((fanOut, l) => checkWeights(`teacher layer ${l}`, fanOut, widths[l]));
       const cPhi = spec.hidden.length > 0 ? activationRms(phi) : 1;
       if (!(cPhi > 0) || !Number.isFinite(cPhi)) throw new DataError(`teacher activation "${spec.activation}" has E[φ(z)²] = ${cPhi ** 2}; expected a positive finite value`);
       const layers = widths.slice(1).map((fanOut, l) => Array.from({ length: fanOut }, () => rng.normals(widths[l])));
@@ -73,9 +79,11 @@ export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number
       };
     }
     case 'single_index': {
-      // single_index: y_k = φ(⟨w_k, x⟩), w_k uniform on S^{d−1}, φ = spec.activation (default relu).
+      // single_index: y_k = φ(⟨w_k, x⟩), w_k uniform on S^{d−1}, φ = spec.activation (default relu). On the sphere of
+      // radius R the argument is R·⟨w_k, x/‖x‖⟩ with variance R²/d: 1 at the default R = √d, for any d.
+      checkWeights('single_index target', outputDim, d);
       const phi = activationRef(spec.activation ?? DEFAULT_TARGET_ACTIVATION, 0);
-      const ws = Array.from({ length: outputDim }, () => unitVector(rng, d));
+      const ws = Array.from({ length: outputDim }, () => rng.unitVector(d));
       return (x) => {
         checkInput(x, d);
         return ws.map((w) => phi(dot(w, x)));
@@ -83,9 +91,11 @@ export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number
     }
     case 'quadratic': {
       // quadratic: y_k = (⟨w_k, x⟩² − ‖x‖²/d)/√(2(1 − 1/d)) = xᵀB_k x with B_k ∝ w_k w_kᵀ − I/d traceless (Ghorbani et al. 2019,
-      // arXiv:1904.12191): mean 0 under any rotation-invariant x, variance 1 for x ~ N(0, I_d).
+      // arXiv:1904.12191): mean 0 under any rotation-invariant x, variance 1 for x ~ N(0, I_d). On the sphere of radius R,
+      // ⟨w, x⟩² = R²·u with u ~ Beta(1/2, (d−1)/2): Var y = (R²/d)²·d/(d + 2), in [1/2, 1) at the default R = √d.
       if (d < 2) throw new DataError(`the quadratic target needs inputDim ≥ 2 (in one dimension the centred quadratic is identically 0); received inputDim = ${d}`);
-      const ws = Array.from({ length: outputDim }, () => unitVector(rng, d));
+      checkWeights('quadratic target', outputDim, d);
+      const ws = Array.from({ length: outputDim }, () => rng.unitVector(d));
       const scale = 1 / Math.sqrt(2 * (1 - 1 / d));
       return (x) => {
         checkInput(x, d);

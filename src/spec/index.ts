@@ -2,3 +2,4 @@
 export * from './schema';
 export * from './validate';
 export * from './warnings';
+export { MAX_CPU_ARRAY_NUMBERS } from '../data/limits';

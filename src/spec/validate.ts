@@ -3,13 +3,13 @@
 // and exits with code 2, DESIGN.md §5).
 
 import type { z } from 'zod';
-import { experimentSpecSchema, closest, type ExperimentSpec } from './schema';
+import { experimentSpecSchema, checkTrainingLabels, closest, formatPath, type ExperimentSpec } from './schema';
 
 /** One problem in a spec. `path` is dotted/bracketed (`model.hidden[0]`, `data.train.x[2]`); '' is the spec itself. */
 export interface SpecIssue {
   path: string;
   message: string;
-  /** 1-based position in the spec's text, for JSON syntax errors. */
+  /** 1-based position in the spec's text, for JSON syntax errors and duplicate fields. */
   line?: number;
   column?: number;
 }
@@ -41,22 +41,47 @@ export function formatSpecIssues(issues: readonly SpecIssue[], source = 'spec'):
 
 export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; issues: SpecIssue[] };
 
+export interface ParseOptions {
+  /**
+   * The spec is for training (`widenet run`, a page's Train button): also require labels for
+   * data.train (validateForTraining). `widenet ntk` needs none, so the default is false.
+   */
+  training?: boolean;
+}
+
 /** Validates without throwing (for demo pages that show the problems next to the input). */
-export function safeParseSpec(input: unknown): SpecResult {
+export function safeParseSpec(input: unknown, options: ParseOptions = {}): SpecResult {
   const result = experimentSpecSchema.safeParse(input, { error: fallbackMessage });
-  if (result.success) return { ok: true, spec: result.data };
-  return { ok: false, issues: convertIssues(result.error.issues, input, []) };
+  // the training checks read the raw input, so they are listed with the schema's problems, not after them
+  const training = options.training ? validateForTraining(input) : [];
+  if (result.success && training.length === 0) return { ok: true, spec: result.data };
+  return { ok: false, issues: dedupe([...(result.success ? [] : convertIssues(result.error.issues, input, [])), ...training]) };
+}
+
+/**
+ * The problems that make a spec unfit for training though it is valid (today: data.train has
+ * no labels: no y with the points, no data.target for generated inputs). [] when it can train.
+ * Accepts a parsed spec or raw input; `parseSpec(input, source, { training: true })` runs it too.
+ */
+export function validateForTraining(spec: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  checkTrainingLabels(spec, (path, message) => issues.push({ path: formatPath(path), message }));
+  return issues;
 }
 
 /** A validated spec with every default filled in; throws SpecError listing every problem. */
-export function parseSpec(input: unknown, source = 'spec'): ExperimentSpec {
-  const result = safeParseSpec(input);
+export function parseSpec(input: unknown, source = 'spec', options: ParseOptions = {}): ExperimentSpec {
+  const result = safeParseSpec(input, options);
   if (!result.ok) throw new SpecError(result.issues, source);
   return result.spec;
 }
 
-/** parseSpec of JSON text; a JSON syntax error is reported with its line and column. */
-export function parseSpecText(text: string, source = 'spec'): ExperimentSpec {
+/**
+ * parseSpec of JSON text; a JSON syntax error is reported with its line and column, and so is
+ * each duplicate field (JSON.parse would silently keep the last value), listed with the
+ * schema's problems.
+ */
+export function parseSpecText(text: string, source = 'spec', options: ParseOptions = {}): ExperimentSpec {
   const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let raw: unknown;
   try {
@@ -66,7 +91,25 @@ export function parseSpecText(text: string, source = 'spec'): ExperimentSpec {
     const { line, column } = lineColumn(clean, found.pos);
     throw new SpecError([{ path: '', message: `invalid JSON at line ${line}, column ${column}: ${found.message}`, line, column }], source);
   }
-  return parseSpec(raw, source);
+  const scan = scanJson(clean);
+  if (scan.error) {
+    // valid for JSON.parse but not for the scanner: only nesting beyond MAX_DEPTH
+    const { line, column } = lineColumn(clean, scan.error.pos);
+    throw new SpecError([{ path: '', message: `invalid spec at line ${line}, column ${column}: ${scan.error.message}`, line, column }], source);
+  }
+  const duplicates: SpecIssue[] = scan.duplicates.map((dup) => {
+    const at = lineColumn(clean, dup.pos);
+    const first = lineColumn(clean, dup.firstPos);
+    return {
+      path: formatPath(dup.path),
+      message: `duplicate field at line ${at.line}, column ${at.column} (first at line ${first.line}, column ${first.column}); expected each field once (JSON keeps only the last value)`,
+      line: at.line,
+      column: at.column,
+    };
+  });
+  const result = safeParseSpec(raw, options);
+  if (result.ok && duplicates.length === 0) return result.spec;
+  throw new SpecError([...duplicates, ...(result.ok ? [] : result.issues)], source);
 }
 
 /** Is this spec a width sweep (a list of width lists, in model.hidden or a sweep block)? */
@@ -84,17 +127,6 @@ const isSweepList = (h: number[] | number[][]): h is number[][] => Array.isArray
 
 // ---------------------------------------------------------------------------------------------
 // Paths and values.
-
-/** ['model', 'hidden', 0] → 'model.hidden[0]'; odd keys are quoted: `data["my key"]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
-}
 
 /** The raw input's value at a path; `present` is false when a key on the way is absent. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
@@ -239,6 +271,13 @@ interface JsonProblem {
   message: string;
 }
 
+/** A field written twice in one object: its path, and the offsets of the second and the first key. */
+export interface DuplicateKey {
+  path: (string | number)[];
+  pos: number;
+  firstPos: number;
+}
+
 function lineColumn(text: string, pos: number): { line: number; column: number } {
   let line = 1;
   let start = 0;
@@ -259,6 +298,21 @@ function fromEngineMessage(text: string, err: unknown): JsonProblem {
 
 /** The first syntax error in `text` as JSON (RFC 8259), or null if there is none. */
 export function locateJsonError(text: string): JsonProblem | null {
+  return scanJson(text).error;
+}
+
+/** Every field that appears more than once in its object (RFC 8259 leaves it open; JSON.parse keeps the last). */
+export function findDuplicateKeys(text: string): DuplicateKey[] {
+  return scanJson(text).duplicates;
+}
+
+/** Deeper nesting is refused (a spec is a few levels deep; the scanner recurses once per level). */
+const MAX_DEPTH = 256;
+
+/** One pass over JSON text: the first syntax error, and the duplicate keys before it. */
+function scanJson(text: string): { error: JsonProblem | null; duplicates: DuplicateKey[] } {
+  const duplicates: DuplicateKey[] = [];
+  const path: (string | number)[] = [];
   let i = 0;
   const fail = (message: string, pos = i): never => {
     throw { pos, message } satisfies JsonProblem;
@@ -270,6 +324,7 @@ export function locateJsonError(text: string): JsonProblem | null {
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && path.length >= MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels (an experiment spec is a few levels deep)`);
     if (c === '{') return object();
     if (c === '[') return array();
     if (c === '"') return string();
@@ -294,14 +349,22 @@ export function locateJsonError(text: string): JsonProblem | null {
       i++;
       return;
     }
+    const keys = new Map<string, number>();
     for (;;) {
       ws();
       if (text[i] !== '"') fail(text[i] === "'" ? 'property names need double quotes in JSON' : `expected a property name in double quotes; found ${shown(i)}`);
+      const keyStart = i;
       string();
+      const key = JSON.parse(text.slice(keyStart, i)) as string; // a valid JSON string: string() checked it
+      const firstPos = keys.get(key);
+      if (firstPos !== undefined) duplicates.push({ path: [...path, key], pos: keyStart, firstPos });
+      else keys.set(key, keyStart);
       ws();
       if (text[i] !== ':') fail(`expected ':' after the property name; found ${shown(i)}`);
       i++;
+      path.push(key);
       value();
+      path.pop();
       ws();
       if (text[i] === ',') {
         const comma = i++;
@@ -323,8 +386,10 @@ export function locateJsonError(text: string): JsonProblem | null {
       i++;
       return;
     }
-    for (;;) {
+    for (let index = 0; ; index++) {
+      path.push(index);
       value();
+      path.pop();
       ws();
       if (text[i] === ',') {
         const comma = i++;
@@ -376,9 +441,9 @@ export function locateJsonError(text: string): JsonProblem | null {
     value();
     ws();
     if (i < text.length) fail(`unexpected text after the end of the JSON value: ${shown(i)}`);
-    return null;
+    return { error: null, duplicates };
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'pos' in e && 'message' in e) return e as JsonProblem;
+    if (typeof e === 'object' && e !== null && 'pos' in e && 'message' in e) return { error: e as JsonProblem, duplicates };
     throw e;
   }
 }

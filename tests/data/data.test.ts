@@ -77,10 +77,14 @@ describe('generateInputs', () => {
     expect(generateInputs('circle', n, 2, 99)).toEqual(x);
   });
 
-  it('puts sphere points on the unit sphere, roughly centred', () => {
+  it('puts sphere points on the sphere of radius √d (or the radius given), roughly centred', () => {
     const x = generateInputs('sphere', 5000, 4, 3);
-    for (const row of x) expect(Math.hypot(...row)).toBeCloseTo(1, 12);
-    for (let j = 0; j < 4; j++) expect(Math.abs(mean(x.map((r) => r[j])))).toBeLessThan(0.036); // 5 σ, σ = √(1/d/n)
+    for (const row of x) expect(Math.hypot(...row)).toBeCloseTo(2, 12); // √4
+    for (let j = 0; j < 4; j++) expect(Math.abs(mean(x.map((r) => r[j])))).toBeLessThan(0.071); // 5 σ, σ = √(r²/d/n) = √(1/n)
+    // an explicit radius scales the same directions
+    const unit = generateInputs('sphere', 5000, 4, 3, 0, 1);
+    unit.forEach((row, i) => row.forEach((v, j) => expect(2 * v).toBeCloseTo(x[i][j], 12)));
+    expect(() => generateInputs('sphere', 5, 4, 3, 0, 0)).toThrow('expected a sphere radius: a finite number > 0; received 0');
   });
 
   it('draws gaussian inputs with mean 0 and identity covariance (n = 20000)', () => {
@@ -175,7 +179,7 @@ describe('makeTarget', () => {
     expect(Math.abs(mean(y))).toBeLessThan(0.036); // 5 σ, Var y = 1
     expect(Math.abs(mean(y.map((v) => v * v)) - 1)).toBeLessThan(0.15);
     const s = generateInputs('sphere', 20000, 6, 9);
-    expect(Math.abs(mean(s.map((r) => f(r)[0])))).toBeLessThan(0.01);
+    expect(Math.abs(mean(s.map((r) => f(r)[0])))).toBeLessThan(0.031); // 5 σ, Var y = d/(d + 2) on the sphere of radius √d
   });
 
   it('matches sin(θ) and cos(fθ) exactly on the circle', () => {
@@ -240,5 +244,65 @@ describe('buildDataSet', () => {
     expect(() => buildDataSet({ kind: 'moons', n: 4 } as unknown as DataSetSpec, undefined, 2, 1, 0)).toThrow('unknown data kind "moons"; expected one of: points, circle, sphere, gaussian, spirals, xor, circles');
     expect(() => buildDataSet({ kind: 'circle', n: 4 }, undefined, 3, 1, 0)).toThrow(/"circle" is planar/);
     expect(() => buildDataSet({ kind: 'xor', n: 4 }, undefined, 3, 1, 0)).toThrow(/"xor" is planar/);
+  });
+});
+
+describe('issue 10: scale, size and degenerate cases', () => {
+  const variance = (v: number[]) => {
+    const m = mean(v);
+    return mean(v.map((a) => (a - m) ** 2));
+  };
+
+  it('builds sphere inputs and targets in d = 200 000 (no spread of d arguments: no stack overflow)', () => {
+    const d = 200_000;
+    const x = generateInputs('sphere', 2, d, 0);
+    let s = 0;
+    for (const v of x[0]) s += v * v;
+    expect(Math.sqrt(s)).toBeCloseTo(Math.sqrt(d), 8);
+    const y = buildDataSet({ kind: 'sphere', n: 2 }, { kind: 'single_index', activation: 'identity' }, d, 1, 0).y!;
+    expect(y.flat().every(Number.isFinite)).toBe(true);
+  });
+
+  it('on the default sphere (radius √d) the targets are O(1) for any d; on the unit sphere they shrank with d', () => {
+    const n = 4000;
+    for (const d of [4, 400]) {
+      const x = generateInputs('sphere', n, d, 1);
+      // single_index with φ = identity: y = ⟨w, x⟩, Var = R²/d = 1 (sampling sd of the variance √(2/n) ≈ 0.022)
+      const lin = makeTarget({ kind: 'single_index', activation: 'identity' }, d, 1, 2);
+      expect(variance(x.map((r) => lin(r)[0]))).toBeGreaterThan(0.85);
+      expect(variance(x.map((r) => lin(r)[0]))).toBeLessThan(1.15);
+      // quadratic: Var = d/(d + 2)
+      const q = makeTarget({ kind: 'quadratic' }, d, 1, 2);
+      expect(variance(x.map((r) => q(r)[0])) / (d / (d + 2))).toBeGreaterThan(0.8);
+      expect(variance(x.map((r) => q(r)[0])) / (d / (d + 2))).toBeLessThan(1.2);
+      // teacher (relu): E[y²] = ‖x‖²/d = 1 on average over teachers; one teacher is within a loose factor
+      const t = makeTarget({ kind: 'teacher', hidden: [64] }, d, 1, 2);
+      const ty2 = mean(x.map((r) => t(r)[0] ** 2));
+      expect(ty2).toBeGreaterThan(0.2);
+      expect(ty2).toBeLessThan(5);
+      // the unit sphere: Var ⟨w, x⟩ = 1/d
+      const unit = generateInputs('sphere', n, d, 1, 0, 1);
+      expect(variance(unit.map((r) => lin(r)[0])) * d).toBeCloseTo(variance(x.map((r) => lin(r)[0])), 10);
+    }
+  });
+
+  it('degenerate sizes give finite labels: n = 1, d = 1, every kind and target', () => {
+    const targets: TargetSpec[] = [{ kind: 'teacher', hidden: [3] }, { kind: 'teacher', hidden: [] }, { kind: 'single_index' }, { kind: 'quadratic' }, { kind: 'sin' }, { kind: 'cos', frequency: 2 }];
+    for (const kind of ['circle', 'sphere', 'gaussian'] as const) {
+      for (const target of targets) {
+        const set = buildDataSet({ kind, n: 1 }, target, 2, 1, 0);
+        expect(set.x.flat().every(Number.isFinite) && set.y!.flat().every(Number.isFinite), `${kind} ${target.kind}`).toBe(true);
+      }
+    }
+    for (const kind of ['spirals', 'xor', 'circles'] as const) expect(buildDataSet({ kind, n: 1 }, undefined, 2, 1, 0).y).toEqual([[-1]]);
+    // d = 1: the sphere is {−r, +r}; a constant input (x = 0) labels finitely
+    const line = generateInputs('sphere', 50, 1, 0, 0, 2);
+    expect(new Set(line.map((r) => Math.abs(r[0])))).toEqual(new Set([2]));
+    expect(buildDataSet({ kind: 'points', x: [[0, 0], [0, 0]] }, { kind: 'teacher', hidden: [4] }, 2, 1, 0).y).toEqual([[0], [0]]);
+  });
+
+  it('a target that overflows is a DataError naming the point, not NaN labels', () => {
+    // (validation refuses such inputs: beyond float32 range; buildDataSet is also called directly)
+    expect(() => buildDataSet({ kind: 'points', x: [[1, 0], [1e200, 0]] }, { kind: 'quadratic' }, 2, 1, 0)).toThrow('the "quadratic" target is not finite at train point 1 (x = [1e+200, 0]); expected finite labels');
   });
 });

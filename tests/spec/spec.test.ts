@@ -239,13 +239,13 @@ describe('invalid specs: every problem, by path, expected and received', () => {
 
   it('NaN-like values written as strings, and real NaN / Infinity from JS', () => {
     expect(problems({ ...minimal(), data: { train: { kind: 'points', x: [[1, 'NaN'], ['Infinity', 0]] } }, train: { lr: 'nan' } })).toEqual([
-      'data.train.x[0][1]: expected a finite number; received the string "NaN"',
-      'data.train.x[1][0]: expected a finite number; received the string "Infinity"',
+      'data.train.x[0][1]: expected a finite number within float32 range (|v| ≤ 3.4e38); received the string "NaN"',
+      'data.train.x[1][0]: expected a finite number within float32 range (|v| ≤ 3.4e38); received the string "Infinity"',
       'train.lr: expected a learning rate: a number > 0; received the string "nan"',
     ]);
     expect(problems({ ...minimal(), data: { train: { kind: 'points', x: [[NaN, Infinity]] } } })).toEqual([
-      'data.train.x[0][0]: expected a finite number; received NaN (not a finite number)',
-      'data.train.x[0][1]: expected a finite number; received Infinity (not a finite number)',
+      'data.train.x[0][0]: expected a finite number within float32 range (|v| ≤ 3.4e38); received NaN (not a finite number)',
+      'data.train.x[0][1]: expected a finite number within float32 range (|v| ≤ 3.4e38); received Infinity (not a finite number)',
     ]);
   });
 
