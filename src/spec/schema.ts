@@ -61,6 +61,7 @@ const SAFE = Number.MAX_SAFE_INTEGER;
  * 1/α² must both be normal float32 numbers (about 1.2e-38 to 3.4e38) with room for η and lrScale.
  */
 export const ALPHA_RANGE = [1e-12, 1e12] as const;
+const ALPHA_EXPECTED = 'the output scale α: a number from 1e-12 to 1e12 (the learning rates η/α² and the model α·f must stay float32 numbers)';
 
 function positive(what: string) {
   const e = expected(what);
@@ -165,9 +166,9 @@ export const modelSchema = strict('the model: an object with at least inputDim a
   biasStd: nonNegative('the bias standard deviation σ_b: a number ≥ 0').default(0),
   /** Output scale α of Chizat, Oyallon & Bach (lazy training). */
   alpha: z
-    .number(expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]}`))
-    .min(ALPHA_RANGE[0], expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]} (the learning rates η/α² and the model α·f must stay float32 numbers)`))
-    .max(ALPHA_RANGE[1], expected(`the output scale α: a number from ${ALPHA_RANGE[0]} to ${ALPHA_RANGE[1]} (the learning rates η/α² and the model α·f must stay float32 numbers)`))
+    .number(expected(ALPHA_EXPECTED))
+    .min(ALPHA_RANGE[0], expected(ALPHA_EXPECTED))
+    .max(ALPHA_RANGE[1], expected(ALPHA_EXPECTED))
     .default(1),
   /** Model α·(f(θ) − f(θ0)) instead of α·f(θ). */
   centered: flag('true or false').default(false),

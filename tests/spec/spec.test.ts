@@ -313,7 +313,7 @@ describe('invalid specs: every problem, by path, expected and received', () => {
       }),
     ).toEqual([
       'model.biasStd: expected the bias standard deviation σ_b: a number ≥ 0; received -1',
-      'model.alpha: expected the output scale α: a number > 0; received 0',
+      'model.alpha: expected the output scale α: a number from 1e-12 to 1e12 (the learning rates η/α² and the model α·f must stay float32 numbers); received 0',
       'model.ensemble: expected the ensemble size E: an integer from 1 to 4096; received 5000',
       'data.train.n: expected a number of points: an integer ≥ 1; received 0',
       'data.train.noise: expected a noise level: a number ≥ 0; received -0.1',
