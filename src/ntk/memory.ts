@@ -142,7 +142,7 @@ export function planKernels(config: MlpConfig, n: number, budget: MemoryBudget):
   const overBuffer = need.largest.bytes > budget.buffer;
   if (!overBuffer && need.bytes <= budget.total) return { kind: 'in-memory', bytes: need.bytes, ...budgetFields };
   const reason = overBuffer
-    ? `${need.largest.name} [${need.largest.shape}] needs ${formatBytes(need.largest.bytes)}, over the per-buffer budget of ${formatBytes(budget.buffer)}`
+    ? `${need.largest.name} [${need.largest.shape}] needs ${formatBytes(need.largest.bytes)}, over the per-buffer budget of ${formatBytes(budget.buffer)} (all tensors: ${formatBytes(need.bytes)}, total budget ${formatBytes(budget.total)})`
     : `the in-memory network and kernels need ${formatBytes(need.bytes)}, over the budget of ${formatBytes(budget.total)}`;
   const where = `hidden [${config.hidden}], ensemble ${config.ensemble ?? 1}, n = ${n}`;
   if (config.hidden.length !== 1) {
