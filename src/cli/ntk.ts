@@ -1,7 +1,11 @@
 // `widenet ntk SPEC.json`: the kernels on the train inputs before training (DESIGN.md §5):
 // one JSON object per width: {"width", "adapter", "empirical" (ensemble mean, trace form),
 // "empiricalStd" (E > 1), "nngp", "analytic": {"ntk", "nngp"} | null}, and "empiricalFull"
-// ((n·k)×(n·k), row i·k + a) when k > 1.
+// ((n·k)×(n·k), row i·k + a) when k > 1; "kernel" (which kernel this is), "path" (in memory or
+// streamed over the width, chosen against a memory budget: src/ntk/memory.ts) and
+// "peakResidentBytes". A non-finite kernel entry is an error (NonFiniteError), never a null.
+import { freemem, totalmem } from 'node:os';
+import { WidenetError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { Mlp } from '../nets/mlp';
@@ -10,6 +14,28 @@ import { toExampleMajor } from '../ntk/empirical';
 import { specWidths, type ExperimentSpec } from '../spec';
 import { mlpConfig, specData } from '../dynamics/experiment';
 import { analyticKernels } from '../theory';
+import { memoryBudget, planKernels, type KernelPath } from '../ntk/memory';
+import { streamedEnsembleKernels } from '../ntk/streaming';
+
+/** What `widenet ntk` prints, in the words of DESIGN.md §5 (not the Θ_η of widenet run's records). */
+export const KERNEL_LABEL = "plain α²·J·Jᵀ (neural-tangents' empirical NTK; training follows the learning-rate-weighted Θ_η, see widenet run)";
+
+/** A kernel with non-finite entries (float32 overflow): an error naming the quantity, never a silent null. */
+export class NonFiniteError extends WidenetError {}
+
+export interface NtkOptions {
+  /** --max-memory: the process's memory budget in bytes (default: src/ntk/memory.ts memoryBudget) */
+  maxMemory?: number;
+}
+
+/** Peak resident size of this process so far (bytes): getrusage's ru_maxrss, in KiB on Linux. */
+export const peakResidentBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+const countNonFinite = (values: ArrayLike<number>): number => {
+  let bad = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
+  return bad;
+};
 
 const toMatrix = (flat: ArrayLike<number>, rows: number, cols: number): number[][] =>
   Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => flat[i * cols + j]));
@@ -28,18 +54,40 @@ function meanStd(members: Float64Array[]): { mean: Float64Array; std: Float64Arr
   return { mean, std };
 }
 
-export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj: unknown) => void): Promise<void> {
+export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj: unknown) => void, options: NtkOptions = {}): Promise<void> {
   const X = specData(spec).train.x;
   const n = X.length;
   const m = spec.model;
   const k = m.outputDim;
+  const budget = memoryBudget(rt.limits, { total: totalmem(), free: freemem() }, options.maxMemory);
+  // the factors a float32 overflow comes from: Θ ∝ α² and ∝ ‖x‖² (ntk: x·x'/d)
+  const maxNorm2 = Math.max(...X.map((p) => p.reduce((a, v) => a + v * v, 0)));
+  const factors = `the kernel scales with α² = ${(m.alpha ** 2).toPrecision(3)} and with the inputs' squared norm, largest ‖x‖² = ${maxNorm2.toPrecision(3)}`;
   for (const hidden of specWidths(spec)) {
-    const net = new Mlp(rt, mlpConfig(spec, hidden));
+    const config = mlpConfig(spec, hidden);
+    const plan: KernelPath = planKernels(config, n, budget); // throws a MemoryBudgetError naming the layer
     const x = Tensor.from(rt, X.flat(), [n, m.inputDim], 'x');
-    const kernels = empiricalKernels(rt, net, x);
-    const data = await kernels.ntk.read();
-    const nngpData = await kernels.nngp.read();
-    const E = net.ensemble;
+    let data: Float32Array;
+    let nngpData: Float32Array;
+    if (plan.kind === 'in-memory') {
+      const net = new Mlp(rt, config);
+      const kernels = empiricalKernels(rt, net, x);
+      data = await kernels.ntk.read();
+      nngpData = await kernels.nngp.read();
+      [kernels.ntk, kernels.nngp].forEach((t) => t.dispose());
+      net.dispose();
+    } else {
+      ({ ntk: data, nngp: nngpData } = await streamedEnsembleKernels(rt, config, x, { chunk: plan.chunkWidth }));
+    }
+    x.dispose();
+    await rt.sync();
+    rt.trimPool(); // the next width starts from an empty pool: resident memory is this width's
+    const E = config.ensemble ?? 1;
+    const problems = ([['empirical NTK', data], ['empirical NNGP', nngpData]] as const)
+      .map(([name, v]) => [name, countNonFinite(v), v.length] as const)
+      .filter(([, bad]) => bad > 0)
+      .map(([name, bad, all]) => `${name} at width [${hidden}]: ${bad} of ${all} entries are non-finite`);
+    if (problems.length > 0) throw new NonFiniteError(`${problems.join('; ')} (overflow in float32, whose largest number is 3.4e38: ${factors})`);
     const trace = meanStd(traceForm(data, E, k, n));
     const nngp = meanStd(Array.from({ length: E }, (_, e) => Float64Array.from(nngpData.subarray(e * n * n, (e + 1) * n * n))));
     // the analytic kernels follow neural-tangents' NTK parameterization; the model α·f scales both by α²
@@ -48,12 +96,17 @@ export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj:
       const a = analyticKernels({ depth: hidden.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, X);
       const a2 = m.alpha ** 2;
       analytic = { ntk: a.ntk.map((r) => r.map((v) => a2 * v)), nngp: a.nngp.map((r) => r.map((v) => a2 * v)) };
+      const bad = countNonFinite([...analytic.ntk.flat(), ...analytic.nngp.flat()]);
+      if (bad > 0) throw new NonFiniteError(`analytic (infinite-width) kernels at width [${hidden}]: ${bad} of ${2 * n * n} entries are non-finite (overflow in float64: ${factors})`);
     }
     const out: Record<string, unknown> = {
       width: hidden,
       adapter: { vendor: rt.ctx.adapter.vendor, architecture: rt.ctx.adapter.architecture, description: rt.ctx.adapter.description, software: rt.ctx.adapter.software },
       outputs: k,
       ensemble: E,
+      kernel: KERNEL_LABEL,
+      path: plan,
+      peakResidentBytes: peakResidentBytes(),
       traceForm: k > 1 ? 'mean over the k outputs (neural-tangents default)' : 'single output',
       empirical: toMatrix(trace.mean, n, n),
       empiricalStd: E > 1 ? toMatrix(trace.std, n, n) : null,
@@ -62,7 +115,5 @@ export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj:
     };
     if (k > 1) out.empiricalFull = toMatrix(meanStd(toExampleMajor(data, E, k, n)).mean, n * k, n * k);
     write(out);
-    [kernels.ntk, kernels.nngp, x].forEach((t) => t.dispose());
-    net.dispose();
   }
 }

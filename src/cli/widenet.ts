@@ -1,6 +1,6 @@
 // The `widenet` command. Commander parses the arguments (a maintained parser with generated
 // --help, subcommands and typed options, instead of hand-rolled argv handling).
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Runtime } from '../gpu/runtime';
@@ -10,6 +10,7 @@ import { benchNtk, ntkTable } from '../../bench/ntk';
 import { benchTrain, trainTable } from '../../bench/train';
 import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
+import { parseByteSize } from '../ntk/memory';
 import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
 import { applyCachedTiles } from '../kernels/autotune';
 import { fileCache } from '../kernels/autotune-node';
@@ -79,10 +80,17 @@ program
   .command('ntk')
   .description('empirical (ensemble mean), NNGP and infinite-width kernels on the train inputs, before training, as JSON (one object per width)')
   .argument('<spec>', 'experiment spec (JSON)')
-  .action(async (path: string) => {
+  .option('--max-memory <bytes>', 'memory budget of the process, e.g. 2e9, 512M, 2G (K/M/G/T = 1024^1..4); a network whose in-memory kernel needs more is streamed over its width (default: half the free memory, half the adapter\'s buffer limit per buffer)', (v: string) => {
+    try {
+      return parseByteSize(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  })
+  .action(async (path: string, opts: { maxMemory?: number }) => {
     const spec = readSpec(path); // before any GPU work: a bad spec costs nothing
     warnAboutSpec(spec);
-    await withRuntime((rt) => ntkCommand(rt, spec, (obj) => writeOut(JSON.stringify(obj) + '\n')));
+    await withRuntime((rt) => ntkCommand(rt, spec, (obj) => writeOut(JSON.stringify(obj) + '\n'), { maxMemory: opts.maxMemory }));
   });
 
 program

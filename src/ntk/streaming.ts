@@ -6,7 +6,8 @@
 //   Θ[(a,i),(b,j)] = α² [ δ_ab·(mult₂²·Σ_p φ_i,p φ_j,p + biasMult₂²)
 //                       + mult₂²·Σ_p w₂[a,p] w₂[b,p] φ'_i,p φ'_j,p · (mult₁²·x_i·x_j + biasMult₁²) ]
 // Peak memory (bytes) ≈ 4·[c·(d + 1 + k) + (3 + k)·n·c + 2·(k·n)² + 3·n²] for chunk width c —
-// independent of the total width m.
+// independent of the total width m (×2 at most for the pool's size classes). An ensemble streams
+// member by member (streamedEnsembleKernels), at the same peak. src/ntk/memory.ts chooses c.
 import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
@@ -52,6 +53,12 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
   let chunks = 0;
   for (let j0 = 0; j0 < m; j0 += chunk) {
     const c = Math.min(chunk, m - j0);
+    // a narrower last chunk needs other size classes: free the pooled full-width ones first, so
+    // the pool never holds both (the bound below stays true for the resident size too)
+    if (c !== chunk && chunks > 0) {
+      await rt.sync();
+      rt.trimPool();
+    }
     // the chunk's parameters, from the same streams and offsets as Mlp.initialize()
     const w1 = randn(rt, [1, c, d], { seed, ...weightStream(e, 1), offset: j0 * d, scale: first.initStd, name: 'w1 chunk' });
     const b1 = first.biasMult !== 0 ? randn(rt, [1, c], { seed, ...biasStream(e, 1), offset: j0, scale: first.biasStd, name: 'b1 chunk' }) : null;
@@ -88,4 +95,23 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
   [gx0, gPhi, gDelta, identity, ntk, nngp].forEach((t) => t.dispose());
   rt.peakLiveBytes = Math.max(before, result.peakBytes);
   return result;
+}
+
+/** Θ as [E, k, n, k, n] and the NNGP as [E, n, n] for every member (the layout of empiricalKernels), streamed one member at a time. */
+export async function streamedEnsembleKernels(rt: Runtime, config: MlpConfig, x: Tensor, options: { chunk?: number } = {}): Promise<{ ntk: Float32Array; nngp: Float32Array; chunks: number; peakBytes: number }> {
+  const E = config.ensemble ?? 1;
+  const [n] = x.shape;
+  const kn = config.outputDim * n;
+  const ntk = new Float32Array(E * kn * kn);
+  const nngp = new Float32Array(E * n * n);
+  let chunks = 0;
+  let peakBytes = 0;
+  for (let e = 0; e < E; e++) {
+    const member = await streamedKernels(rt, config, x, { chunk: options.chunk, member: e });
+    ntk.set(member.ntk, e * kn * kn);
+    nngp.set(member.nngp, e * n * n);
+    chunks += member.chunks;
+    peakBytes = Math.max(peakBytes, member.peakBytes);
+  }
+  return { ntk, nngp, chunks, peakBytes };
 }

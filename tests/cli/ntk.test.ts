@@ -82,6 +82,67 @@ describe('widenet ntk', () => {
     expect(missing.stderr).toMatch(/cannot read the spec file/);
   });
 
+  it('says which kernel it prints and which path it took; a tiny --max-memory streams over the width and gives the in-memory kernel (E = 2)', () => {
+    const spec = { seed: 3, model: { inputDim: 2, hidden: [300], activation: 'tanh', parameterization: 'ntk', biasStd: 0.3, alpha: 1.7, ensemble: 2 }, data: { train: { kind: 'points', x: X } } };
+    const path = specFile('stream.json', spec);
+    const memory = widenet(['ntk', path]);
+    expect(memory.code, memory.stderr).toBe(0);
+    const inMemory = JSON.parse(memory.stdout);
+    expect(inMemory.kernel).toMatch(/plain α²·J·Jᵀ .*neural-tangents.*Θ_η/);
+    expect(inMemory.path.kind).toBe('in-memory');
+    expect(inMemory.path.bytes).toBeLessThanOrEqual(inMemory.path.budgetBytes);
+    expect(inMemory.peakResidentBytes).toBeGreaterThan(0);
+    // 20 kB: far below the network (2·300·(2 + 1 + …) floats), above the streamed kernel's fixed part
+    const streamed = widenet(['ntk', path, '--max-memory', '20K']);
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const s = JSON.parse(streamed.stdout);
+    expect(s.path.kind).toBe('streamed');
+    expect(s.path.budgetBytes).toBe(20 * 1024);
+    expect(s.path.inMemoryBytes).toBeGreaterThan(s.path.budgetBytes);
+    expect(s.path.peakBytes).toBeLessThanOrEqual(s.path.budgetBytes);
+    expect(s.path.chunks).toBeGreaterThan(1);
+    expect(s.path.chunkWidth * s.path.chunks).toBeGreaterThanOrEqual(300);
+    const close = (a: number[][], b: number[][], what: string) => {
+      const scale = Math.max(...b.flat().map(Math.abs));
+      a.flat().forEach((v, i) => expect(Math.abs(v - b.flat()[i]), `${what}[${i}]`).toBeLessThanOrEqual(1e-5 * scale));
+    };
+    close(s.empirical, inMemory.empirical, 'empirical');
+    close(s.empiricalStd, inMemory.empiricalStd, 'empiricalStd');
+    close(s.nngp, inMemory.nngp, 'nngp');
+    expect(s.analytic).toEqual(inMemory.analytic);
+  });
+
+  it('a non-finite kernel is an error naming the quantity and the scale it comes from (exit 1), never a null', () => {
+    const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 4 } };
+    const big = widenet(['ntk', specFile('alpha.json', { ...base, model: { ...base.model, alpha: 1e20 } })]);
+    expect(big.code, big.stderr).toBe(1);
+    expect(big.stdout).toBe('');
+    expect(big.stderr).toMatch(/NonFiniteError: empirical NTK at width \[16\]: 64 of 64 entries are non-finite/);
+    expect(big.stderr).toMatch(/overflow in float32.*α² = 1\.00e\+40/);
+    const far = widenet(['ntk', specFile('far.json', { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'points', x: [[1, 0], [1e30, 0], [0, 1]] } } })]);
+    expect(far.code, far.stderr).toBe(1);
+    expect(far.stdout).toBe('');
+    expect(far.stderr).toMatch(/empirical NTK at width \[16\]: [1-9] of 9 entries are non-finite/);
+    expect(far.stderr).toMatch(/‖x‖² = 1\.00e\+60/);
+  });
+
+  it('a deep network over the budget is refused naming the layer, what it needs and the budget; a bad --max-memory is refused', () => {
+    const path = specFile('deep.json', { model: { inputDim: 2, hidden: [256, 1024, 64] }, data: { train: { kind: 'points', x: X } } });
+    const r = widenet(['ntk', path, '--max-memory', '1M']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    // W2 [1, 1024, 256] is the largest layer: 4·2·1024·256 bytes for the weights and their init draw alone
+    expect(r.stderr).toMatch(/MemoryBudgetError: the empirical NTK of hidden \[256,1024,64\].*does not fit in memory/);
+    expect(r.stderr).toMatch(/layer 2 \(width 1024\) alone needs [\d.]+ MB/);
+    expect(r.stderr).toMatch(/1\.05 MB \(1,048,576 bytes\)/);
+    expect(r.stderr).toMatch(/streaming .* only two-layer networks/);
+    for (const bad of ['lots', '-5', '0']) {
+      const b = widenet(['ntk', path, '--max-memory', bad]);
+      expect(b.code).not.toBe(0);
+      expect(b.stderr).toMatch(new RegExp(`--max-memory.*expected a memory size in bytes.*received "${bad}"`));
+    }
+  });
+
   it('widenet info prints the adapter', () => {
     const r = widenet(['info']);
     expect(r.code, r.stderr).toBe(0);
