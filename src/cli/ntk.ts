@@ -60,9 +60,9 @@ export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj:
   const m = spec.model;
   const k = m.outputDim;
   const budget = memoryBudget(rt.limits, { total: totalmem(), free: freemem() }, options.maxMemory);
-  // the factors a float32 overflow comes from: Θ ∝ α² and ∝ ‖x‖² (ntk: x·x'/d)
-  const maxNorm2 = Math.max(...X.map((p) => p.reduce((a, v) => a + v * v, 0)));
-  const factors = `the kernel scales with α² = ${(m.alpha ** 2).toPrecision(3)} and with the inputs' squared norm, largest ‖x‖² = ${maxNorm2.toPrecision(3)}`;
+  // the factors a float32 overflow comes from: Θ ∝ α², ∝ ‖x‖² (ntk: x·x'/d), and per layer ∝ σ_w² (times ½ for ReLU)
+  const maxNorm2 = X.reduce((max, p) => Math.max(max, p.reduce((a, v) => a + v * v, 0)), 0);
+  const factors = `the kernel scales with α² = ${(m.alpha ** 2).toPrecision(3)}, with the inputs' squared norm, largest ‖x‖² = ${maxNorm2.toPrecision(3)}, and layer by layer with σ_w² = ${(m.weightStd ** 2).toPrecision(3)}`;
   for (const hidden of specWidths(spec)) {
     const config = mlpConfig(spec, hidden);
     const plan: KernelPath = planKernels(config, n, budget); // throws a MemoryBudgetError naming the layer
