@@ -7,7 +7,7 @@
 // wall time around onSubmittedWorkDone where the adapter has no timestamps; `recordMs` is the
 // JavaScript time spent recording a step. overhead = max(0, wallMs − gpuMs)/wallMs is the share
 // of step time when the GPU is not working: the scheduler's cost.
-import type { Runtime } from '../src/gpu/runtime';
+import { BACKEND_PADDING, type Runtime } from '../src/gpu/runtime';
 import { Trainer } from '../src/dynamics/trainer';
 
 export interface TrainBenchResult {
@@ -29,7 +29,8 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
   const d = 32;
   // largest predicted time of one step (software adapters take ~1 min per step at m = 2^16)
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 90_000 : 2_000);
-  const maxM = Math.floor(rt.limits.maxStorageBufferBindingSize / (4 * n));
+  // the runtime keeps BACKEND_PADDING bytes of each limit free (a buffer of exactly the limit fails on some backends)
+  const maxM = Math.floor((rt.limits.maxStorageBufferBindingSize - BACKEND_PADDING) / (4 * n));
   const results: TrainBenchResult[] = [];
   // the same data at every width
   const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));

@@ -21,9 +21,7 @@ export async function createExperiment(rt: Runtime, spec: ExperimentSpecInput, h
  */
 export async function trainSpread(exp: Experiment, steps: number, perFrame = 10): Promise<void> {
   for (let done = 0; done < steps && !exp.diverged; done += perFrame) {
-    await exp.train(Math.min(perFrame, steps - done));
-    const site = await exp.trainer.divergence();
-    if (site?.model === 'network') await exp.record();
+    await exp.train(Math.min(perFrame, steps - done)); // sets exp.diverged when the run diverged
     await nextFrame();
   }
 }

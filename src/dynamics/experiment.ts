@@ -178,11 +178,16 @@ export class Experiment {
     return (this.spec.train.lr * steps) / (1 - this.spec.train.momentum);
   }
 
-  /** Runs `steps` optimiser steps and waits for the GPU (pages call this with a few steps per frame). */
+  /**
+   * Runs `steps` optimiser steps and waits for the GPU (pages call this with a few steps per frame).
+   * A divergence is noticed here, not only at the next record: `diverged` is set when it returns.
+   */
   async train(steps: number): Promise<void> {
     if (this.diverged) return;
     this.trainer.step(steps);
     await this.rt.sync();
+    // the update kernels' non-finite flags (a few bytes); record() turns a hit into the divergence record
+    if (await this.trainer.divergence()) await this.record();
   }
 
   /** α·f − α·f₀ (centred) or α·f, as the model's outputs z [E, n, k]. */

@@ -287,19 +287,30 @@ export class Runtime {
   flush(): void {
     this.checkHealth();
     if (!this.encoder && this.pendingReads.length === 0) return;
-    const encoder = this.encoder ?? this.device.createCommandEncoder({ label: 'widenet' });
-    if (this.pass) this.pass.end();
-    for (const c of this.pendingCopies) encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, 0, c.bytes);
-    this.pendingCopies = [];
-    for (const chunk of this.uniformChunks) this.device.queue.writeBuffer(chunk.buffer, 0, chunk.shadow, 0, chunk.used);
-    this.device.queue.submit([encoder.finish()]);
-    this.freeUniformChunks.push(...this.uniformChunks);
-    this.uniformChunks = [];
-    this.encoder = null;
-    this.pass = null;
-    this.stats.flushes++;
     const reads = this.pendingReads;
     this.pendingReads = [];
+    try {
+      const encoder = this.encoder ?? this.device.createCommandEncoder({ label: 'widenet' });
+      if (this.pass) this.pass.end();
+      for (const c of this.pendingCopies) encoder.copyBufferToBuffer(c.src, c.srcOffset, c.dst, 0, c.bytes);
+      for (const chunk of this.uniformChunks) this.device.queue.writeBuffer(chunk.buffer, 0, chunk.shadow, 0, chunk.used);
+      this.device.queue.submit([encoder.finish()]);
+    } catch (e) {
+      // the recorded work is lost, and so are the reads waiting on it
+      for (const r of reads) {
+        r.staging.destroy();
+        r.reject(e);
+      }
+      throw e;
+    } finally {
+      // a failed submit must not leave a finished encoder behind: the next dispatch starts afresh
+      this.pendingCopies = [];
+      this.freeUniformChunks.push(...this.uniformChunks);
+      this.uniformChunks = [];
+      this.encoder = null;
+      this.pass = null;
+    }
+    this.stats.flushes++;
     for (const r of reads) {
       r.staging.mapAsync(GPUMapMode.READ, 0, r.bytes).then(
         () => {

@@ -11,6 +11,7 @@
 // SwiftShader, where GPU memory is host memory) and are only ever reused, so this sum bounds the
 // buffers' part of the process's resident size (up to the pool's size-class rounding, ≤ 1 MiB each).
 import { WidenetError } from '../gpu/errors';
+import { BACKEND_PADDING } from '../gpu/runtime';
 import type { MlpConfig } from '../nets/mlp';
 import { layerScales } from '../nets/parameterization';
 import { streamingPeakBytes } from './streaming';
@@ -89,7 +90,8 @@ export const DEFAULT_BUFFER_FRACTION = 0.5;
  * memory is host memory; on a GPU the adapter's limits are the only size WebGPU tells).
  */
 export function memoryBudget(limits: Record<string, number>, machine: { total: number; free: number }, maxMemory?: number): MemoryBudget {
-  const adapterBuffer = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  // what the runtime lets one buffer be (it keeps BACKEND_PADDING of each limit free)
+  const adapterBuffer = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize) - BACKEND_PADDING;
   if (maxMemory !== undefined) return { total: maxMemory, buffer: Math.min(maxMemory, adapterBuffer), source: '--max-memory (buffers also within the adapter\'s maxBufferSize / maxStorageBufferBindingSize)' };
   return {
     total: Math.floor(DEFAULT_MEMORY_FRACTION * Math.min(machine.total, machine.free)),

@@ -114,16 +114,17 @@ describe('widenet ntk', () => {
 
   it('a non-finite kernel is an error naming the quantity and the scale it comes from (exit 1), never a null', () => {
     const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 4 } };
+    // α = 1e20 (α² = 1e40 overflows float32) is refused before any GPU work, by path (exit 2)
     const big = widenet(['ntk', specFile('alpha.json', { ...base, model: { ...base.model, alpha: 1e20 } })]);
-    expect(big.code, big.stderr).toBe(1);
+    expect(big.code, big.stderr).toBe(2);
     expect(big.stdout).toBe('');
-    expect(big.stderr).toMatch(/NonFiniteError: empirical NTK at width \[16\]: 64 of 64 entries are non-finite/);
-    expect(big.stderr).toMatch(/overflow in float32.*α² = 1\.00e\+40/);
+    expect(big.stderr).toMatch(/model\.alpha: expected the output scale α: a number from 1e-12 to 1e12/);
+    // a float32 overflow inside the kernel: an error naming the quantity and the scales (α², ‖x‖², σ_w²)
     const far = widenet(['ntk', specFile('far.json', { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'points', x: [[1, 0], [1e30, 0], [0, 1]] } } })]);
     expect(far.code, far.stderr).toBe(1);
     expect(far.stdout).toBe('');
     expect(far.stderr).toMatch(/empirical NTK at width \[16\]: [1-9] of 9 entries are non-finite/);
-    expect(far.stderr).toMatch(/‖x‖² = 1\.00e\+60/);
+    expect(far.stderr).toMatch(/overflow in float32.*α² = 1\.00.*‖x‖² = 1\.00e\+60/);
   });
 
   it('a deep network over the budget is refused naming the layer, what it needs and the budget; a bad --max-memory is refused', () => {

@@ -3,7 +3,7 @@
 // names the quantity. Kernel observables use Θ_η, the kernel GD follows, so they are α-free and
 // width-independent under mean-field and µP.
 import { describe, expect, it } from 'vitest';
-import { runExperiment, type DivergenceRecord, type RunLine, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
+import { Experiment, runExperiment, type DivergenceRecord, type RunLine, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
 import { parseSpec, SpecError, type ExperimentSpecInput } from '../../src/spec';
 import { useRuntime } from '../helpers/gpu';
 
@@ -73,6 +73,15 @@ describe('divergence names the quantity', () => {
     expect(d.reason).toMatch(/parameters of layer \d became non-finite/);
     expect(d.suggestedMaxLr).not.toBeNull();
     expect(d.suggestedMaxLr!).toBeLessThan(d.lr);
+  });
+  it('Experiment.train notices a divergence itself (pages train without recording every frame)', async () => {
+    const exp = await Experiment.create(ctx.rt, parseSpec({ ...base, train: { lr: 1e4, steps: 40 } }));
+    try {
+      await exp.train(40);
+      expect(exp.diverged?.reason).toMatch(/parameters of layer \d became non-finite/);
+    } finally {
+      exp.dispose();
+    }
   });
   it('α outside float32 range is refused by field path, not run', () => {
     for (const alpha of [1e20, 1e-20, 1e-300]) {
