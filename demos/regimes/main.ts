@@ -16,6 +16,7 @@ import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
 import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
 import { alphaWarning } from '../../src/spec/warnings';
+import { ALPHA_RANGE } from '../../src/spec/schema';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 
 const TASKS = ['circle', 'xor', 'spirals', 'circles'] as const;
@@ -23,7 +24,7 @@ const MAX_WIDTH = 1 << 24;
 const fields = {
   pa: enumField(PARAMETERIZATIONS, 'ntk'),
   pb: enumField(PARAMETERIZATIONS, 'meanfield'),
-  alpha: numberField(0, 1e4, 1, { exclusiveMin: true }),
+  alpha: numberField(ALPHA_RANGE[0], 1e4, 1), // the spec's lower bound on α (float32 rates η/α²)
   centered: boolField(true),
   width: intField(1, MAX_WIDTH, 4096),
   depth: intField(1, 4, 1),
