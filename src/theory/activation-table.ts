@@ -99,7 +99,7 @@ function defineTable<const T extends readonly Activation[]>(table: T): T {
   return table;
 }
 
-/** The table, in id order (id = index; tests/theory/activations.test.ts checks it). */
+/** The table, in id order (id = index; tests/kernels/activation-table.test.ts checks it). */
 export const ACTIVATION_TABLE = defineTable([
   {
     name: 'identity',
