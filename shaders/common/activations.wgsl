@@ -1,8 +1,10 @@
 // Activations φ, φ' and φ'' side by side. ACT is an override constant, so the switch is folded
-// away when the pipeline is compiled. Ids match src/kernels/activations.ts.
+// away when the pipeline is compiled. The ids ACT_<NAME> and LEAKY_SLOPE are not written here:
+// they are generated from the activation table (src/theory/activation-table.ts) and put in front
+// of this file (src/kernels/shaders.ts); every switch on ACT names every activation of the table
+// (tests/kernels/activation-table.test.ts checks it).
 // NaN in gives NaN out for every activation and derivative (never a silent 0).
-override ACT: u32 = 0u;
-override LEAKY_SLOPE: f32 = 0.01;
+override ACT: u32 = ACT_IDENTITY;
 
 const INV_SQRT_PI_2 = 1.1283791670955126;   // 2/√π
 const INV_SQRT_2PI = 0.3989422804014327;    // 1/√(2π)
@@ -47,17 +49,17 @@ fn normal_pdf(x: f32) -> f32 {
 fn phi(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   switch ACT {
-    case 1u: { return select(x, 0.0, x < 0.0); }                                  // relu
-    case 2u: { return select(x, LEAKY_SLOPE * x, x < 0.0); }                      // leaky_relu
-    case 3u: { return tanh(clamp(x, -15.0, 15.0)); }                              // tanh
-    case 4u: { return erf_f32(x); }                                               // erf
-    case 5u: { return 0.5 * x * (1.0 + erf_f32(x * INV_SQRT_2)); }                // gelu = x Φ(x)
-    case 6u: { return sigmoid_f32(x); }                                           // sigmoid
-    case 7u: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }                   // softplus
-    case 8u: { return sincos_f32(x).x; }                                          // sin (see math.wgsl)
-    case 9u: { return sincos_f32(x).y; }                                          // cos
-    case 10u: { return 0.5 * x * x; }                                             // quadratic
-    default: { return x; }                                                        // identity
+    case ACT_RELU: { return select(x, 0.0, x < 0.0); }                           // relu
+    case ACT_LEAKY_RELU: { return select(x, LEAKY_SLOPE * x, x < 0.0); }         // leaky_relu
+    case ACT_TANH: { return tanh(clamp(x, -15.0, 15.0)); }                       // tanh
+    case ACT_ERF: { return erf_f32(x); }                                         // erf
+    case ACT_GELU: { return 0.5 * x * (1.0 + erf_f32(x * INV_SQRT_2)); }         // gelu = x Φ(x)
+    case ACT_SIGMOID: { return sigmoid_f32(x); }                                 // sigmoid
+    case ACT_SOFTPLUS: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }         // softplus
+    case ACT_SIN: { return sincos_f32(x).x; }                                    // sin (see math.wgsl)
+    case ACT_COS: { return sincos_f32(x).y; }                                    // cos
+    case ACT_QUADRATIC: { return 0.5 * x * x; }                                  // quadratic
+    case ACT_IDENTITY, default: { return x; }
   }
 }
 
@@ -65,17 +67,17 @@ fn phi(x: f32) -> f32 {
 fn dphi(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   switch ACT {
-    case 1u: { return select(0.0, 1.0, x > 0.0); }
-    case 2u: { return select(LEAKY_SLOPE, 1.0, x > 0.0); }
-    case 3u: { let t = tanh(clamp(x, -15.0, 15.0)); return 1.0 - t * t; }
-    case 4u: { return INV_SQRT_PI_2 * exp(-min(x * x, 88.0)); }
-    case 5u: { return 0.5 * (1.0 + erf_f32(x * INV_SQRT_2)) + x * normal_pdf(x); }  // Φ(x) + x φ_N(x)
-    case 6u: { let s = sigmoid_f32(x); return s * (1.0 - s); }
-    case 7u: { return sigmoid_f32(x); }
-    case 8u: { return sincos_f32(x).y; }
-    case 9u: { return -sincos_f32(x).x; }
-    case 10u: { return x; }
-    default: { return 1.0; }
+    case ACT_RELU: { return select(0.0, 1.0, x > 0.0); }
+    case ACT_LEAKY_RELU: { return select(LEAKY_SLOPE, 1.0, x > 0.0); }
+    case ACT_TANH: { let t = tanh(clamp(x, -15.0, 15.0)); return 1.0 - t * t; }
+    case ACT_ERF: { return INV_SQRT_PI_2 * exp(-min(x * x, 88.0)); }
+    case ACT_GELU: { return 0.5 * (1.0 + erf_f32(x * INV_SQRT_2)) + x * normal_pdf(x); } // Φ(x) + x φ_N(x)
+    case ACT_SIGMOID: { let s = sigmoid_f32(x); return s * (1.0 - s); }
+    case ACT_SOFTPLUS: { return sigmoid_f32(x); }
+    case ACT_SIN: { return sincos_f32(x).y; }
+    case ACT_COS: { return -sincos_f32(x).x; }
+    case ACT_QUADRATIC: { return x; }
+    case ACT_IDENTITY, default: { return 1.0; }
   }
 }
 
@@ -83,15 +85,15 @@ fn dphi(x: f32) -> f32 {
 fn d2phi(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   switch ACT {
-    case 3u: { let t = tanh(clamp(x, -15.0, 15.0)); return -2.0 * t * (1.0 - t * t); }
-    case 4u: { return -2.0 * x * INV_SQRT_PI_2 * exp(-min(x * x, 88.0)); }
-    case 5u: { return normal_pdf(x) * (2.0 - x * x); }
-    case 6u: { let s = sigmoid_f32(x); return s * (1.0 - s) * (1.0 - 2.0 * s); }
-    case 7u: { let s = sigmoid_f32(x); return s * (1.0 - s); }
-    case 8u: { return -sincos_f32(x).x; }
-    case 9u: { return -sincos_f32(x).y; }
-    case 10u: { return 1.0; }
-    default: { return 0.0; }
+    case ACT_TANH: { let t = tanh(clamp(x, -15.0, 15.0)); return -2.0 * t * (1.0 - t * t); }
+    case ACT_ERF: { return -2.0 * x * INV_SQRT_PI_2 * exp(-min(x * x, 88.0)); }
+    case ACT_GELU: { return normal_pdf(x) * (2.0 - x * x); }
+    case ACT_SIGMOID: { let s = sigmoid_f32(x); return s * (1.0 - s) * (1.0 - 2.0 * s); }
+    case ACT_SOFTPLUS: { let s = sigmoid_f32(x); return s * (1.0 - s); }
+    case ACT_SIN: { return -sincos_f32(x).x; }
+    case ACT_COS: { return -sincos_f32(x).y; }
+    case ACT_QUADRATIC: { return 1.0; }
+    case ACT_IDENTITY, ACT_RELU, ACT_LEAKY_RELU, default: { return 0.0; }
   }
 }
 

@@ -2,12 +2,21 @@
 // concatenated (WGSL declarations may come in any order) and #if blocks are resolved by
 // wgsl-preprocessor, only where a block must really be left out (a binding's type).
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationWgslConstants } from './activations';
 
 const sources = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
+// WGSL declarations generated from a TypeScript table, put in front of the file that uses them, so
+// that the table stays the one source of truth (as ParamLayout writes the Params struct): the
+// activation ids ACT_<NAME> and LEAKY_SLOPE come from src/theory/activation-table.ts.
+const GENERATED: Record<string, string> = {
+  'common/activations': activationWgslConstants(),
+};
+
 const byName = new Map<string, string>();
 for (const [path, text] of Object.entries(sources)) {
-  byName.set(path.replace(/^.*\/shaders\//, '').replace(/\.wgsl$/, ''), text);
+  const name = path.replace(/^.*\/shaders\//, '').replace(/\.wgsl$/, '');
+  byName.set(name, (GENERATED[name] ?? '') + text);
 }
 
 export function shaderSource(name: string): string {

@@ -10,13 +10,13 @@
 
 import { z } from 'zod';
 import { FLOAT32_MAX, MAX_CPU_ARRAY_NUMBERS, formatCount, withinBudget } from '../data/limits';
+import { ACTIVATION_NAMES } from '../theory/activation-table';
 
 // ---------------------------------------------------------------------------------------------
-// Vocabularies. The activation list is the one of theory/activations.ts and
-// kernels/activations.ts (tests/spec checks they agree); it is repeated here as a literal tuple
-// so that the spec's TypeScript type names the activations.
+// Vocabularies. The activation names come from the activation table (theory/activation-table.ts),
+// typed as a literal tuple so that the spec's TypeScript type names the activations.
 
-export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'tanh', 'erf', 'gelu', 'sigmoid', 'softplus', 'sin', 'cos', 'quadratic'] as const;
+export const ACTIVATIONS = ACTIVATION_NAMES;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** Yang & Hu's abc-parameterizations provided by nets/ (DESIGN.md §4). */

@@ -1,177 +1,27 @@
-// The activation table of the infinite-width theory: each activation's function φ, derivative φ'
-// and kernel map (E[φ(u)φ(v)], E[φ'(u)φ'(v)]) for (u, v) ~ N(0, [[s11, s12], [s12, s22]]) side by
-// side, with the paper its closed form comes from. Activations without a closed form here use
-// the polar Gauss quadrature of bivariate.ts.
-//
-// Notation for the closed forms: q = s11·s22, ρ = s12/√q, θ = arccos ρ ∈ [0, π], computed as
-// θ = atan2(√((1 − ρ)(1 + ρ)), ρ), which is exact at ρ = ±1; √q is never formed as a product
-// (bivariate.ts: geometricMean, correlation), so deep nets whose variances reach 1e-300 work.
-//
-// φ'(0) convention (relu, leaky_relu): φ'(0) is the slope on the negative side, 0 for relu and
-// LEAKY_RELU_SLOPE for leaky_relu, the same as the GPU kernels (src/kernels/activations.ts,
-// shaders/common/activations.wgsl). It matters only at a zero variance (u ≡ 0, e.g. x = 0 with
-// σ_b = 0), where E[φ'(u)φ'(v)] = φ'(0)·E[φ'(v)]. For relu it keeps the empirical Θ(x, −x) = 0
-// exact: φ'(w·x)·φ'(−w·x) = 0 even for a neuron with w·x = 0 (φ'(0) = ½ would give ¼ there).
+// The infinite-width theory's view of the activation table (src/theory/activation-table.ts, the
+// one home of each activation's φ, φ', φ'', kernel map and paper, and of the φ'(0) convention):
+// lookup by name, and the kernel map E[φ(u)φ(v)], E[φ'(u)φ'(v)] for
+// (u, v) ~ N(0, [[s11, s12], [s12, s22]]): the table's closed form where it has one, else the polar
+// Gauss quadrature of bivariate.ts.
 
-import { gaussianKernelMap, checkCovariance, correlation, geometricMean, type KernelMapValue, type QuadratureOptions } from './bivariate';
-import { erf, normalCdf, normalPdf } from './special';
+import { gaussianKernelMap, type KernelMapValue, type QuadratureOptions } from './bivariate';
+import { ACTIVATION_NAMES, LEAKY_SLOPE, findActivation, type Activation } from './activation-table';
 
 export type { KernelMapValue } from './bivariate';
+export { abReluKernelMap, erfKernelMap } from './activation-table';
 
-/** negative-side slope of leaky_relu (φ(x) = x for x ≥ 0, 0.01·x below) */
-export const LEAKY_RELU_SLOPE = 0.01;
+/** negative-side slope of leaky_relu (φ(x) = x for x ≥ 0, 0.01·x below): the table's LEAKY_SLOPE */
+export const LEAKY_RELU_SLOPE = LEAKY_SLOPE;
 
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-
-export interface TheoryActivation {
-  readonly name: string;
-  readonly phi: (x: number) => number;
-  readonly dphi: (x: number) => number;
-  /** φ odd or even (then φ' is even or odd): the quadrature integrates half the circle */
-  readonly parity: 'odd' | 'even' | null;
-  /** closed-form kernel map; absent means quadrature */
-  readonly closedForm?: (s11: number, s12: number, s22: number) => KernelMapValue;
-  /** where the kernel map comes from */
-  readonly reference: string;
-}
-
-/**
- * Kernel map of φ(x) = α·min(x, 0) + β·max(x, 0) (neural-tangents' ABRelu), from the arc-cosine
- * kernels of Cho & Saul, "Kernel Methods for Deep Learning", NIPS 2009 (degree 1 for E[φφ],
- * degree 0 for E[φ'φ']), combined over the four sign quadrants (the leaky form of Tsuchida,
- * Roosta & Gallagher, arXiv:1711.09090, which neural-tangents' ABRelu cites):
- *   E[φ'(u)φ'(v)] = (α² + β²)/2 − (α − β)²·θ/(2π)
- *   E[φ(u)φ(v)]   = (α − β)²/(2π) · √(s11·s22)·sin θ + E[φ'(u)φ'(v)] · s12
- * For relu (α = 0, β = 1): E[φφ] = √q (sin θ + (π − θ) cos θ)/(2π), E[φ'φ'] = (π − θ)/(2π).
- * θ = atan2(√((1 − ρ)(1 + ρ)), ρ) with ρ = s12/√(s11·s22) from `correlation` (no product s11·s22
- * is formed, so tiny and huge variances are fine). A variance of exactly 0 makes that input the
- * constant u ≡ 0, and the exact limit is E[φ(0)φ(v)] = 0 and E[φ'(0)φ'(v)] = φ'(0)·E[φ'(v)], with
- * the convention φ'(0) = α of the table (the slope on the negative side; see TABLE).
- */
-export function abReluKernelMap(alpha: number, beta: number, s11: number, s12: number, s22: number): KernelMapValue {
-  const c12 = checkCovariance(s11, s12, s22);
-  if (s11 === 0 || s22 === 0) {
-    // u ≡ 0 (or v ≡ 0): E[φ'(v)] = (α + β)/2 for a nonzero variance, φ'(0) = α for a zero one
-    const other = s11 === 0 && s22 === 0 ? alpha : (alpha + beta) / 2;
-    return { nngp: 0, dotSigma: alpha * other };
-  }
-  const rho = correlation(s11, c12, s22);
-  const sinTheta = Math.sqrt((1 - rho) * (1 + rho));
-  const theta = Math.atan2(sinTheta, rho);
-  const diff2 = (alpha - beta) ** 2;
-  const dotSigma = (alpha * alpha + beta * beta) / 2 - (diff2 * theta) / (2 * Math.PI);
-  return { nngp: (diff2 / (2 * Math.PI)) * geometricMean(s11, s22) * sinTheta + dotSigma * c12, dotSigma };
-}
-
-/**
- * Kernel map of erf, the arcsine kernel of Williams, "Computing with infinite networks",
- * NIPS 1997 (no bias term in φ's argument here):
- *   E[erf(u) erf(v)] = (2/π) · arcsin(2 s12 / √((1 + 2 s11)(1 + 2 s22)))
- *   E[erf'(u) erf'(v)] = 4 / (π · √((1 + 2 s11)(1 + 2 s22) − 4 s12²))
- * (the second is ∂/∂s12 of the first, as E[φ'(u)φ'(v)] = ∂E[φ(u)φ(v)]/∂s12 by Price's theorem).
- * The root is computed as √(1 + 2 s11 + 2 s22 + 4 (s11 s22 − s12²)), the last term as
- * (2√(s11 s22)·sin θ)², so huge variances do not overflow and ρ ≈ 1 does not cancel.
- */
-export function erfKernelMap(s11: number, s12: number, s22: number): KernelMapValue {
-  const c12 = checkCovariance(s11, s12, s22);
-  const rho = correlation(s11, c12, s22);
-  const det = 2 * geometricMean(s11, s22) * Math.sqrt((1 - rho) * (1 + rho)); // 2√(s11 s22 − s12²)
-  const root = Math.hypot(Math.sqrt(1 + 2 * s11 + 2 * s22), det); // ≥ 1
-  return { nngp: (2 / Math.PI) * Math.atan2(2 * c12, root), dotSigma: 4 / (Math.PI * root) };
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-const QUADRATURE = 'polar Gauss quadrature over the bivariate normal (src/theory/bivariate.ts)';
-
-const TABLE: readonly TheoryActivation[] = [
-  {
-    name: 'identity',
-    parity: 'odd',
-    phi: (x) => x,
-    dphi: () => 1,
-    // E[uv] = s12, E[1·1] = 1: the deep linear network's kernel.
-    closedForm: (s11, s12, s22) => ({ nngp: checkCovariance(s11, s12, s22), dotSigma: 1 }),
-    reference: 'linear: E[uv] = s12',
-  },
-  {
-    name: 'relu',
-    parity: null,
-    phi: (x) => (x > 0 ? x : 0),
-    // φ'(0) = 0, as on the GPU (the convention at the top of this file)
-    dphi: (x) => (x > 0 ? 1 : 0),
-    closedForm: (s11, s12, s22) => abReluKernelMap(0, 1, s11, s12, s22),
-    reference: 'arc-cosine kernels of degree 1 and 0, Cho & Saul, NIPS 2009',
-  },
-  {
-    name: 'leaky_relu',
-    parity: null,
-    phi: (x) => (x > 0 ? x : LEAKY_RELU_SLOPE * x),
-    // φ'(0) = LEAKY_RELU_SLOPE, as on the GPU (the convention at the top of this file)
-    dphi: (x) => (x > 0 ? 1 : LEAKY_RELU_SLOPE),
-    closedForm: (s11, s12, s22) => abReluKernelMap(LEAKY_RELU_SLOPE, 1, s11, s12, s22),
-    reference: 'arc-cosine kernels (Cho & Saul, NIPS 2009) combined over sign quadrants, arXiv:1711.09090',
-  },
-  {
-    name: 'tanh',
-    parity: 'odd',
-    phi: Math.tanh,
-    dphi: (x) => {
-      const c = Math.cosh(x);
-      return 1 / (c * c);
-    },
-    reference: QUADRATURE,
-  },
-  {
-    name: 'erf',
-    parity: 'odd',
-    phi: erf,
-    dphi: (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x),
-    closedForm: erfKernelMap,
-    reference: 'arcsine kernel, Williams, NIPS 1997',
-  },
-  {
-    // exact gelu x·Φ(x); φ' = Φ(x) + x·N(x). (A closed form exists, arXiv:2002.08517; the
-    // quadrature is checked against it in tests/theory.)
-    name: 'gelu',
-    parity: null,
-    phi: (x) => x * normalCdf(x),
-    dphi: (x) => normalCdf(x) + x * normalPdf(x),
-    reference: QUADRATURE,
-  },
-  {
-    name: 'sigmoid',
-    parity: null,
-    phi: sigmoid,
-    dphi: (x) => {
-      const s = sigmoid(x);
-      return s * (1 - s);
-    },
-    reference: QUADRATURE,
-  },
-  {
-    // log(1 + e^x), written to neither overflow nor lose the small tail
-    name: 'softplus',
-    parity: null,
-    phi: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
-    dphi: sigmoid,
-    reference: QUADRATURE,
-  },
-  { name: 'sin', parity: 'odd', phi: Math.sin, dphi: Math.cos, reference: QUADRATURE },
-  { name: 'cos', parity: 'even', phi: Math.cos, dphi: (x) => -Math.sin(x), reference: QUADRATURE },
-  { name: 'quadratic', parity: 'even', phi: (x) => 0.5 * x * x, dphi: (x) => x, reference: QUADRATURE },
-];
+/** A table entry, as the theory reads it (φ, φ', parity, closedForm, reference). */
+export type TheoryActivation = Activation;
 
 /** Names of the activations the theory knows, in table order. */
-export const THEORY_ACTIVATIONS: readonly string[] = Object.freeze(TABLE.map((a) => a.name));
+export const THEORY_ACTIVATIONS: readonly string[] = ACTIVATION_NAMES;
 
 /** The table entry for `name`; an unknown name throws, listing the known names. */
 export function theoryActivation(name: string): TheoryActivation {
-  const found = TABLE.find((a) => a.name === name);
+  const found = findActivation(name);
   if (!found) {
     throw new Error(`unknown activation ${JSON.stringify(name)} for the infinite-width theory; known activations: ${THEORY_ACTIVATIONS.join(', ')}`);
   }
