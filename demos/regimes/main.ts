@@ -7,7 +7,7 @@
 // prediction; for two-layer networks the neurons are drawn from the GPU weight buffers.
 import { ACTIVATIONS, PARAMETERIZATIONS, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
 import { makeTarget } from '../../src/data';
-import { specData } from '../../src/dynamics/experiment';
+import { specData } from '../../src/spec/resolve';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { Heatmap } from '../ui/heatmap';
 import { maxWidthFor } from '../ui/limits';

@@ -12,6 +12,7 @@ import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, divergenceText, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
 import { alphaWarning } from '../../src/spec/warnings';
+import { ALPHA_RANGE } from '../../src/spec/schema';
 import { commonFields, enumField, enumListField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 22;
@@ -20,7 +21,7 @@ const fields = {
   params: enumListField(PARAMETERIZATIONS, 4, ['ntk', 'meanfield']),
   depth: intField(1, 4, 1),
   act: enumField(ACTIVATIONS, 'relu'),
-  alpha: numberField(0, 1e4, 1, { exclusiveMin: true }),
+  alpha: numberField(ALPHA_RANGE[0], 1e4, 1), // the spec's lower bound on α (float32 rates η/α²)
   n: intField(2, 256, 16),
   ens: intField(1, 64, 8),
   steps: intField(1, 100_000, 100),

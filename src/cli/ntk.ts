@@ -11,11 +11,10 @@ import { Tensor } from '../gpu/tensor';
 import { Mlp } from '../nets/mlp';
 import { empiricalKernels, traceForm } from '../ntk/empirical';
 import { toExampleMajor } from '../ntk/empirical';
-import { specWidths, type ExperimentSpec } from '../spec';
-import { mlpConfig, specData } from '../dynamics/experiment';
-import { analyticKernels } from '../theory';
+import { analyticSpecKernels, mlpConfig, specData, specWidths, type ExperimentSpec } from '../spec';
 import { memoryBudget, planKernels, type KernelPath } from '../ntk/memory';
 import { streamedEnsembleKernels } from '../ntk/streaming';
+import { modelKernelFactor } from '../nets/output-scale';
 
 /** What `widenet ntk` prints, in the words of DESIGN.md §5 (not the Θ_η of widenet run's records). */
 export const KERNEL_LABEL = "plain α²·J·Jᵀ (neural-tangents' empirical NTK; training follows the learning-rate-weighted Θ_η, see widenet run)";
@@ -62,7 +61,7 @@ export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj:
   const budget = memoryBudget(rt.limits, { total: totalmem(), free: freemem() }, options.maxMemory);
   // the factors a float32 overflow comes from: Θ ∝ α², ∝ ‖x‖² (ntk: x·x'/d), and per layer ∝ σ_w² (times ½ for ReLU)
   const maxNorm2 = X.reduce((max, p) => Math.max(max, p.reduce((a, v) => a + v * v, 0)), 0);
-  const factors = `the kernel scales with α² = ${(m.alpha ** 2).toPrecision(3)}, with the inputs' squared norm, largest ‖x‖² = ${maxNorm2.toPrecision(3)}, and layer by layer with σ_w² = ${(m.weightStd ** 2).toPrecision(3)}`;
+  const factors = `the kernel scales with α² = ${modelKernelFactor(m).toPrecision(3)}, with the inputs' squared norm, largest ‖x‖² = ${maxNorm2.toPrecision(3)}, and layer by layer with σ_w² = ${(m.weightStd ** 2).toPrecision(3)}`;
   for (const hidden of specWidths(spec)) {
     const config = mlpConfig(spec, hidden);
     const plan: KernelPath = planKernels(config, n, budget); // throws a MemoryBudgetError naming the layer
@@ -90,12 +89,9 @@ export async function ntkCommand(rt: Runtime, spec: ExperimentSpec, write: (obj:
     if (problems.length > 0) throw new NonFiniteError(`${problems.join('; ')} (overflow in float32, whose largest number is 3.4e38: ${factors})`);
     const trace = meanStd(traceForm(data, E, k, n));
     const nngp = meanStd(Array.from({ length: E }, (_, e) => Float64Array.from(nngpData.subarray(e * n * n, (e + 1) * n * n))));
-    // the analytic kernels follow neural-tangents' NTK parameterization; the model α·f scales both by α²
-    let analytic: { ntk: number[][]; nngp: number[][] } | null = null;
-    if (m.parameterization === 'ntk') {
-      const a = analyticKernels({ depth: hidden.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, X);
-      const a2 = m.alpha ** 2;
-      analytic = { ntk: a.ntk.map((r) => r.map((v) => a2 * v)), nngp: a.nngp.map((r) => r.map((v) => a2 * v)) };
+    // the analytic kernels of the model α·f (neural-tangents' NTK parameterization; spec/resolve.ts)
+    const analytic = analyticSpecKernels(spec, hidden, 'model', X);
+    if (analytic) {
       const bad = countNonFinite([...analytic.ntk.flat(), ...analytic.nngp.flat()]);
       if (bad > 0) throw new NonFiniteError(`analytic (infinite-width) kernels at width [${hidden}]: ${bad} of ${2 * n * n} entries are non-finite (overflow in float64: ${factors})`);
     }

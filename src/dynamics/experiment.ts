@@ -1,97 +1,24 @@
-// One experiment at one width: the spec's data, a Trainer, and the records of DESIGN.md §5.
-// `runExperiment` runs every width of a spec (a sweep) and ends with the fitted log-log slopes.
+// One experiment at one width, its life cycle: the spec's data, a Trainer, and the records of
+// DESIGN.md §5 (records.ts), with the closed forms beside it (closed-forms.ts). `runExperiment`
+// (sweep.ts) runs every width of a spec.
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { DataError, buildDataSet, isClassificationKind, type DataSet } from '../data';
+import { DataError, isClassificationKind, type DataSet } from '../data';
 import { accuracyRef, lossRef, type LossKind } from '../kernels/loss';
-import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
+import { Mlp, type ForwardCache } from '../nets/mlp';
+import { modelOutputs, outputScale } from '../nets/output-scale';
 import { crossKernels, empiricalKernels, kernelBlock, stackInputs, toExampleMajor } from '../ntk/empirical';
-import { specWidths, type ExperimentSpec } from '../spec';
-import { THEORY_ACTIVATIONS, analyticKernels } from '../theory';
+import { analyticSpecKernels, mlpConfig, specData, specLoss, specWidths, type ExperimentSpec } from '../spec';
 import { KernelRegression } from './kernel-regression';
-import { SpectralNorm, alignment, coordinates, logLogSlope, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
+import { SpectralNorm, alignment, coordinates, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
+import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
-/** The closed form is solved for at most this many ensemble members (one eigendecomposition each). */
-const KERNEL_REGRESSION_MEMBERS = 8;
+export * from './records';
+export { runExperiment } from './sweep';
 
-export interface RunRecord {
-  width: number[];
-  step: number;
-  /** gradient-flow time η·step (η·step/(1 − μ) with momentum μ) */
-  time: number;
-  trainLoss: number;
-  testLoss: number | null;
-  trainAccuracy?: number;
-  testAccuracy?: number;
-  /** losses of the linearised model (train.linearized) */
-  linearTrainLoss?: number;
-  linearTestLoss?: number | null;
-  /** per dense layer, relative Frobenius ‖W(t) − W(0)‖_F/‖W(0)‖_F */
-  weightChange: number[];
-  /** per dense layer, relative spectral ‖W(t) − W(0)‖₂/‖W(0)‖₂ */
-  weightChangeSpectral: number[];
-  /** ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of Θ_η on the probe; null where Θ₀ = 0 (0/0) */
-  ntkChange: number | null;
-  /** kernel–target alignment of Θ_η; null where the probe has no labels, the labels are all zero or Θ = 0 */
-  alignment: number | null;
-  /** RMS of α·(f − f_lin) on the probe (null without the linearised model) */
-  linearGap: number | null;
-  coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
-  ntkEigenvalues: number[];
-  /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
-  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
-  pathNorm?: number;
-  particles?: { a: number[]; w: number[][] };
-  std: Record<string, number | number[] | null>;
-}
 
-export interface DivergenceRecord {
-  width: number[];
-  step: number;
-  /** the dense layer (0 = input … L = readout) whose parameters went non-finite first; null when only the loss did */
-  layer: number | null;
-  model: 'network' | 'linearized';
-  lr: number;
-  /**
-   * 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE);
-   * null where Θ₀ has no positive finite eigenvalue (a zero kernel, or one that overflowed)
-   */
-  suggestedMaxLr: number | null;
-  reason: string;
-}
-
-export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary };
-
-export interface SweepSummary {
-  widths: number[];
-  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
-}
-
-/** The network of a spec at one width. */
-export function mlpConfig(spec: ExperimentSpec, hidden: readonly number[]): MlpConfig {
-  const m = spec.model;
-  return {
-    inputDim: m.inputDim, hidden: [...hidden], outputDim: m.outputDim, activation: m.activation, parameterization: m.parameterization,
-    weightStd: m.weightStd, biasStd: m.biasStd, alpha: m.alpha, centered: m.centered, ensemble: m.ensemble, seed: spec.seed,
-  };
-}
-
-/** The train and test sets of a spec (seeded). */
-export function specData(spec: ExperimentSpec): { train: DataSet; test: DataSet | null } {
-  const { inputDim, outputDim } = spec.model;
-  const train = buildDataSet(spec.data.train, spec.data.target, inputDim, outputDim, spec.seed, 'train');
-  const test = spec.data.test ? buildDataSet(spec.data.test, spec.data.target, inputDim, outputDim, spec.seed, 'test') : null;
-  return { train, test };
-}
-
-/** MSE, or cross-entropy as logistic (one output, ±1 labels) or softmax (one-hot labels). */
-export function specLoss(spec: ExperimentSpec): LossKind {
-  return spec.train.loss === 'mse' ? 'mse' : spec.model.outputDim === 1 ? 'logistic' : 'softmax';
-}
-
-/** Loss curvature bound c (ℓ'' ≤ c per output row): MSE 1/k, logistic 1/4, softmax 1/2. */
-const curvature = (loss: LossKind, k: number) => (loss === 'mse' ? 1 / k : loss === 'logistic' ? 1 / 4 : 1 / 2);
 
 interface Split {
   x: Tensor;
@@ -171,7 +98,7 @@ export class Experiment {
     return this.trainer.stepIndex;
   }
   get alpha(): number {
-    return this.spec.model.alpha;
+    return outputScale(this.net.config).alpha;
   }
   /** gradient-flow time of `steps` steps: η·steps, divided by (1 − μ) with momentum */
   timeOf(steps: number): number {
@@ -190,11 +117,9 @@ export class Experiment {
     if (await this.trainer.divergence()) await this.record();
   }
 
-  /** α·f − α·f₀ (centred) or α·f, as the model's outputs z [E, n, k]. */
+  /** The model's outputs z [E, n, k] (nets/output-scale.ts: α·f, or α·(f − f₀) when centred). */
   private modelOutputs(f: Float32Array, f0: Float32Array): Float64Array {
-    const { alpha } = this;
-    const centred = this.spec.model.centered;
-    return Float64Array.from(f, (v, i) => alpha * v - (centred ? alpha * f0[i] : 0));
+    return modelOutputs(this.net.config, f, f0);
   }
 
   /** Parameter weights of Θ_η, the kernel GD follows (η_p/η; nets/parameterization.ts). */
@@ -209,12 +134,11 @@ export class Experiment {
     return optimizer === 'gd' && momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: this.timeOf(steps) };
   }
 
-  /** Θ∞(X1, X2) ⊗ I_k, example-major, for the ntk parameterization; weighted like Θ₀ (lrScale = 1, 1/α²), so the α's cancel. */
-  private infiniteWidthKernel(x1: number[][], x2?: number[][]): number[][] {
-    const m = this.spec.model;
-    const k = m.outputDim;
-    const K = analyticKernels({ depth: this.width.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, x1, x2).ntk;
-    return Array.from({ length: K.length * k }, (_, r) => Array.from({ length: K[0].length * k }, (_, c) => (r % k === c % k ? K[Math.floor(r / k)][Math.floor(c / k)] : 0)));
+  /** Θ∞(X1, X2) ⊗ I_k, example-major, in the units of Θ_η (spec/resolve.ts); null where the theory does not apply. */
+  private infiniteWidthKernel(x1: number[][], x2?: number[][]): number[][] | null {
+    const k = this.spec.model.outputDim;
+    const K = analyticSpecKernels(this.spec, this.width, 'dynamics', x1, x2)?.ntk;
+    return K ? perOutput(K, k) : null;
   }
 
   /** Per-member losses (and accuracies) of raw outputs f on a split with labels. */
@@ -290,48 +214,35 @@ export class Experiment {
     const paths = net.depth === 1 ? await pathNorm(rt, net) : null;
     const regression = await this.kernelRegressionLosses();
 
-    const perLayer = (arrays: ArrayLike<number>[]) => arrays.map((a) => meanStd(a));
-    const wc = perLayer(changes.frobenius);
-    const ws = perLayer(changes.spectral);
-    const eigenStats = Array.from({ length: eigen[0].length }, (_, i) => meanStd(eigen.map((v) => v[i])));
-    const coordStats = coords.map((c) => ({ abs: meanStd(c.meanAbs), change: meanStd(c.meanAbsChange) }));
-    const stat = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a) : null);
-    const tl = meanStd(trainLosses.loss);
-    const te = stat(testLosses?.loss);
-    const nc = stat(ntkChange);
-    const al = stat(align);
-    const lg = stat(linearGap);
+    // every observable per member, then its ensemble mean and standard deviation in one pass (records.ts)
+    const { mean, std } = ensembleStats({
+      trainLoss: trainLosses.loss, testLoss: testLosses?.loss ?? null,
+      weightChange: changes.frobenius, weightChangeSpectral: changes.spectral,
+      ntkChange, alignment: align, linearGap,
+      mean_abs_h: coords.map((c) => c.meanAbs), mean_abs_dh: coords.map((c) => c.meanAbsChange),
+      ntkEigenvalues: Array.from({ length: eigen[0].length }, (_, i) => eigen.map((v) => v[i])),
+      ...(paths ? { pathNorm: paths } : {}),
+    });
+    const only = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a).mean : null);
     const record: RunRecord = {
       width: this.width,
       step: trainer.stepIndex,
       time: this.timeOf(trainer.stepIndex),
-      trainLoss: tl.mean,
-      testLoss: te?.mean ?? null,
-      ...(trainLosses.accuracy ? { trainAccuracy: meanStd(trainLosses.accuracy).mean } : {}),
-      ...(testLosses?.accuracy ? { testAccuracy: meanStd(testLosses.accuracy).mean } : {}),
-      ...(linearTrain ? { linearTrainLoss: meanStd(linearTrain.loss).mean, linearTestLoss: linearTest ? meanStd(linearTest.loss).mean : null } : {}),
-      weightChange: wc.map((s) => s.mean),
-      weightChangeSpectral: ws.map((s) => s.mean),
-      ntkChange: nc?.mean ?? null,
-      alignment: al?.mean ?? null,
-      linearGap: lg?.mean ?? null,
-      coordinates: coordStats.map((c) => ({ mean_abs_h: c.abs.mean, mean_abs_dh: c.change.mean })),
-      ntkEigenvalues: eigenStats.map((s) => s.mean),
+      trainLoss: mean.trainLoss as number,
+      testLoss: mean.testLoss as number | null,
+      ...(trainLosses.accuracy ? { trainAccuracy: only(trainLosses.accuracy)! } : {}),
+      ...(testLosses?.accuracy ? { testAccuracy: only(testLosses.accuracy)! } : {}),
+      ...(linearTrain ? { linearTrainLoss: only(linearTrain.loss)!, linearTestLoss: only(linearTest?.loss) } : {}),
+      weightChange: mean.weightChange as number[],
+      weightChangeSpectral: mean.weightChangeSpectral as number[],
+      ntkChange: mean.ntkChange as number | null,
+      alignment: mean.alignment as number | null,
+      linearGap: mean.linearGap as number | null,
+      coordinates: (mean.mean_abs_h as number[]).map((h, l) => ({ mean_abs_h: h, mean_abs_dh: (mean.mean_abs_dh as number[])[l] })),
+      ntkEigenvalues: mean.ntkEigenvalues as number[],
       kernelRegression: regression,
-      ...(paths ? { pathNorm: meanStd(paths).mean } : {}),
-      std: {
-        trainLoss: tl.std,
-        testLoss: te?.std ?? null,
-        weightChange: wc.map((s) => s.std),
-        weightChangeSpectral: ws.map((s) => s.std),
-        ntkChange: nc?.std ?? null,
-        alignment: al?.std ?? null,
-        linearGap: lg?.std ?? null,
-        mean_abs_h: coordStats.map((c) => c.abs.std),
-        mean_abs_dh: coordStats.map((c) => c.change.std),
-        ntkEigenvalues: eigenStats.map((s) => s.std),
-        ...(paths ? { pathNorm: meanStd(paths).std } : {}),
-      },
+      ...(paths ? { pathNorm: mean.pathNorm as number } : {}),
+      std,
     };
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
@@ -350,14 +261,14 @@ export class Experiment {
     const { spec } = this;
     // λ_max of Θ_η on the train set; none where that kernel is zero or itself overflowed
     const lambdaMax = await this.closedForms().then((c) => c.lambdaMax, (e: unknown) => (e instanceof NonFiniteKernelError ? null : Promise.reject(e)));
-    const suggested = lambdaMax !== null && lambdaMax > 0 && Number.isFinite(lambdaMax) ? (2 * (1 + spec.train.momentum) * this.trainSplit.n) / (curvature(this.loss, spec.model.outputDim) * lambdaMax) : null;
+    const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss });
     this.diverged = {
       width: this.width,
       step: site?.step ?? this.trainer.stepIndex,
       layer: site?.layer ?? null,
       model: site?.model ?? model,
       lr: spec.train.lr,
-      suggestedMaxLr: suggested !== null && Number.isFinite(suggested) ? suggested : null,
+      suggestedMaxLr: suggested,
       reason,
     };
     return this.diverged;
@@ -394,10 +305,9 @@ export class Experiment {
       testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
     }));
     let analytic: KernelRegression[] | null = null;
-    const m = spec.model;
-    if (m.parameterization === 'ntk' && m.frozen.length === 0 && THEORY_ACTIVATIONS.includes(m.activation)) {
-      const trainTheory = this.infiniteWidthKernel(this.trainSplit.data.x);
-      const testTheory = test ? this.infiniteWidthKernel(test.data.x, this.trainSplit.data.x) : undefined;
+    const trainTheory = this.infiniteWidthKernel(this.trainSplit.data.x);
+    if (trainTheory) {
+      const testTheory = test ? this.infiniteWidthKernel(test.data.x, this.trainSplit.data.x)! : undefined;
       analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr }));
     }
     this.regression = { empirical, analytic, lambdaMax: Math.max(...empirical.map((r) => r.maxEigenvalue)) };
@@ -411,15 +321,8 @@ export class Experiment {
     const { spec } = this;
     const { mode, at } = this.closedFormTime;
     const k = spec.model.outputDim;
-    const losses = (predictors: KernelRegression[]) => {
-      const predictions = predictors.map((p) => p.predict(mode, at));
-      const testLoss = (test: number[][] | null) => (test && this.testSplit?.data.y ? lossRef('mse', test.flat(), this.testSplit.data.y.flat(), this.testSplit.n, k)[0] : null);
-      const test = predictions.map((p) => testLoss(p.test));
-      return {
-        trainLoss: meanStd(predictions.map((p) => p.trainLoss)).mean,
-        testLoss: test.every((t) => t !== null) ? meanStd(test as number[]).mean : null,
-      };
-    };
+    const testY = this.testSplit?.data.y ?? null;
+    const losses = (predictors: KernelRegression[]) => closedFormLosses(predictors, mode, at, testY, k);
     return { mode, empirical: losses(empirical), analytic: analytic ? losses(analytic) : null };
   }
 
@@ -484,7 +387,7 @@ export class Experiment {
     const emp = average((e) => empirical[e].predict(mode, at, { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
     let ana: number[][] | null = null;
     if (analytic) {
-      const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x);
+      const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x)!;
       ana = average((e) => analytic[e].predict(mode, at, { kernel, f0: memberColumn(z0, e, t * k) }).test!);
     }
     return { empirical: emp, analytic: ana };
@@ -500,108 +403,8 @@ export class Experiment {
   }
 }
 
-/** Member e's slice of a flat [E, rows] array, as a column (rows × 1). */
-function memberColumn(values: ArrayLike<number>, e: number, rows: number): number[][] {
-  return Array.from({ length: rows }, (_, i) => [values[e * rows + i]]);
-}
-
 async function readAndDispose(t: Tensor): Promise<Float32Array> {
   const data = await t.read();
   t.dispose();
   return data;
-}
-
-/** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */
-export function divergenceAdvice(d: DivergenceRecord): string {
-  return d.suggestedMaxLr !== null
-    ? `a learning rate below ${d.suggestedMaxLr.toPrecision(3)} should converge`
-    : 'no stable learning rate can be estimated (the kernel at initialisation is zero or non-finite)';
-}
-
-/** Θ_η overflowed float32, so no closed form or stable learning rate can be computed from it. */
-class NonFiniteKernelError extends Error {
-  override readonly name = 'NonFiniteKernelError';
-}
-
-/** The name of the first quantity with a non-finite entry (absent quantities are skipped). */
-function firstNonFinite(quantities: [string, ArrayLike<number> | null | undefined][]): string | null {
-  for (const [name, values] of quantities) {
-    if (!values) continue;
-    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return name;
-  }
-  return null;
-}
-
-/** Per-member values, or null when any member's is undefined (null): an ensemble mean over some members would mislead. */
-function definedForAll(values: (number | null)[]): number[] | null {
-  return values.every((v) => v !== null) ? (values as number[]) : null;
-}
-
-/** The path of the first non-finite number in a record (`ntkEigenvalues[0]`), or null. */
-function nonFiniteField(value: unknown, path = ''): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = nonFiniteField(value[i], `${path}[${i}]`);
-      if (p) return p;
-    }
-  } else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const p = nonFiniteField(v, path ? `${path}.${key}` : key);
-      if (p) return p;
-    }
-  }
-  return null;
-}
-
-/**
- * Runs every width of a spec: a record every `recordEvery` steps (and at the first and last step);
- * a diverged width ends with its divergence line; a sweep ends with the summary of log-log slopes
- * of the last records against the first hidden width.
- */
-export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: { onStep?: (width: number[], step: number, total: number) => void; onWidthEnd?: (experiment: Experiment) => Promise<void> } = {}): AsyncGenerator<RunLine> {
-  const widths = specWidths(spec);
-  const finals: { width: number; record: RunRecord }[] = [];
-  for (const hidden of widths) {
-    const experiment = await Experiment.create(rt, spec, { hidden });
-    try {
-      const first = await experiment.record();
-      yield first;
-      let diverged = 'diverged' in first;
-      const { steps, recordEvery } = spec.train;
-      while (!diverged && experiment.stepIndex < steps) {
-        const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
-        for (let s = 0; s < chunk; s++) {
-          experiment.trainer.step(1);
-          options.onStep?.(hidden, experiment.stepIndex, steps);
-        }
-        const line = await experiment.record();
-        diverged = 'diverged' in line;
-        yield line;
-      }
-      if (!diverged && experiment.lastRecord) finals.push({ width: hidden[0], record: experiment.lastRecord });
-      await options.onWidthEnd?.(experiment);
-    } finally {
-      experiment.dispose();
-    }
-  }
-  if (widths.length > 1) {
-    const w = finals.map((f) => f.width);
-    const slope = (pick: (r: RunRecord) => number | null) => {
-      const values = finals.map((f) => pick(f.record));
-      return values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
-    };
-    const layers = finals[0]?.record.weightChange.length ?? 0;
-    yield {
-      summary: {
-        widths: w,
-        slopes: {
-          ntkChange: slope((r) => r.ntkChange),
-          linearGap: slope((r) => r.linearGap),
-          weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
-          trainLoss: slope((r) => r.trainLoss),
-        },
-      },
-    };
-  }
 }

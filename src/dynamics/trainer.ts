@@ -23,6 +23,7 @@ import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/op
 import { jvp, vjp, type LayerTensors } from '../nets/gradients';
 import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
 import { dynamicsKernelScales } from '../nets/parameterization';
+import { outputScale } from '../nets/output-scale';
 
 export interface TrainerConfig {
   optimizer: 'gd' | 'sgd';
@@ -115,7 +116,7 @@ export class Trainer {
   /** Prepares the batches (and the centring shift). Call once before the first step. */
   async start(): Promise<void> {
     const { rt, net } = this;
-    const alpha = net.config.alpha ?? 1;
+    const { alpha } = outputScale(net.config);
     const fullBatch = this.batchSize === this.n;
     let shift: Tensor | null = null;
     if (net.config.centered) {
@@ -152,7 +153,7 @@ export class Trainer {
 
   /** η_p/η per layer: the weights of Θ_η, the kernel these updates follow (nets/parameterization.ts). */
   get kernelScales(): { weight: number[]; bias: number[] } {
-    return dynamicsKernelScales(this.net.layers.map((layer) => layer.scales), this.net.config.alpha ?? 1, this.config.frozen);
+    return dynamicsKernelScales(this.net.layers.map((layer) => layer.scales), outputScale(this.net.config).alpha, this.config.frozen);
   }
 
   /**
@@ -173,7 +174,7 @@ export class Trainer {
   private networkStep(batch: Batch): void {
     const { rt, net, config } = this;
     const cache = net.forward(batch.x);
-    const r = lossCotangent(rt, config.loss, cache.output, batch.y, { alpha: net.config.alpha ?? 1, shift: batch.shift ?? undefined });
+    const r = lossCotangent(rt, config.loss, cache.output, batch.y, { alpha: outputScale(net.config).alpha, shift: batch.shift ?? undefined });
     const grads = vjp(rt, net, cache, r, config.frozen);
     Mlp.release(cache);
     r.dispose();
@@ -185,7 +186,7 @@ export class Trainer {
     const fullBatch = this.batchSize === this.n;
     const cache0 = fullBatch ? this.initialTrainCache() : this.initial.forward(batch.x);
     const out = this.linearOutputs(cache0);
-    const r = lossCotangent(rt, config.loss, out, batch.y, { alpha: this.net.config.alpha ?? 1, shift: batch.shift ?? undefined });
+    const r = lossCotangent(rt, config.loss, out, batch.y, { alpha: outputScale(this.net.config).alpha, shift: batch.shift ?? undefined });
     out.dispose();
     const grads = vjp(rt, this.initial, cache0, r, config.frozen);
     r.dispose();

@@ -13,6 +13,7 @@ import { lossCotangent } from '../kernels/loss';
 import { onesRow } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { ForwardCache, Mlp } from './mlp';
+import { outputScale } from './output-scale';
 
 export interface LayerTensors {
   weight: Tensor;
@@ -91,5 +92,5 @@ export function jvp(rt: Runtime, net: Mlp, cache: ForwardCache, tangent: LayerTe
 
 /** r = α·(α·f − y)/(n·k): the cotangent of the MSE loss 1/(2nk)·Σ‖α·f − y‖² (y [n, k], shared by the members). */
 export function mseCotangent(rt: Runtime, net: Mlp, f: Tensor, y: Tensor): Tensor {
-  return lossCotangent(rt, 'mse', f, y, { alpha: net.config.alpha ?? 1 });
+  return lossCotangent(rt, 'mse', f, y, { alpha: outputScale(net.config).alpha });
 }

@@ -13,6 +13,7 @@ import { identityMatrix, scalarOne } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import { matmul } from '../kernels/matmul';
 import { Mlp, type ForwardCache } from '../nets/mlp';
+import { modelKernelFactor } from '../nets/output-scale';
 
 export interface EmpiricalKernels {
   /** [E, k, n, k, n]: Θ[e, a, i, b, j] of the model α·f (α² times the NTK of f) */
@@ -67,7 +68,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: Empi
   const E = net.ensemble;
   const k = net.config.outputDim;
   const L = net.depth;
-  const alpha2 = (net.config.alpha ?? 1) ** 2;
+  const alpha2 = modelKernelFactor(net.config); // kernels of the model α·f
   const cache = net.forward(x);
   const n = cache.n;
   const signals = backSignals(rt, net, cache);

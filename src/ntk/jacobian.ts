@@ -9,6 +9,7 @@ import { axpy, broadcastProduct } from '../kernels/elementwise';
 import { identityMatrix, scalarOne } from '../kernels/common';
 import { gram } from '../kernels/gram';
 import type { Mlp } from '../nets/mlp';
+import { modelKernelFactor } from '../nets/output-scale';
 
 /** Θ of member 0 as [k·n, k·n] (row index a·n + i), by explicit Jacobian blocks of `chunk` neurons. */
 export function jacobianContractionNtk(rt: Runtime, net: Mlp, x: Tensor, chunk = 4096): Tensor {
@@ -21,7 +22,7 @@ export function jacobianContractionNtk(rt: Runtime, net: Mlp, x: Tensor, chunk =
   const phi = cache.inputs[1]; // [1, n, m]
   const dphi = cache.derivatives[0];
   const theta = Tensor.zeros(rt, [k * n, k * n], 'Θ by Jacobian');
-  const alpha2 = (net.config.alpha ?? 1) ** 2;
+  const alpha2 = modelKernelFactor(net.config);
   const identity = identityMatrix(rt, k);
   for (let j0 = 0; j0 < m; j0 += chunk) {
     const c = Math.min(chunk, m - j0);

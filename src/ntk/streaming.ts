@@ -19,6 +19,7 @@ import { matmul } from '../kernels/matmul';
 import type { MlpConfig } from '../nets/mlp';
 import { weightStream, biasStream } from '../nets/mlp';
 import { layerScales } from '../nets/parameterization';
+import { modelKernelFactor } from '../nets/output-scale';
 
 export interface StreamOptions {
   /** hidden neurons per chunk (default 2^16) */
@@ -42,7 +43,7 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
   const e = options.member ?? 0;
   const chunk = Math.min(options.chunk ?? 1 << 16, m);
   const [first, readout] = layerScales(config.parameterization, [d, m, k], config.weightStd, config.biasStd);
-  const alpha2 = (config.alpha ?? 1) ** 2;
+  const alpha2 = modelKernelFactor(config);
   const seed = config.seed;
   const before = rt.peakLiveBytes;
   rt.peakLiveBytes = rt.liveBytes;

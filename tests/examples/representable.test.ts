@@ -20,7 +20,7 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSpec, parseSpecText, specWidths, type ExperimentSpec } from '../../src/spec';
-import { specData } from '../../src/dynamics/experiment';
+import { specData } from '../../src/spec/resolve';
 import { KernelRegression } from '../../src/dynamics/kernel-regression';
 import { analyticKernels } from '../../src/theory';
 

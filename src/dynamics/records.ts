@@ -1,0 +1,123 @@
+// The lines `widenet run` prints (DESIGN.md §5): the record of one step, the divergence line and a
+// sweep's summary, with the checks that keep a NaN out of them and the ensemble aggregation.
+import { meanStd } from './observables';
+export interface RunRecord {
+  width: number[];
+  step: number;
+  /** gradient-flow time η·step (η·step/(1 − μ) with momentum μ) */
+  time: number;
+  trainLoss: number;
+  testLoss: number | null;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+  /** losses of the linearised model (train.linearized) */
+  linearTrainLoss?: number;
+  linearTestLoss?: number | null;
+  /** per dense layer, relative Frobenius ‖W(t) − W(0)‖_F/‖W(0)‖_F */
+  weightChange: number[];
+  /** per dense layer, relative spectral ‖W(t) − W(0)‖₂/‖W(0)‖₂ */
+  weightChangeSpectral: number[];
+  /** ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of Θ_η on the probe; null where Θ₀ = 0 (0/0) */
+  ntkChange: number | null;
+  /** kernel–target alignment of Θ_η; null where the probe has no labels, the labels are all zero or Θ = 0 */
+  alignment: number | null;
+  /** RMS of α·(f − f_lin) on the probe (null without the linearised model) */
+  linearGap: number | null;
+  coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
+  ntkEigenvalues: number[];
+  /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
+  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
+  pathNorm?: number;
+  particles?: { a: number[]; w: number[][] };
+  std: Record<string, EnsembleStat>;
+}
+
+export interface DivergenceRecord {
+  width: number[];
+  step: number;
+  /** the dense layer (0 = input … L = readout) whose parameters went non-finite first; null when only the loss did */
+  layer: number | null;
+  model: 'network' | 'linearized';
+  lr: number;
+  /**
+   * 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE);
+   * null where Θ₀ has no positive finite eigenvalue (a zero kernel, or one that overflowed)
+   */
+  suggestedMaxLr: number | null;
+  reason: string;
+}
+
+export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary };
+
+export interface SweepSummary {
+  widths: number[];
+  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+}
+
+/** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */
+export function divergenceAdvice(d: DivergenceRecord): string {
+  return d.suggestedMaxLr !== null
+    ? `a learning rate below ${d.suggestedMaxLr.toPrecision(3)} should converge`
+    : 'no stable learning rate can be estimated (the kernel at initialisation is zero or non-finite)';
+}
+
+/** The name of the first quantity with a non-finite entry (absent quantities are skipped). */
+export function firstNonFinite(quantities: [string, ArrayLike<number> | null | undefined][]): string | null {
+  for (const [name, values] of quantities) {
+    if (!values) continue;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return name;
+  }
+  return null;
+}
+
+/** Per-member values, or null when any member's is undefined (null): an ensemble mean over some members would mislead. */
+export function definedForAll(values: (number | null)[]): number[] | null {
+  return values.every((v) => v !== null) ? (values as number[]) : null;
+}
+
+/** The path of the first non-finite number in a record (`ntkEigenvalues[0]`), or null. */
+export function nonFiniteField(value: unknown, path = ''): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nonFiniteField(value[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const p = nonFiniteField(v, path ? `${path}.${key}` : key);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
+
+/** One observable per ensemble member: a value per member, a list of them (per layer, per eigenvalue), or null (absent or undefined). */
+export type PerMember = ArrayLike<number> | PerMember[] | null;
+export type EnsembleStat = number | null | EnsembleStat[];
+
+/**
+ * The ensemble mean and standard deviation of every observable, field by field and with the same
+ * nesting: the record's scalars and the `std` block come from one pass, not two hand-written lists.
+ * An array of numbers (or a typed array) is one value per member; an array of arrays is a list.
+ */
+export function ensembleStats<K extends string>(fields: Partial<Record<K, PerMember>>): { mean: Record<K, EnsembleStat>; std: Record<K, EnsembleStat> } {
+  const stats = (v: PerMember): { mean: EnsembleStat; std: EnsembleStat } => {
+    if (v === null) return { mean: null, std: null };
+    if (Array.isArray(v) && v.length > 0 && typeof v[0] !== 'number') {
+      const inner = (v as PerMember[]).map(stats);
+      return { mean: inner.map((s) => s.mean), std: inner.map((s) => s.std) };
+    }
+    if (Array.isArray(v) && v.length === 0) return { mean: [], std: [] };
+    return meanStd(v as ArrayLike<number>);
+  };
+  const mean = {} as Record<K, EnsembleStat>;
+  const std = {} as Record<K, EnsembleStat>;
+  for (const key of Object.keys(fields) as K[]) {
+    const s = stats(fields[key] ?? null);
+    mean[key] = s.mean;
+    std[key] = s.std;
+  }
+  return { mean, std };
+}
