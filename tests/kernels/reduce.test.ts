@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
-import { colSums, dot, reduceRef, rowSums, sum, sumSquares } from '../../src/kernels/reduce';
+import { BATCH_MAPS, colSums, dot, normalizeBatches, reduceBatches, reduceRef, rowSums, sum, sumSquares, type BatchMap } from '../../src/kernels/reduce';
 import { EPS32, expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
@@ -57,5 +57,39 @@ describe('reductions', () => {
     const cs = await colSums(rt, x).read();
     expect(rs.map((v, i) => Number(Number.isNaN(v) !== (i === 43))).reduce((a, b) => a + b)).toBe(0);
     expect(cs.map((v, i) => Number(Number.isNaN(v) !== (i === 21))).reduce((a, b) => a + b)).toBe(0);
+  });
+});
+
+describe('per-batch reductions and normalisation', () => {
+  for (const [batches, inner] of [[1, 1], [3, 7], [5, 2049], [2, 100_003]] as const) {
+    it(`every map over ${batches} × ${inner}`, async () => {
+      const { rt } = ctx;
+      const xd = testData(batches * inner, 2);
+      const yd = testData(batches * inner, 3);
+      const x = Tensor.from(rt, xd);
+      const y = Tensor.from(rt, yd);
+      for (const map of Object.keys(BATCH_MAPS) as BatchMap[]) {
+        const expected = reduceRef.batches(map, xd, batches, yd);
+        const bound = { atol: 4 * Math.log2(inner + 1) * EPS32 * inner * 2, rtol: 0 };
+        expectClose(await reduceBatches(rt, map, x, batches, y).read(), expected, bound, map);
+      }
+    });
+    it(`normalises ${batches} vectors of ${inner}`, async () => {
+      const { rt } = ctx;
+      const xd = testData(batches * inner, 4);
+      const x = Tensor.from(rt, xd);
+      const norms = await normalizeBatches(rt, x, batches).read();
+      const expectedNorms = Array.from(reduceRef.batches('sumSquares', xd, batches), Math.sqrt);
+      expectClose(norms, expectedNorms, tolerance(inner), 'norms');
+      const normalised = Float64Array.from(xd, (v, i) => v / expectedNorms[Math.floor(i / inner)]);
+      expectClose(await x.read(), normalised, tolerance(inner), 'vectors');
+    });
+  }
+
+  it('leaves a zero vector zero', async () => {
+    const { rt } = ctx;
+    const x = Tensor.zeros(rt, [2, 5]);
+    expect(Array.from(await normalizeBatches(rt, x, 2).read())).toEqual([0, 0]);
+    expect(Array.from(await x.read()).every((v) => v === 0)).toBe(true);
   });
 });
