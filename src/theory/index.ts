@@ -1,6 +1,6 @@
 // Infinite-width NNGP and NTK of the MLP in neural-tangents' NTK parameterization, in float64 on
-// the CPU (no GPU imports). The recursion is documented in ./kernels.ts, the activations' kernel
-// maps and their papers in ./activations.ts, the quadrature in ./bivariate.ts.
+// the CPU (no GPU imports). The recursion is documented in ./kernels.ts, the activations (φ, φ',
+// their kernel maps and papers) in ./activation-table.ts, the quadrature in ./bivariate.ts.
 
 import { computeKernels, type KernelSpecTheory } from './kernels';
 import { THEORY_ACTIVATIONS } from './activations';
