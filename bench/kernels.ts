@@ -1,17 +1,22 @@
 // Kernel benchmark in Node on whatever adapter is present (`npm run bench:kernels`).
-// Each case: warm-up, then the median of 5 GPU-timed runs (timestamp queries where offered).
+// Each case: one run whose result is checked against the kernel's float64 reference (the *Ref
+// beside its wrapper in src/kernels/; that run is also the warm-up), then the median of 5
+// GPU-timed runs (timestamp queries where offered). A wrong result is not timed (bench/check.ts).
 // A case whose predicted time (from the same version's last measured rate) exceeds the budget
 // is recorded as skipped, with the reason, rather than left out silently.
 import type { Runtime } from '../src/gpu/runtime';
 import { Tensor } from '../src/gpu/tensor';
-import { activateWithDerivative, broadcastProduct, contiguousStrides, elementwiseCost } from '../src/kernels/elementwise';
-import { lossCotangent, lossCotangentCost } from '../src/kernels/loss';
-import { divergenceStatus, sgdUpdate, sgdUpdateCost } from '../src/kernels/optim';
-import { normalizeBatches, reduceBatches, reduceCost } from '../src/kernels/reduce';
-import { gram, gramCost } from '../src/kernels/gram';
+import { activateWithDerivative, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseCost, elementwiseRef } from '../src/kernels/elementwise';
+import { lossCotangent, lossCotangentCost, lossCotangentRef } from '../src/kernels/loss';
+import { divergenceStatus, sgdUpdate, sgdUpdateCost, sgdUpdateRef } from '../src/kernels/optim';
+import { normalizeBatches, reduceBatches, reduceCost, reduceRef } from '../src/kernels/reduce';
+import { gram, gramCost, gramRef } from '../src/kernels/gram';
 import { randn } from '../src/kernels/init';
-import { MATMUL_VERSIONS, matmul, matmulCost, type MatmulVersion } from '../src/kernels/matmul';
+import { MATMUL_VERSIONS, matmul, matmulCost, matmulRef, type MatmulVersion } from '../src/kernels/matmul';
 import type { Cost } from '../src/kernels/common';
+import { ACTIVATION_TOLERANCE, tolerance } from '../src/check/tolerance';
+import { matmulEntriesRef, sampleEntries } from '../src/check/reference';
+import { combine, compare, rms, type Checked } from './check';
 
 export interface KernelBenchResult {
   kernel: string;
@@ -25,6 +30,10 @@ export interface KernelBenchResult {
   gbps: number | null;
   timing?: 'timestamp' | 'wall';
   skipped?: string;
+  /** the float64 check made before timing, e.g. "max rel err 3e-7 (full)" */
+  checked?: string;
+  /** the result was wrong (the worst element): not timed */
+  mismatch?: string;
 }
 
 export interface KernelBenchOptions {
@@ -34,8 +43,23 @@ export interface KernelBenchOptions {
   log?: (line: string) => void;
 }
 
-async function measure(rt: Runtime, record: () => void, runs: number): Promise<{ ms: number; min: number; max: number; source: 'timestamp' | 'wall' }> {
-  await rt.time(record); // warm-up: compiles the pipeline and touches the buffers
+/**
+ * The largest float64 reference computed whole (multiply-adds; about a second on the CPU).
+ * Bigger products are checked on 256 sampled entries (i, j), each exact float64 (matmulEntriesRef).
+ */
+const FULL_REFERENCE_MACS = 2 ** 28;
+
+/** Reads what the check needs before the run (in-place kernels change their inputs), then returns the check of the run's output. */
+type Check = () => Promise<() => Promise<Checked>>;
+
+type Measured = { ms: number; min: number; max: number; source: 'timestamp' | 'wall' } & Checked;
+
+export async function measure(rt: Runtime, record: () => void, runs: number, check: Check): Promise<Measured> {
+  // one run, checked against float64; it is also the warm-up (compiles the pipeline, touches the buffers)
+  const verify = await check();
+  await rt.time(record);
+  const checked = await verify();
+  if (checked.mismatch) return { ms: NaN, min: NaN, max: NaN, source: 'wall', ...checked };
   const times: number[] = [];
   let source: 'timestamp' | 'wall' = 'wall';
   for (let i = 0; i < runs; i++) {
@@ -44,11 +68,35 @@ async function measure(rt: Runtime, record: () => void, runs: number): Promise<{
     source = t.source;
   }
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], source };
+  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], source, ...checked };
 }
 
-function result(kernel: string, version: string, shape: number[], cost: Cost, m: Awaited<ReturnType<typeof measure>>, runs: number): KernelBenchResult {
-  return { kernel, version, shape, ms: m.ms, min: m.min, max: m.max, runs, gflops: cost.flops / m.ms / 1e6, gbps: cost.bytes / m.ms / 1e6, timing: m.source };
+function result(kernel: string, version: string, shape: number[], cost: Cost, m: Measured, runs: number): KernelBenchResult {
+  if (m.mismatch) return { kernel, version, shape, ms: null, gflops: null, gbps: null, checked: m.checked, mismatch: m.mismatch };
+  return { kernel, version, shape, ms: m.ms, min: m.min, max: m.max, runs, gflops: cost.flops / m.ms / 1e6, gbps: cost.bytes / m.ms / 1e6, timing: m.source, checked: m.checked };
+}
+
+/** What a case's log line says: its speed, or its mismatch. */
+const logged = (r: KernelBenchResult, speed: () => string): string => (r.mismatch ? `MISMATCH (${r.mismatch}), not timed` : `${speed()} [checked: ${r.checked}]`);
+
+/**
+ * C = A·op(B) (A [M, K], B [K, N], or [N, K] when transB) against matmulRef: whole when it is
+ * cheap, else on 256 sampled entries. Tolerance: tolerance(K, scale) with the entries' RMS as scale.
+ */
+export function checkProduct(a: Tensor, b: Tensor, c: Tensor, M: number, N: number, K: number, transB = false): Check {
+  return async () => {
+    const [ad, bd] = [await a.read(), await b.read()];
+    return async () => {
+      const got = await c.read();
+      if (M * N * K <= FULL_REFERENCE_MACS) {
+        const ref = matmulRef(ad, bd, { m: M, n: N, k: K, batch: 1, transA: false, transB, aBatchStride: 0, bBatchStride: 0 });
+        return compare(got, ref, tolerance(K, rms(ref)), 'full', (e) => `C(${Math.floor(e / N)}, ${e % N})`);
+      }
+      const entries = sampleEntries(M, N);
+      const ref = matmulEntriesRef(ad, bd, N, K, entries, transB).value;
+      return compare(entries.map(([i, j]) => got[i * N + j]), ref, tolerance(K, rms(ref)), entries.length, (e) => `C(${entries[e][0]}, ${entries[e][1]})`);
+    };
+  };
 }
 
 export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}): Promise<KernelBenchResult[]> {
@@ -69,10 +117,10 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const a = randn(rt, [m, k], { seed: 1, name: 'A' });
     const b = randn(rt, [k, n], { seed: 2, name: 'B' });
     const c = Tensor.empty(rt, [m, n], 'C');
-    const r = result('matmul', version, [m, n, k, 1], cost, await measure(rt, () => matmul(rt, a, b, { version, out: c }), runs), runs);
-    rate.set(version, r.gflops!);
+    const r = result('matmul', version, [m, n, k, 1], cost, await measure(rt, () => matmul(rt, a, b, { version, out: c }), runs, checkProduct(a, b, c, m, n, k)), runs);
+    if (r.gflops !== null) rate.set(version, r.gflops);
     results.push(r);
-    log(`matmul ${version} ${m}x${n}x${k}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
+    log(`matmul ${version} ${m}x${n}x${k}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
     [a, b, c].forEach((t) => t.dispose());
   };
 
@@ -94,9 +142,9 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const x = randn(rt, [n, d], { seed: 5, name: 'x' });
     const w = randn(rt, [m, d], { seed: 6, name: 'W' });
     const h = Tensor.empty(rt, [n, m], 'h');
-    const r = result('matmul', 'v2_regtile (A·Bᵀ)', [n, m, d, 1], matmulCost({ m: n, n: m, k: d, batch: 1 }), await measure(rt, () => matmul(rt, x, w, { transB: true, version: 'v2_regtile', out: h }), runs), runs);
+    const r = result('matmul', 'v2_regtile (A·Bᵀ)', [n, m, d, 1], matmulCost({ m: n, n: m, k: d, batch: 1 }), await measure(rt, () => matmul(rt, x, w, { transB: true, version: 'v2_regtile', out: h }), runs, checkProduct(x, w, h, n, m, d, true)), runs);
     results.push(r);
-    log(`matmul v2_regtile x·Wᵀ ${n}x${m}x${d}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
+    log(`matmul v2_regtile x·Wᵀ ${n}x${m}x${d}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
     [x, w, h].forEach((t) => t.dispose());
   }
 
@@ -104,10 +152,24 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   for (const [n, m] of options.quick ? [[256, 4096]] : [[256, 16384], [1024, 4096]]) {
     const a = randn(rt, [n, m], { seed: 3, name: 'features' });
     const cost = gramCost(n, n, m, 1, true);
-    const r = result('gram', 'v1_tiled', [n, n, m, 1], cost, await measure(rt, () => gram(rt, a), runs), runs);
+    let g: Tensor | null = null; // the last run's output (gram allocates it)
+    const check: Check = async () => {
+      const ad = await a.read();
+      return async () => {
+        const got = await g!.read();
+        if (n * n * m <= FULL_REFERENCE_MACS) {
+          const ref = gramRef(ad, ad, n, n, m);
+          return compare(got, ref, tolerance(m, rms(ref)), 'full', (e) => `G(${Math.floor(e / n)}, ${e % n})`);
+        }
+        const entries = sampleEntries(n, n);
+        const ref = matmulEntriesRef(ad, ad, n, m, entries, true).value; // G = A·Aᵀ
+        return compare(entries.map(([i, j]) => got[i * n + j]), ref, tolerance(m, rms(ref)), entries.length, (e) => `G(${entries[e][0]}, ${entries[e][1]})`);
+      };
+    };
+    const r = result('gram', 'v1_tiled', [n, n, m, 1], cost, await measure(rt, () => { g?.dispose(); g = gram(rt, a); }, runs, check), runs);
     results.push(r);
-    log(`gram ${n}x${m}: ${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`);
-    a.dispose();
+    log(`gram ${n}x${m}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
+    [a, g as Tensor | null].forEach((t) => t?.dispose());
   }
 
   // activation forward + derivative in one pass, as bandwidth
@@ -116,9 +178,16 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   const act = Tensor.empty(rt, [count]);
   const dact = Tensor.empty(rt, [count]);
   for (const name of ['relu', 'gelu']) {
-    const r = result('activation', `fused_${name}`, [count], elementwiseCost.activate(count, true), await measure(rt, () => activateWithDerivative(rt, h, name, { act, dact }), runs), runs);
+    const check: Check = async () => {
+      const hd = await h.read();
+      return async () => combine({
+        'φ': compare(await act.read(), elementwiseRef.activate(hd, name, 0), ACTIVATION_TOLERANCE, 'full'),
+        "φ'": compare(await dact.read(), elementwiseRef.activate(hd, name, 1), ACTIVATION_TOLERANCE, 'full'),
+      });
+    };
+    const r = result('activation', `fused_${name}`, [count], elementwiseCost.activate(count, true), await measure(rt, () => activateWithDerivative(rt, h, name, { act, dact }), runs, check), runs);
     results.push(r);
-    log(`activation ${name} φ+φ' ${count}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    log(`activation ${name} φ+φ' ${count}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
   }
   // the broadcast product of the NTK: Θ += G_δ ⊙ (G_x + γ) over [k, n, k, n] with G_x broadcast
   {
@@ -129,9 +198,17 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const theta = Tensor.zeros(rt, [k * n * k * n], 'theta');
     const count = k * n * k * n;
     const cost = { flops: 3 * count, bytes: 4 * 3 * count };
-    const r = result('broadcast', 'v1_broadcast', shape, cost, await measure(rt, () => broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, n, 0, 1] }, { gamma: 0.5, beta: 1, out: theta }), runs), runs);
+    // Θ accumulates (β = 1) over the runs: the check is of the first, from Θ = 0
+    const check: Check = async () => {
+      const [gdd, gxd, z] = [await gd.read(), await gx.read(), await theta.read()];
+      return async () => {
+        const ref = broadcastProductRef(shape, gdd, contiguousStrides(shape), gxd, [0, n, 0, 1], { gamma: 0.5, beta: 1, z });
+        return compare(await theta.read(), ref, tolerance(3, rms(ref)), 'full');
+      };
+    };
+    const r = result('broadcast', 'v1_broadcast', shape, cost, await measure(rt, () => broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, n, 0, 1] }, { gamma: 0.5, beta: 1, out: theta }), runs, check), runs);
     results.push(r);
-    log(`broadcast ${shape.join('x')}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    log(`broadcast ${shape.join('x')}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     [gd, gx, theta].forEach((t) => t.dispose());
   }
   // training kernels: the momentum update of a weight tensor, per-member reductions and
@@ -140,17 +217,43 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const theta = randn(rt, [count], { seed: 5, name: 'theta' });
     const velocity = Tensor.zeros(rt, [count], 'velocity');
     const status = divergenceStatus(rt, 1);
-    const r = result('optim', 'v1_update (momentum)', [count], sgdUpdateCost(count, true), await measure(rt, () => sgdUpdate(rt, theta, h, { lr: 1e-6, momentum: 0.9, velocity, status, slot: 0, step: 1 }), runs), runs);
+    // θ and v are updated in place: the check is of the first run, from what they held before it
+    const checkUpdate: Check = async () => {
+      const [t0, g, v0] = [await theta.read(), await h.read(), await velocity.read()];
+      return async () => {
+        const ref = sgdUpdateRef(t0, g, v0, 1e-6, 0.9);
+        return combine({ 'θ': compare(await theta.read(), ref.theta, tolerance(2, rms(ref.theta)), 'full'), v: compare(await velocity.read(), ref.velocity, tolerance(2, rms(ref.velocity)), 'full') });
+      };
+    };
+    const r = result('optim', 'v1_update (momentum)', [count], sgdUpdateCost(count, true), await measure(rt, () => sgdUpdate(rt, theta, h, { lr: 1e-6, momentum: 0.9, velocity, status, slot: 0, step: 1 }), runs, checkUpdate), runs);
     results.push(r);
-    log(`optim update ${count}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    log(`optim update ${count}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     const E = 8;
+    const inner = count / E;
     const sums = Tensor.empty(rt, [E]);
-    const reduced = result('reduce', 'v1_tree (absDiff per member)', [E, count / E], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs), runs);
+    // a sum of `inner` terms: tolerance(inner, the mean term)
+    const checkReduce: Check = async () => {
+      const [xd, yd] = [await theta.read(), await h.read()];
+      return async () => {
+        const ref = reduceRef.batches('absDiff', xd, E, yd);
+        return compare(await sums.read(), ref, tolerance(inner, rms(ref) / inner), 'full');
+      };
+    };
+    const reduced = result('reduce', 'v1_tree (absDiff per member)', [E, inner], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs, checkReduce), runs);
     results.push(reduced);
-    log(`reduce |x − y| ${E}×${count / E}: ${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`);
-    const normalized = result('reduce', 'v1_normalize', [E, count / E], { flops: 3 * count, bytes: 4 * 3 * count }, await measure(rt, () => normalizeBatches(rt, theta, E, sums), runs), runs);
+    log(`reduce |x − y| ${E}×${inner}: ${logged(reduced, () => `${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`)}`);
+    // normalises θ in place: the norms ‖x_e‖ and the vectors x_e/‖x_e‖ of the first run
+    const checkNormalize: Check = async () => {
+      const xd = await theta.read();
+      return async () => {
+        const norms = Float64Array.from(reduceRef.batches('sumSquares', xd, E), Math.sqrt);
+        const vectors = Float64Array.from(xd, (v, i) => v / norms[Math.floor(i / inner)]);
+        return combine({ norms: compare(await sums.read(), norms, tolerance(inner, rms(norms)), 'full'), vectors: compare(await theta.read(), vectors, tolerance(inner, rms(vectors)), 'full') });
+      };
+    };
+    const normalized = result('reduce', 'v1_normalize', [E, inner], { flops: 3 * count, bytes: 4 * 3 * count }, await measure(rt, () => normalizeBatches(rt, theta, E, sums), runs, checkNormalize), runs);
     results.push(normalized);
-    log(`normalize ${E}×${count / E}: ${normalized.ms!.toFixed(2)} ms, ${normalized.gbps!.toFixed(2)} GB/s`);
+    log(`normalize ${E}×${inner}: ${logged(normalized, () => `${normalized.ms!.toFixed(2)} ms, ${normalized.gbps!.toFixed(2)} GB/s`)}`);
     [theta, velocity, status, sums].forEach((t) => t.dispose());
   }
   for (const [loss, k] of [['mse', 1], ['softmax', 10]] as const) {
@@ -158,9 +261,16 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     const f = randn(rt, [E, n, k], { seed: 6, name: 'f' });
     const y = randn(rt, [n, k], { seed: 7, name: 'y' });
     const out = Tensor.empty(rt, [E, n, k], 'r');
-    const r = result('loss', `v1_cotangent ${loss}`, [E, n, k], lossCotangentCost(E * n, k), await measure(rt, () => lossCotangent(rt, loss, f, y, { out }), runs), runs);
+    const check: Check = async () => {
+      const [fd, yd] = [await f.read(), await y.read()];
+      return async () => {
+        const ref = lossCotangentRef(loss, fd, yd, n, k);
+        return compare(await out.read(), ref, tolerance(k, rms(ref)), 'full');
+      };
+    };
+    const r = result('loss', `v1_cotangent ${loss}`, [E, n, k], lossCotangentCost(E * n, k), await measure(rt, () => lossCotangent(rt, loss, f, y, { out }), runs, check), runs);
     results.push(r);
-    log(`loss cotangent ${loss} ${E}×${n}×${k}: ${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`);
+    log(`loss cotangent ${loss} ${E}×${n}×${k}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     [f, y, out].forEach((t) => t.dispose());
   }
   [h, act, dact].forEach((t) => t.dispose());
@@ -168,7 +278,10 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
 }
 
 export function kernelTable(results: KernelBenchResult[]): string {
-  const rows = results.map((r) => [r.kernel, r.version, r.shape.join('×'), r.ms === null ? '—' : r.ms.toFixed(2), r.gflops === null ? '—' : r.gflops.toFixed(2), r.gbps === null ? '—' : r.gbps.toFixed(2), r.skipped ? `skipped: ${r.skipped}` : `${r.runs} runs, ${r.timing}`]);
-  const head = ['kernel', 'version', 'shape (M×N×K×batch)', 'median ms', 'GFLOP/s', 'GB/s', 'note'];
+  const rows = results.map((r) => [r.kernel, r.version, r.shape.join('×'), r.ms === null ? '—' : r.ms.toFixed(2), r.gflops === null ? '—' : r.gflops.toFixed(2), r.gbps === null ? '—' : r.gbps.toFixed(2), r.checked ?? '—', r.skipped ? `skipped: ${r.skipped}` : r.mismatch ? `mismatch: ${r.mismatch}` : `${r.runs} runs, ${r.timing}`]);
+  const head = ['kernel', 'version', 'shape (M×N×K×batch)', 'median ms', 'GFLOP/s', 'GB/s', 'checked', 'note'];
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
+
+/** The cases whose float64 check failed, one line each (the command exits 1 on any). */
+export const kernelMismatches = (results: KernelBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `${r.kernel} ${r.version} ${r.shape.join('×')}: ${r.mismatch}`);

@@ -9,8 +9,15 @@
 // memory, and the pool keeps freed ones). Each case runs in a fresh child process (the same
 // `widenet bench-ntk`, told its one case by WIDENET_BENCH_NTK_CASE), so that an earlier case's
 // peak cannot mask a later one's.
+//
+// Every kernel is checked against float64 before it is timed (bench/check.ts): the structured and
+// the Jacobian-contraction kernels' warm-up result on 8 sampled rows of Θ (ntkRows, the explicit
+// forward and backward pass of the same weights, src/check/reference.ts); the streamed kernel on all
+// of Θ (n = 4), its reference streamed over the width too, from the same Philox streams
+// (randomRef). The streamed case runs once (a second run at width 5·10⁷ would double the case):
+// its one timed result is the one checked, and a wrong one is reported without its time.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../src/gpu/runtime';
@@ -22,6 +29,12 @@ import { empiricalKernels } from '../src/ntk/empirical';
 import { jacobianContractionNtk } from '../src/ntk/jacobian';
 import { memoryBudget, streamingChunk } from '../src/ntk/memory';
 import { streamedKernels } from '../src/ntk/streaming';
+import { randomRef } from '../src/kernels/rng';
+import { layerScales } from '../src/nets/parameterization';
+import { weightStream, type MlpConfig } from '../src/nets/mlp';
+import { ntkTolerance } from '../src/check/tolerance';
+import { ntkRows, sampleRows } from '../src/check/reference';
+import { compare, type Checked } from './check';
 
 export interface NtkBenchResult {
   method: 'structured' | 'jacobian' | 'streamed';
@@ -38,6 +51,10 @@ export interface NtkBenchResult {
   chunk?: number;
   runs?: number;
   skipped?: string;
+  /** the float64 check made before timing, e.g. "max rel err 2e-6 (8 of 256 rows)" */
+  checked?: string;
+  /** the kernel was wrong (the worst element): not timed */
+  mismatch?: string;
 }
 
 interface BenchCase {
@@ -51,6 +68,33 @@ const CASE_ENV = 'WIDENET_BENCH_NTK_CASE';
 const MiB = 2 ** 20;
 const rssMiB = () => (process.resourceUsage().maxRSS * 1024) / MiB;
 
+/** Θ (n×n, one output) against float64 rows `rows` of the reference, within ntkTolerance. */
+export function checkNtk(got: ArrayLike<number>, n: number, rows: number[], ref: Float64Array[]): Checked {
+  let scale = 0;
+  ref.forEach((r) => r.forEach((v) => (scale = Math.max(scale, Math.abs(v)))));
+  const picked = rows.flatMap((i) => Array.from({ length: n }, (_, j) => got[i * n + j]));
+  const flat = Float64Array.from(ref.flatMap((r) => Array.from(r)));
+  const c = compare(picked, flat, ntkTolerance(scale), rows.length === n ? 'full' : rows.length, (e) => `Θ(${rows[Math.floor(e / n)]}, ${e % n})`);
+  return rows.length === n ? c : { ...c, checked: c.checked.replace(`(${rows.length} sampled)`, `(${rows.length} of ${n} rows)`) };
+}
+
+/** The streamed network's Θ in float64, over chunks of neurons: Θ = Σ_chunks (c/m)·Θ_chunk (ntkRows of a width-c net carries 1/c where the whole net has 1/m). */
+export function streamedNtkRef(config: MlpConfig, x: ArrayLike<number>, n: number, d: number): Float64Array[] {
+  const m = config.hidden[0];
+  const [first, readout] = layerScales(config.parameterization, [d, m, 1], config.weightStd, config.biasStd);
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const total = rows.map(() => new Float64Array(n));
+  const chunk = 1 << 16;
+  for (let j0 = 0; j0 < m; j0 += chunk) {
+    const c = Math.min(chunk, m - j0);
+    // the same streams and offsets as Mlp.initialize() (and streamedKernels)
+    const w1 = randomRef('normal', { seed: config.seed, ...weightStream(0, 1) }, j0 * d, c * d, 0, first.initStd);
+    const w2 = randomRef('normal', { seed: config.seed, ...weightStream(0, 2) }, j0, c, 0, readout.initStd);
+    ntkRows(x, n, d, [w1, w2], rows, config.activation).forEach((r, i) => r.forEach((v, j) => (total[i][j] += (c / m) * v)));
+  }
+  return total;
+}
+
 /** One case in this process: the structured kernel (and the Jacobian contraction at the comparison size), or the streamed one. */
 async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string) => void): Promise<NtkBenchResult[]> {
   const baselineRssMiB = process.memoryUsage().rss / MiB;
@@ -62,23 +106,46 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     const chunk = streamingChunk(c.n, c.d, 1, c.hidden[0], memoryBudget(rt.limits, { total: totalmem(), free: freemem() }))!;
     rt.peakLiveBytes = rt.liveBytes;
     const t0 = performance.now();
-    await streamedKernels(rt, config, x, { chunk });
+    const { ntk } = await streamedKernels(rt, config, x, { chunk });
     const ms = performance.now() - t0;
-    results.push({ method: 'streamed', n: c.n, d: c.d, hidden: c.hidden, ms, peakMiB: rt.peakLiveBytes / MiB, peakRssMiB: rssMiB(), baselineRssMiB, chunk, runs: 1 });
-    log(`streamed   n=${c.n} hidden=[${c.hidden}] chunk ${chunk}: ${(ms / 1000).toFixed(1)} s, peak ${(rt.peakLiveBytes / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident`);
+    const peakRssMiB = rssMiB(); // before the reference's own allocations
+    const check = checkNtk(ntk, c.n, sampleRows(c.n, c.n), streamedNtkRef(config, await x.read(), c.n, c.d));
+    if (check.mismatch) {
+      results.push({ method: 'streamed', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, chunk, ...check });
+      log(`streamed   n=${c.n} hidden=[${c.hidden}]: MISMATCH (${check.mismatch}), not timed`);
+    } else {
+      results.push({ method: 'streamed', n: c.n, d: c.d, hidden: c.hidden, ms, peakMiB: rt.peakLiveBytes / MiB, peakRssMiB, baselineRssMiB, chunk, runs: 1, ...check });
+      log(`streamed   n=${c.n} hidden=[${c.hidden}] chunk ${chunk}: ${(ms / 1000).toFixed(1)} s, peak ${(rt.peakLiveBytes / MiB).toFixed(0)} MiB live, ${peakRssMiB.toFixed(0)} MiB resident [checked: ${check.checked}]`);
+    }
     x.dispose();
     return results;
   }
   let net: Mlp | null = null;
   try {
     net = new Mlp(rt, config);
-    const m = await timeWall(rt, () => empiricalKernels(rt, net!, x).ntk, runs);
-    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs });
-    log(`structured n=${c.n} hidden=[${c.hidden}]: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident`);
+    // float64 rows of Θ for the same inputs and weights
+    const weights: Float32Array[] = [];
+    for (const layer of net.layers) weights.push(await layer.weight.read());
+    const rows = sampleRows(c.n);
+    const ref = ntkRows(await x.read(), c.n, c.d, weights, rows, config.activation);
+    const check = (got: Float32Array) => checkNtk(got, c.n, rows, ref);
+    const m = await timeWall(rt, () => empiricalKernels(rt, net!, x).ntk, runs, check);
+    if ('mismatch' in m) {
+      results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...m });
+      log(`structured n=${c.n} hidden=[${c.hidden}]: MISMATCH (${m.mismatch}), not timed`);
+      return results;
+    }
+    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs, checked: m.checked });
+    log(`structured n=${c.n} hidden=[${c.hidden}]: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident [checked: ${m.checked}]`);
     if (c.n === 256 && c.hidden.length === 1 && c.hidden[0] === 1 << 14) {
-      const j = await timeWall(rt, () => jacobianContractionNtk(rt, net!, x, 1024), 1);
-      results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: j.ms, peakMiB: j.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs: 1 });
-      log(`jacobian   n=${c.n} hidden=[${c.hidden}]: ${j.ms.toFixed(1)} ms (${(j.ms / m.ms).toFixed(1)}× the structured time)`);
+      const j = await timeWall(rt, () => jacobianContractionNtk(rt, net!, x, 1024), 1, check);
+      if ('mismatch' in j) {
+        results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...j });
+        log(`jacobian   n=${c.n} hidden=[${c.hidden}]: MISMATCH (${j.mismatch}), not timed`);
+      } else {
+        results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: j.ms, peakMiB: j.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs: 1, checked: j.checked });
+        log(`jacobian   n=${c.n} hidden=[${c.hidden}]: ${j.ms.toFixed(1)} ms (${(j.ms / m.ms).toFixed(1)}× the structured time) [checked: ${j.checked}]`);
+      }
     }
   } catch (e) {
     if (!(e instanceof LimitExceededError)) throw e;
@@ -97,6 +164,11 @@ function runCaseIsolated(c: BenchCase): NtkBenchResult[] {
   const report = join(dir, 'case.json');
   try {
     const r = spawnSync(process.execPath, [process.argv[1], 'bench-ntk', '--json', report], { env: { ...process.env, [CASE_ENV]: JSON.stringify(c) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    // a child whose kernel mismatched exits 1 after writing its report: that result is the answer
+    if (r.status === 1 && existsSync(report)) {
+      const results = (JSON.parse(readFileSync(report, 'utf8')) as { results: NtkBenchResult[] }).results;
+      if (results.some((x) => x.mismatch)) return results;
+    }
     if (r.status !== 0) throw new Error(`bench-ntk: the child process for case ${JSON.stringify(c)} ended with ${r.status ?? r.signal}`);
     return (JSON.parse(readFileSync(report, 'utf8')) as { results: NtkBenchResult[] }).results;
   } finally {
@@ -104,8 +176,12 @@ function runCaseIsolated(c: BenchCase): NtkBenchResult[] {
   }
 }
 
-async function timeWall(rt: Runtime, fn: () => Tensor, runs: number): Promise<{ ms: number; peak: number }> {
-  fn().dispose(); // warm-up: pipelines
+/** The median wall time of `runs` runs after a warm-up whose result is checked first; a wrong result is not timed. */
+async function timeWall(rt: Runtime, fn: () => Tensor, runs: number, check: (got: Float32Array) => Checked): Promise<({ ms: number; peak: number } & Checked) | (Checked & { mismatch: string })> {
+  const first = fn(); // warm-up (pipelines), and the result that is checked
+  const checked = check(await first.read());
+  first.dispose();
+  if (checked.mismatch) return checked as Checked & { mismatch: string };
   await rt.sync();
   const times: number[] = [];
   let peak = 0;
@@ -119,7 +195,7 @@ async function timeWall(rt: Runtime, fn: () => Tensor, runs: number): Promise<{ 
     out.dispose();
   }
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], peak };
+  return { ms: times[Math.floor(times.length / 2)], peak, ...checked };
 }
 
 export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void; isolate?: boolean } = {}): Promise<NtkBenchResult[]> {
@@ -155,11 +231,14 @@ export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs
 }
 
 export function ntkTable(results: NtkBenchResult[]): string {
-  const head = ['method', 'n', 'd', 'hidden', 'median ms', 'peak MiB (live buffers)', 'peak RSS MiB (process)', 'note'];
+  const head = ['method', 'n', 'd', 'hidden', 'median ms', 'peak MiB (live buffers)', 'peak RSS MiB (process)', 'checked', 'note'];
   const mib = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(0));
   const rows = results.map((r) => [
-    r.method, r.n, r.d, `[${r.hidden.map((h) => (Math.log2(h) % 1 === 0 ? `2^${Math.log2(h)}` : h)).join(', ')}]`, r.ms === null ? '—' : r.ms.toFixed(1), mib(r.peakMiB), mib(r.peakRssMiB),
-    r.skipped ?? `${r.runs} run(s), wall time to sync${r.chunk ? `; chunks of ${r.chunk}` : ''}${r.baselineRssMiB ? `; ${r.baselineRssMiB.toFixed(0)} MiB resident before the case` : ''}`,
+    r.method, r.n, r.d, `[${r.hidden.map((h) => (Math.log2(h) % 1 === 0 ? `2^${Math.log2(h)}` : h)).join(', ')}]`, r.ms === null ? '—' : r.ms.toFixed(1), mib(r.peakMiB), mib(r.peakRssMiB), r.checked ?? '—',
+    r.skipped ?? (r.mismatch ? `mismatch: ${r.mismatch}` : undefined) ?? `${r.runs} run(s), wall time to sync${r.chunk ? `; chunks of ${r.chunk}` : ''}${r.baselineRssMiB ? `; ${r.baselineRssMiB.toFixed(0)} MiB resident before the case` : ''}`,
   ]);
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
+
+/** The cases whose float64 check failed, one line each (the command exits 1 on any). */
+export const ntkMismatches = (results: NtkBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `${r.method} n=${r.n} hidden=[${r.hidden}]: ${r.mismatch}`);

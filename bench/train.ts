@@ -7,8 +7,16 @@
 // wall time around onSubmittedWorkDone where the adapter has no timestamps; `recordMs` is the
 // JavaScript time spent recording a step. overhead = max(0, wallMs − gpuMs)/wallMs is the share
 // of step time when the GPU is not working: the scheduler's cost.
+//
+// The first step (the warm-up) is checked before any step is timed (bench/check.ts): the weight
+// updates it applied, Δw = w₁ − w₀, against −η·g with g the float64 gradient of the same weights
+// (gdStepGradRef, src/check/reference.ts), tolerance(n, largest |η·g|) plus the float32 rounding
+// of the stored weights (u·|w|).
 import { BACKEND_PADDING, type Runtime } from '../src/gpu/runtime';
 import { Trainer } from '../src/dynamics/trainer';
+import { EPS32, tolerance } from '../src/check/tolerance';
+import { gdStepGradRef } from '../src/check/reference';
+import { combine, compare, type Checked } from './check';
 
 export interface TrainBenchResult {
   m: number;
@@ -21,6 +29,28 @@ export interface TrainBenchResult {
   overhead: number | null;
   timing: 'timestamp' | 'wall' | null;
   skipped?: string;
+  /** the float64 check of the first step, made before timing */
+  checked?: string;
+  /** the step was wrong (the worst weight): not timed */
+  mismatch?: string;
+}
+
+/** The update one GD step applied (w₀ → w₁, per layer) against −η·g in float64. */
+export function checkStep(x: number[][], y: number[][], m: number, lr: number, w0: Float32Array[], w1: Float32Array[]): Checked {
+  const [n, d] = [x.length, x[0].length];
+  const { g1, g2, slack1 } = gdStepGradRef(x.flat(), y.flat(), n, d, m, w0[0], w0[1]);
+  const part = (old: Float32Array, now: Float32Array, g: Float64Array, slack?: Float64Array) => {
+    const applied = Float64Array.from(now, (v, i) => v - old[i]);
+    // where h is within rounding of the ReLU's step, either side is right: the expected value
+    // moves toward the applied one by at most η·slack (a per-element tolerance of η·slack)
+    const expected = Float64Array.from(g, (v, i) => -lr * v + (slack ? Math.max(-lr * slack[i], Math.min(lr * slack[i], applied[i] + lr * v)) : 0));
+    let scale = 0;
+    let wmax = 0;
+    for (let i = 0; i < g.length; i++) { scale = Math.max(scale, Math.abs(expected[i])); wmax = Math.max(wmax, Math.abs(old[i])); }
+    const tol = tolerance(n, scale);
+    return compare(applied, expected, { atol: tol.atol + 4 * EPS32 * wmax, rtol: tol.rtol }, 'full');
+  };
+  return combine({ W1: part(w0[0], w1[0], g1, slack1), w2: part(w0[1], w1[1], g2) });
 }
 
 export async function benchTrain(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void } = {}): Promise<TrainBenchResult[]> {
@@ -55,8 +85,17 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
       optimizer: 'gd', lr: 0.5, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false,
     });
     await trainer.start();
-    trainer.step(1); // warm-up: pipelines, buffer pool
-    await rt.sync();
+    const weights = () => Promise.all(trainer.net.layers.map((l) => l.weight.read()));
+    const w0 = await weights();
+    trainer.step(1); // warm-up: pipelines, buffer pool; and the step that is checked
+    const check = checkStep(x, y, m, 0.5, w0, await weights());
+    if (check.mismatch) {
+      results.push({ ...base, ...check });
+      log(`m=${m}: MISMATCH (${check.mismatch}), not timed`);
+      trainer.dispose();
+      rt.trimPool();
+      continue;
+    }
     // steady state: `steps` steps submitted back to back, one sync
     const steps = rt.ctx.adapter.software ? 2 : 20;
     let recordMs = 0;
@@ -71,8 +110,8 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
     const gpu = await rt.time(() => trainer.step(1, false));
     const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
     lastMsPerNeuron = wallMs / m;
-    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source });
-    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%`);
+    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked });
+    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}% [checked: ${check.checked}]`);
     if (await trainer.divergence()) log(`m=${m}: note: the benchmark run diverged (timings still valid)`);
     trainer.dispose();
     rt.trimPool();
@@ -83,8 +122,13 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
 export function trainTable(results: TrainBenchResult[]): string {
   const rows = results.map((r) =>
     r.skipped
-      ? `| ${r.m} | — | — | — | — | — | ${r.skipped} |`
-      : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | |`,
+      ? `| ${r.m} | — | — | — | — | — | — | ${r.skipped} |`
+      : r.mismatch
+        ? `| ${r.m} | — | — | — | — | — | ${r.checked} | mismatch: ${r.mismatch} |`
+        : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | ${r.checked} | |`,
   );
-  return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | note |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | checked | note |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
+
+/** The widths whose float64 check failed, one line each (the command exits 1 on any). */
+export const trainMismatches = (results: TrainBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `m=${r.m}: ${r.mismatch}`);

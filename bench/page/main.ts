@@ -5,6 +5,8 @@
 // timed ≥ 5 times, the implementations of a case taking turns run by run.
 import { Runtime, Tensor, Mlp, activateWithDerivative, empiricalKernels, gram, gramCost, matmul, matmulCost, type MlpConfig } from '../../src/index';
 import { Trainer } from '../../src/dynamics/trainer';
+import { activationRef } from '../../src/kernels/activations';
+import { gdStepGradRef } from '../../src/check/reference';
 import { autotune, localStorageCache, type AutotuneCache, type AutotuneReport } from '../../src/kernels/autotune';
 import { initJax, initTfjs, jax, jaxNtkTwoLayer, np, readJax, readTfjs, tf, timeJax, timeTfjs, type JaxArray, type Timed } from './peers';
 import { ValidationError, checkElementwise, checkMatmul, checkNtk, ntkRows, sampleRows, uniformData, type Check } from './reference';
@@ -175,8 +177,8 @@ async function activationSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> 
     const x = uniformData(count, 5);
     const common = { suite: 'activation' as const, case: `relu ${count}`, params: { activation: 'relu', count }, flops: null, bytes: 12 * count, work: count };
     const check = (what: string, act: ArrayLike<number>, dact: ArrayLike<number>): Check => {
-      const c1 = checkElementwise(`${what} φ`, x, act, (v) => Math.max(v, 0));
-      const c2 = checkElementwise(`${what} φ'`, x, dact, (v) => (v > 0 ? 1 : 0));
+      const c1 = checkElementwise(`${what} φ`, x, act, activationRef('relu', 0));
+      const c2 = checkElementwise(`${what} φ'`, x, dact, activationRef('relu', 1));
       return { maxErr: Math.max(c1.maxErr, c2.maxErr), tol: c1.tol, checked: `φ and φ′, ${c1.checked}` };
     };
     const specs: CaseSpec[] = [
@@ -317,23 +319,7 @@ async function trainingSuite(b: Bench, rt: Runtime, p: Preset): Promise<void> {
 }
 
 function checkGdStep(x: Float32Array, y: Float32Array, n: number, d: number, m: number, w1: Float32Array, w2: Float32Array, w1New: Float32Array, w2New: Float32Array, lr: number): Check {
-  const g1 = new Float64Array(m * d);
-  const g2 = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    const h = new Float64Array(m);
-    let f = 0;
-    for (let p = 0; p < m; p++) {
-      let s = 0;
-      for (let q = 0; q < d; q++) s += w1[p * d + q] * x[i * d + q];
-      h[p] = s / Math.sqrt(d);
-      f += (w2[p] * Math.max(h[p], 0)) / Math.sqrt(m);
-    }
-    const r = (f - y[i]) / n;
-    for (let p = 0; p < m; p++) {
-      g2[p] += (r * Math.max(h[p], 0)) / Math.sqrt(m);
-      if (h[p] > 0) for (let q = 0; q < d; q++) g1[p * d + q] += (r * w2[p] * x[i * d + q]) / Math.sqrt(m * d);
-    }
-  }
+  const { g1, g2 } = gdStepGradRef(x, y, n, d, m, w1, w2);
   // compare the applied updates Δ = w_new − w_old with −η·g; float32 rounding of w_new adds u·|w|
   let maxErr = 0;
   let scale = 0;

@@ -1,9 +1,9 @@
 // What the bench page and the Node harness exchange (and what bench/results/*.json hold).
 
-export type Impl = 'widenet' | 'tfjs' | 'jax-js';
-export const IMPLS: Impl[] = ['widenet', 'tfjs', 'jax-js'];
-export type SuiteName = 'matmul' | 'gram' | 'activation' | 'ntk' | 'training';
-export const SUITES: SuiteName[] = ['matmul', 'gram', 'activation', 'ntk', 'training'];
+import type { Impl, SuiteName } from '../../src/cli/bench-options';
+
+// the names `widenet bench --suite/--impl` accepts
+export { IMPLS, SUITES, type Impl, type SuiteName } from '../../src/cli/bench-options';
 /** tiny: the test command's smoke run; quick: `--quick` (still includes the target cases); full: everything */
 export type Preset = 'tiny' | 'quick' | 'full';
 

@@ -1,8 +1,64 @@
-// `widenet bench`: the headless-Chrome benchmarks against tfjs-backend-webgpu and jax-js
-// (bench/harness). The harness and its devDependencies (vite, puppeteer-core, the peers) are
-// loaded only when this command runs, so the rest of the CLI does not need them.
+// The benchmark commands. The library does not depend on its benchmarks: each command's code
+// under bench/ is loaded by a dynamic import() inside its action (Vite splits it into its own
+// chunk of dist/cli), so no other command loads it, and src/ has no static import from bench/.
+//  - `widenet bench-kernels`, `bench-ntk`, `bench-train`: the Node benchmarks (bench/kernels.ts,
+//    bench/ntk.ts, bench/train.ts), every result checked against float64 before it is timed.
+//  - `widenet bench`: the headless-Chrome benchmarks against tfjs-backend-webgpu and jax-js
+//    (bench/harness); the harness and its devDependencies (vite, puppeteer-core, the peers) are
+//    loaded only when this command runs, so the rest of the CLI does not need them.
 import type { Command } from 'commander';
-import { IMPLS, SUITES, type Impl, type SuiteName } from '../../bench/page/types';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Runtime } from '../gpu/runtime';
+import { IMPLS, SUITES, type Impl, type SuiteName } from './bench-options';
+
+/** What a Node benchmark module gives its command (loaded when the command runs). */
+interface NodeBench<R> {
+  run: (rt: Runtime, o: { quick?: boolean; log: (l: string) => void }) => Promise<R[]>;
+  table: (results: R[]) => string;
+  /** one line per result whose float64 check failed */
+  mismatches: (results: R[]) => string[];
+}
+
+/** A benchmark subcommand: run it, write the JSON report if asked, print the adapter and the Markdown table; exit 1 after them when a result was wrong. */
+function benchCommand<R>(program: Command, withRuntime: <T>(fn: (rt: Runtime) => Promise<T>) => Promise<T>, name: string, description: string, load: () => Promise<NodeBench<R>>): void {
+  program
+    .command(name)
+    .description(description)
+    .option('--json <path>', 'also write the results as JSON')
+    .option('--quick', 'smaller sizes')
+    .action(async (opts: { json?: string; quick?: boolean }) => {
+      const bench = await load();
+      await withRuntime(async (rt) => {
+        const started = new Date().toISOString();
+        const results = await bench.run(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
+        const a = rt.ctx.adapter;
+        if (opts.json) {
+          mkdirSync(dirname(opts.json), { recursive: true });
+          writeFileSync(opts.json, JSON.stringify({ adapter: a, date: started, software: a.software, results }, null, 2) + '\n');
+        }
+        process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${bench.table(results)}\n`);
+        const wrong = bench.mismatches(results);
+        if (wrong.length) throw new Error(`${wrong.length} result(s) did not match the float64 reference and were not timed:\n${wrong.join('\n')}`);
+      });
+    });
+}
+
+/** `bench-kernels`, `bench-train`, `bench-ntk`; `withRuntime` is the CLI's (device, cached tiles). */
+export function registerNodeBench(program: Command, withRuntime: <T>(fn: (rt: Runtime) => Promise<T>) => Promise<T>): void {
+  benchCommand(program, withRuntime, 'bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', async () => {
+    const m = await import('../../bench/kernels');
+    return { run: m.benchKernels, table: m.kernelTable, mismatches: m.kernelMismatches };
+  });
+  benchCommand(program, withRuntime, 'bench-train', 'training steps per second against width (two-layer ReLU, n = 1024, d = 32) and the scheduler overhead', async () => {
+    const m = await import('../../bench/train');
+    return { run: m.benchTrain, table: m.trainTable, mismatches: m.trainMismatches };
+  });
+  benchCommand(program, withRuntime, 'bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', async () => {
+    const m = await import('../../bench/ntk');
+    return { run: m.benchNtk, table: m.ntkTable, mismatches: m.ntkMismatches };
+  });
+}
 
 export function registerBench(program: Command): void {
   program

@@ -1,20 +1,16 @@
 // The `widenet` command. Commander parses the arguments (a maintained parser with generated
 // --help, subcommands and typed options, instead of hand-rolled argv handling).
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
-import { benchKernels, kernelTable } from '../../bench/kernels';
-import { benchNtk, ntkTable } from '../../bench/ntk';
-import { benchTrain, trainTable } from '../../bench/train';
 import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
 import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
 import { applyCachedTiles } from '../kernels/autotune';
 import { fileCache } from '../kernels/autotune-node';
-import { registerBench } from './bench';
+import { registerBench, registerNodeBench } from './bench';
 
 // --debug (anywhere on the command line) or WIDENET_DEBUG=1: errors with their stack traces
 const debug = process.argv.includes('--debug') || process.env.WIDENET_DEBUG === '1';
@@ -134,30 +130,7 @@ program
     }
   });
 
-/** A benchmark subcommand: run it, write the JSON report if asked, print the adapter and the Markdown table. */
-function benchCommand<R>(name: string, description: string, run: (rt: Runtime, o: { quick?: boolean; log: (l: string) => void }) => Promise<R[]>, table: (results: R[]) => string): void {
-  program
-    .command(name)
-    .description(description)
-    .option('--json <path>', 'also write the results as JSON')
-    .option('--quick', 'smaller sizes')
-    .action(async (opts: { json?: string; quick?: boolean }) => {
-      await withRuntime(async (rt) => {
-        const started = new Date().toISOString();
-        const results = await run(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
-        const a = rt.ctx.adapter;
-        if (opts.json) {
-          mkdirSync(dirname(opts.json), { recursive: true });
-          writeFileSync(opts.json, JSON.stringify({ adapter: a, date: started, software: a.software, results }, null, 2) + '\n');
-        }
-        process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${table(results)}\n`);
-      });
-    });
-}
-
-benchCommand('bench-kernels', 'benchmark every kernel version on this adapter; prints a Markdown table', benchKernels, kernelTable);
-benchCommand('bench-train', 'training steps per second against width (two-layer ReLU, n = 1024, d = 32) and the scheduler overhead', benchTrain, trainTable);
-benchCommand('bench-ntk', 'time and memory of the structured empirical NTK (and of the explicit Jacobian contraction)', benchNtk, ntkTable);
+registerNodeBench(program, withRuntime);
 registerBench(program);
 
 program.option('--debug', 'print the stack trace of an error (also: WIDENET_DEBUG=1)');

@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
 
+// the tolerance rule lives in src/check/tolerance.ts (the benchmarks use it too)
+export { EPS32, tolerance } from '../../src/check/tolerance';
+
 export function useRuntime(): { rt: Runtime } {
   const holder = {} as { rt: Runtime };
   beforeAll(async () => {
@@ -12,14 +15,6 @@ export function useRuntime(): { rt: Runtime } {
     holder.rt?.destroy();
   });
   return holder;
-}
-
-/** float32 unit roundoff */
-export const EPS32 = 2 ** -24;
-
-/** Tolerance for a sum of `length` products: rounding grows like √length typically, length at worst. */
-export function tolerance(length: number, scale = 1): { atol: number; rtol: number } {
-  return { atol: 8 * EPS32 * Math.sqrt(Math.max(length, 1)) * scale, rtol: 8 * EPS32 * Math.sqrt(Math.max(length, 1)) };
 }
 
 /** Fails with the worst element's index and values. */

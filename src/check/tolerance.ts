@@ -1,0 +1,59 @@
+// The tolerance rule of DESIGN.md §6, shared by the tests (tests/helpers/gpu.ts re-exports it)
+// and the benchmarks (bench/check.ts, bench/page/reference.ts): a float32 result g matches its
+// float64 reference r where |g − r| ≤ atol + rtol·|r|, with rtol scaled by the reduction length.
+
+/** float32 unit roundoff */
+export const EPS32 = 2 ** -24;
+
+export interface Tolerance { atol: number; rtol: number }
+
+/** Tolerance for a sum of `length` products: rounding grows like √length typically, length at worst. */
+export function tolerance(length: number, scale = 1): Tolerance {
+  return { atol: 8 * EPS32 * Math.sqrt(Math.max(length, 1)) * scale, rtol: 8 * EPS32 * Math.sqrt(Math.max(length, 1)) };
+}
+
+/**
+ * The rigorous float32 bound of a dot product of length K in any summation order (Higham's
+ * γ_K ≈ K·u, with u = 2⁻²⁴ the unit roundoff): |fl(Σ a_q b_q) − Σ a_q b_q| ≤ γ_K·Σ|a_q||b_q| ≤ 2·K·u·Σ|a_q||b_q|.
+ * For results of other libraries, whose summation order is unknown.
+ */
+export const dotProductBound = (K: number, sumAbs: number): number => 2 * K * EPS32 * sumAbs + 1e-30;
+
+export interface Mismatch {
+  /** index of the worst element (the one furthest over its tolerance) */
+  index: number;
+  actual: number;
+  expected: number;
+}
+
+/**
+ * The element furthest over atol + rtol·|ref| (NaN in one but not the other counts as infinitely
+ * far), or null when every element is within tolerance.
+ */
+export function worstMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): Mismatch | null {
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) ? !Number.isNaN(a) : !(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e))) {
+      const excess = Number.isNaN(a) || Number.isNaN(e) ? Infinity : Math.abs(a - e) - (tol.atol + tol.rtol * Math.abs(e));
+      if (worst < 0 || excess > worstExcess) {
+        worst = i;
+        worstExcess = excess;
+      }
+    }
+  }
+  return worst < 0 ? null : { index: worst, actual: actual[worst], expected: expected[worst] };
+}
+
+/** Activations φ, φ′ (DESIGN.md §6 for elementwise maps): the WGSL erf is accurate to ≤ 1e-6, hence not float32 rounding alone. */
+export const ACTIVATION_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 4e-6 };
+
+/**
+ * An empirical NTK against float64 (bench page and bench-ntk): 10⁻³ of its largest entry. Float32
+ * sums over the width, and a ReLU unit whose pre-activation is within rounding of 0 may take the
+ * other side of the step (a change of O(1/width) per such unit); a missing or wrong layer term is
+ * off by far more.
+ */
+export const ntkTolerance = (largest: number): Tolerance => ({ atol: 1e-3 * largest, rtol: 0 });
