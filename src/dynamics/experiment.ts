@@ -197,10 +197,10 @@ export class Experiment {
       });
     }
     const coords = await coordinates(rt, probeOut.cache, this.probe.cache0, E);
+    // kernels on the probe, from the forward pass just made there
+    const kernels = empiricalKernels(rt, net, this.probe.x, { parameterScales: this.kernelScales, cache: probeOut.cache });
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
-    // kernels on the probe
-    const kernels = empiricalKernels(rt, net, this.probe.x, { parameterScales: this.kernelScales });
     const ntk = toExampleMajor(await kernels.ntk.read(), E, k, this.probe.n);
     kernels.ntk.dispose();
     kernels.nngp.dispose();

@@ -53,6 +53,8 @@ function backSignals(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
 }
 
 export interface EmpiricalKernelOptions {
+  /** the network's forward pass on these inputs, when the caller has it (kept: the caller releases it) */
+  cache?: ForwardCache;
   /** also return each layer's contribution */
   perLayer?: boolean;
   /**
@@ -69,7 +71,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: Empi
   const k = net.config.outputDim;
   const L = net.depth;
   const alpha2 = modelKernelFactor(net.config); // kernels of the model α·f
-  const cache = net.forward(x);
+  const cache = options.cache ?? net.forward(x);
   const n = cache.n;
   const signals = backSignals(rt, net, cache);
   const shape = [E, k, n, k, n];
@@ -107,7 +109,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: Empi
   }
   signals.forEach((s) => s.dispose());
   identity.dispose();
-  Mlp.release(cache);
+  if (!options.cache) Mlp.release(cache);
   return { ntk, nngp: nngp!, layers: options.perLayer ? layers : undefined };
 }
 
