@@ -7,8 +7,7 @@
 // The default set-up is the paper's: every layer f = σ_w·W·x/√fan_in + β·b with W, b ~ N(0, 1),
 // σ_w = 1, β = 0.1, L = 4 layers (3 hidden) of widths 500 and 10 000, ReLU. The He-scaled
 // variant σ_w = √2 (which keeps the activations' scale through ReLU layers) is a preset.
-import { Mlp, Tensor, crossKernels, ACTIVATIONS, type ExperimentSpecInput } from '../../src/index';
-import { analyticKernels } from '../../src/theory';
+import { Mlp, Tensor, crossKernels, ACTIVATIONS, analyticSpecKernels, parseSpec, type ExperimentSpecInput } from '../../src/index';
 import { deriveSeed } from '../../src/data/rng';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
@@ -126,8 +125,8 @@ function chunkSize(m: number): number {
 function plan(): void {
   grid = gammas();
   const x = grid.map((g) => [Math.cos(g), Math.sin(g)]);
-  const { layers, act, wstd, bias } = page.state;
-  infinite = analyticKernels({ depth: layers - 1, weightStd: wstd, biasStd: bias, activation: act }, [[1, 0]], x).ntk[0];
+  // the infinite-width kernel of the page's spec, in the model's units (spec/resolve.ts)
+  infinite = analyticSpecKernels(parseSpec(spec(), 'page state'), hidden(page.state.w1), 'model', [[1, 0]], x)!.ntk[0];
   runs = [page.state.w1, page.state.w2].map((width) => ({ width, curves: { init: [], trained: [] } }));
   queue = [];
   for (const phase of ['init', 'trained'] as Phase[]) {
