@@ -360,7 +360,14 @@ export class Runtime {
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
     const promise = new Promise<Float32Array>((resolve, reject) => this.pendingReads.push({ staging, bytes: size, resolve, reject }));
     this.pendingCopies.push({ src: rawBuffer(source), dst: staging, bytes: size, srcOffset: byteOffset });
-    this.flush();
+    try {
+      this.flush();
+    } catch (e) {
+      // flush() rejected this read's promise, which nobody will hold: mark it handled (an unhandled
+      // rejection ends a Node process) and report the error here, where it happened
+      promise.catch(() => undefined);
+      throw e;
+    }
     return promise;
   }
 
