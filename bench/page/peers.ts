@@ -1,5 +1,5 @@
 // The peers, in the same page and on the same adapter as widenet: TensorFlow.js's WebGPU backend
-// and jax-js's WebGPU device. Each gets its own GPUDevice from the page's one adapter.
+// and jax-js's WebGPU device. Each gets its own WebGPU device from the page's one adapter.
 // Timing: tfjs through tf.time()'s kernelMs, i.e. GPU timestamp queries around each of its
 // kernels, where the device has timestamp-query (wall time to onSubmittedWorkDone otherwise);
 // jax-js exposes no GPU timer, so wall time to blockUntilReady() (its wait for the GPU queue).

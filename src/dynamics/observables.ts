@@ -147,9 +147,9 @@ export async function particles(rt: Runtime, net: Mlp, count: number): Promise<{
   const [first, readout] = net.layers;
   const { fanOut: m, fanIn: d } = first.scales;
   const c = Math.min(count, m);
-  const w = await rt.read(first.weight.buffer, c * d * 4);
-  const a = await rt.read(readout.weight.buffer, c * 4); // output 0
-  const b = first.bias ? await rt.read(first.bias.buffer, c * 4) : null;
+  const w = await rt.read(first.weight, c * d * 4);
+  const a = await rt.read(readout.weight, c * 4); // output 0
+  const b = first.bias ? await rt.read(first.bias, c * 4) : null;
   return {
     a: Array.from(a, (v) => m * readout.scales.mult * v),
     w: Array.from({ length: c }, (_, j) => [...Array.from(w.subarray(j * d, (j + 1) * d), (v) => first.scales.mult * v), ...(b ? [first.scales.biasMult * b[j]] : [])]),

@@ -239,12 +239,12 @@ export class Trainer {
     }
     this.batches.forEach((batch, b) => {
       const rows = order.slice(b * B, (b + 1) * B);
-      rt.write(batch.x.buffer, Float32Array.from(rows.flatMap((i) => this.data.x[i])));
-      rt.write(batch.y.buffer, Float32Array.from(rows.flatMap((i) => this.data.y[i])));
+      rt.write(batch.x, Float32Array.from(rows.flatMap((i) => this.data.x[i])));
+      rt.write(batch.y, Float32Array.from(rows.flatMap((i) => this.data.y[i])));
       if (batch.shift && this.trainShift) {
         const s = new Float32Array(E * B * k);
         for (let e = 0; e < E; e++) rows.forEach((i, r) => s.set(this.trainShift!.subarray((e * n + i) * k, (e * n + i + 1) * k), (e * B + r) * k));
-        rt.write(batch.shift.buffer, s);
+        rt.write(batch.shift, s);
       }
     });
     this.batchCursor = 0;

@@ -4,6 +4,7 @@ import { acquireDevice, type AcquireOptions, type GpuContext } from './device';
 import { GpuError, LimitExceededError, WidenetError } from './errors';
 import { hash64 } from './hash';
 import type { ParamLayout } from './params';
+import { Tensor } from './tensor';
 
 export type Access = 'read' | 'read_write';
 
@@ -35,6 +36,18 @@ interface PendingRead {
   reject: (e: unknown) => void;
 }
 
+/** The tile configurations autotuning chose on this runtime's device (src/kernels/autotune.ts fills
+ * them, src/kernels/tuning.ts checks and reads them): override constants per matmul version, and
+ * Gram's workgroup edge WG. */
+export interface TunedTiles {
+  matmul: Partial<Record<string, Record<string, number>>>;
+  gram?: { wg: number };
+}
+
+/** What read() and write() take: a tensor, or (inside src/gpu/ and in tests only) its raw buffer. */
+type BufferOf = Tensor | GPUBuffer;
+const rawBuffer = (x: BufferOf): GPUBuffer => (x instanceof Tensor ? x.buffer : x);
+
 export interface RuntimeStats {
   pipelinesCompiled: number;
   pipelineCacheHits: number;
@@ -57,6 +70,8 @@ export class Runtime {
   /** Bytes held by live (not pooled) storage buffers. */
   liveBytes = 0;
   peakLiveBytes = 0;
+  /** Autotuned tiles for this device; undefined until set (a new runtime starts untuned). */
+  tuning: TunedTiles | undefined = undefined;
 
   private constructor(readonly ctx: GpuContext) {}
 
@@ -64,6 +79,8 @@ export class Runtime {
     return new Runtime(await acquireDevice(options));
   }
 
+  /** @internal The raw device: for src/gpu/ and for tests that inject device faults (loss, a failing
+   * submit, an uncaptured error). Code outside src/gpu/ goes through the runtime's methods. */
   get device(): GPUDevice {
     return this.ctx.device;
   }
@@ -130,10 +147,10 @@ export class Runtime {
   }
 
   /** Uploads data. Pending commands are flushed first: queue writes would otherwise overtake them. */
-  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+  write(target: BufferOf, data: ArrayBufferView, byteOffset = 0): void {
     this.checkHealth();
     if (this.encoder) this.flush();
-    this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(rawBuffer(target), byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   // ---------------------------------------------------------------- pipelines
@@ -241,12 +258,12 @@ export class Runtime {
    * Records one dispatch of `groups` workgroups (a linear count, folded over x/y/z here; shaders
    * recover the linear index from @builtin(workgroup_id) and @builtin(num_workgroups)).
    */
-  dispatch(program: KernelProgram, buffers: readonly GPUBuffer[], params: Record<string, number> | null, groups: number): void {
+  dispatch(program: KernelProgram, tensors: readonly Tensor[], params: Record<string, number> | null, groups: number): void {
     this.checkHealth();
-    if (buffers.length !== program.storage.length) throw new WidenetError(`${program.label}: expected ${program.storage.length} buffers, got ${buffers.length}`);
+    if (tensors.length !== program.storage.length) throw new WidenetError(`${program.label}: expected ${program.storage.length} buffers, got ${tensors.length}`);
     const [x, y, z] = this.fold(groups, program.label);
     const { pipeline, layout } = this.pipelineFor(program);
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = tensors.map((t, i) => ({ binding: i + 1, resource: { buffer: t.buffer } }));
     if (program.params) {
       if (!params) throw new WidenetError(`${program.label}: missing uniform parameters`);
       const { chunk, offset } = this.uniformSlot(program.params.byteSize);
@@ -261,26 +278,27 @@ export class Runtime {
     this.stats.dispatches++;
   }
 
-  /** Records a buffer-to-buffer copy (ends the current compute pass; a new one starts on the next dispatch). */
-  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+  /** Records a copy of `bytes` from one tensor's buffer to another's, at byte offsets (ends the
+   * current compute pass; a new one starts on the next dispatch). */
+  copy(src: Tensor, dst: Tensor, bytes: number, srcOffset = 0, dstOffset = 0): void {
     this.checkHealth();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'widenet' });
     if (this.pass) {
       this.pass.end();
       this.pass = null;
     }
-    this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, Math.ceil(bytes / 4) * 4);
+    this.encoder.copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, Math.ceil(bytes / 4) * 4);
   }
 
-  /** Records a zero fill of the first `bytes` of a buffer. */
-  clear(buffer: GPUBuffer, bytes: number): void {
+  /** Records a zero fill of the first `bytes` of a tensor's buffer. */
+  clear(tensor: Tensor, bytes: number): void {
     this.checkHealth();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'widenet' });
     if (this.pass) {
       this.pass.end();
       this.pass = null;
     }
-    this.encoder.clearBuffer(buffer, 0, Math.ceil(bytes / 4) * 4);
+    this.encoder.clearBuffer(tensor.buffer, 0, Math.ceil(bytes / 4) * 4);
   }
 
   /** Submits everything recorded so far as one command buffer. */
@@ -333,16 +351,23 @@ export class Runtime {
     }
   }
 
-  /** Reads `bytes` of a buffer back (flushes: the only synchronisation point). */
-  read(buffer: GPUBuffer, bytes: number, byteOffset = 0): Promise<Float32Array> {
+  /** Reads `bytes` of a tensor back (flushes: the only synchronisation point). */
+  read(source: BufferOf, bytes: number, byteOffset = 0): Promise<Float32Array> {
     this.checkHealth();
     const size = Math.ceil(bytes / 4) * 4;
     // a staging buffer is not bound as storage: only maxBufferSize applies
     checkBufferSize(`readback of ${bytes.toLocaleString('en-US')} bytes`, size, this.limits.maxBufferSize, 'maxBufferSize');
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
     const promise = new Promise<Float32Array>((resolve, reject) => this.pendingReads.push({ staging, bytes: size, resolve, reject }));
-    this.pendingCopies.push({ src: buffer, dst: staging, bytes: size, srcOffset: byteOffset });
-    this.flush();
+    this.pendingCopies.push({ src: rawBuffer(source), dst: staging, bytes: size, srcOffset: byteOffset });
+    try {
+      this.flush();
+    } catch (e) {
+      // flush() rejected this read's promise, which nobody will hold: mark it handled (an unhandled
+      // rejection ends a Node process) and report the error here, where it happened
+      promise.catch(() => undefined);
+      throw e;
+    }
     return promise;
   }
 

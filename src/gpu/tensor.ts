@@ -20,6 +20,7 @@ export class Tensor {
 
   private constructor(
     readonly rt: Runtime,
+    /** @internal The storage buffer: used inside src/gpu/ only (the runtime takes tensors). */
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly name: string,
@@ -44,21 +45,21 @@ export class Tensor {
 
   static zeros(rt: Runtime, shape: readonly number[], name?: string): Tensor {
     const t = Tensor.empty(rt, shape, name);
-    rt.clear(t.buffer, t.bytes);
+    rt.clear(t, t.bytes);
     return t;
   }
 
   static from(rt: Runtime, data: ArrayLike<number>, shape: readonly number[] = [data.length], name?: string): Tensor {
     const t = Tensor.empty(rt, shape, name);
     if (data.length !== t.size) throw new ShapeError(`tensor "${t.name}": ${data.length} values do not fill shape [${shape}] (${t.size} elements)`);
-    rt.write(t.buffer, data instanceof Float32Array ? data : Float32Array.from(data));
+    rt.write(t, data instanceof Float32Array ? data : Float32Array.from(data));
     return t;
   }
 
   /** Reads the values back (flushes the recorded work: the only synchronisation point). */
   async read(): Promise<Float32Array> {
     this.assertLive();
-    return this.rt.read(this.buffer, this.bytes);
+    return this.rt.read(this, this.bytes);
   }
 
   /** Same buffer, new shape with the same element count. */
@@ -66,6 +67,11 @@ export class Tensor {
     checkShape(shape, this.name);
     if (shapeSize(shape) !== this.size) throw new ShapeError(`tensor "${this.name}": cannot reshape [${this.shape}] to [${shape}]`);
     return new Tensor(this.rt, this.buffer, [...shape], this.name, false);
+  }
+
+  /** Whether the two share one buffer (a reshape() view and its owner, or the same tensor). */
+  aliases(other: Tensor): boolean {
+    return this.buffer === other.buffer;
   }
 
   assertLive(): void {

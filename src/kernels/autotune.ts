@@ -140,7 +140,7 @@ export function cachedChoiceProblem(rt: Runtime, entry: unknown): string | null 
   if (!fits(rt, version, chosen)) return `matmul.chosen ${JSON.stringify(chosen)} exceeds this device's workgroup limits`;
   const { wg } = parsed.data.gram.chosen;
   if (!GRAM_CANDIDATES.includes(wg)) return `gram.chosen.wg ${wg} is not a candidate (expected one of ${GRAM_CANDIDATES.join(', ')})`;
-  if (wg * wg > rt.device.limits.maxComputeInvocationsPerWorkgroup) return `gram.chosen.wg ${wg} exceeds this device's maxComputeInvocationsPerWorkgroup`;
+  if (wg * wg > rt.limits.maxComputeInvocationsPerWorkgroup) return `gram.chosen.wg ${wg} exceeds this device's maxComputeInvocationsPerWorkgroup`;
   return null;
 }
 
@@ -170,7 +170,7 @@ function cachedChoice(rt: Runtime, cache: AutotuneCache, warn: (message: string)
 export function applyCachedTiles(rt: Runtime, cache: AutotuneCache, warn: (message: string) => void = defaultWarn): AutotuneReport | null {
   const cached = cachedChoice(rt, cache, warn);
   if (!cached) return null;
-  setTunedTiles(rt.device, { matmul: { [cached.matmul.version]: cached.matmul.chosen }, gram: cached.gram.chosen });
+  setTunedTiles(rt, { matmul: { [cached.matmul.version]: cached.matmul.chosen }, gram: cached.gram.chosen });
   return { ...cached, source: 'cache', cache: cache.where, searchMs: 0 };
 }
 
@@ -188,7 +188,7 @@ export interface AutotuneOptions {
 }
 
 function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): boolean {
-  const limits = rt.device.limits;
+  const limits = rt.limits;
   if (version === 'v2_regtile') return c.WG_X * c.WG_Y <= limits.maxComputeInvocationsPerWorkgroup;
   if (version === 'v3_smem') return (c.BM / 4) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
   return true;
@@ -196,7 +196,7 @@ function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): b
 
 /**
  * Chooses the matmul tile (for the version this adapter's square products use) and the Gram
- * workgroup edge, records them for `rt`'s device, and returns what was chosen and from where.
+ * workgroup edge, records them on `rt` (rt.tuning), and returns what was chosen and from where.
  */
 export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Promise<AutotuneReport> {
   const log = options.log ?? (() => {});
@@ -211,19 +211,19 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const base = { key, cache: cache?.where ?? 'none', matmul: { version, shape: [s, s, s] as [number, number, number] }, gram: { shape: [gn, gm] as [number, number] } };
 
   if (options.enabled === false) {
-    setTunedTiles(rt.device, null);
+    setTunedTiles(rt, null);
     return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8 }, candidates: [] }, searchMs: 0 };
   }
   const cached = options.force || !cache ? null : cachedChoice(rt, cache, options.warn ?? defaultWarn);
   if (cached && cached.matmul?.version === version) {
-    setTunedTiles(rt.device, { matmul: { [version]: cached.matmul.chosen }, gram: cached.gram.chosen });
+    setTunedTiles(rt, { matmul: { [version]: cached.matmul.chosen }, gram: cached.gram.chosen });
     log(`autotune: ${key}: from ${cache!.where}: matmul ${version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);
     return { ...cached, source: 'cache', cache: cache!.where, searchMs: 0 };
   }
 
   const t0 = performance.now();
   const runs = options.runs ?? 3;
-  setTunedTiles(rt.device, null);
+  setTunedTiles(rt, null);
   const a = randn(rt, [s, s], { seed: 11, name: 'A' });
   const b = randn(rt, [s, s], { seed: 12, name: 'B' });
   const c = Tensor.empty(rt, [s, s], 'C');
@@ -234,7 +234,7 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   [a, b, c].forEach((t) => t.dispose());
   const f = randn(rt, [gn, gm], { seed: 13, name: 'features' });
   const g = Tensor.empty(rt, [gn, gn], 'G');
-  const wgs = GRAM_CANDIDATES.filter((wg) => wg * wg <= rt.device.limits.maxComputeInvocationsPerWorkgroup);
+  const wgs = GRAM_CANDIDATES.filter((wg) => wg * wg <= rt.limits.maxComputeInvocationsPerWorkgroup);
   const gramMs = await timeCandidates(rt, wgs, (wg) => gram(rt, f, undefined, { wg, out: g }), runs);
   const gramTimes: CandidateTiming[] = wgs.map((wg, i) => ({ config: { WG: wg }, ms: gramMs[i] }));
   gramTimes.forEach((t) => log(`autotune: gram ${gn}×${gm} WG ${t.config.WG}: ${t.ms.toFixed(2)} ms`));
@@ -246,7 +246,7 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
     gram: { ...base.gram, chosen: { wg: fastest(gramTimes).config.WG }, candidates: gramTimes },
     searchMs: performance.now() - t0,
   };
-  setTunedTiles(rt.device, { matmul: { [version]: report.matmul.chosen }, gram: report.gram.chosen });
+  setTunedTiles(rt, { matmul: { [version]: report.matmul.chosen }, gram: report.gram.chosen });
   cache?.save(key, report);
   log(`autotune: chose matmul ${version} ${JSON.stringify(report.matmul.chosen)}, gram WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
   return report;

@@ -1,7 +1,9 @@
 // Helpers shared by the kernel wrappers.
 import { ShapeError } from '../gpu/errors';
+import type { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
+import { assemble } from './shaders';
 
 /** A kernel's cost: floating-point operations and bytes moved to and from global memory. */
 export interface Cost {
@@ -39,13 +41,55 @@ export function dummyTensor(rt: Runtime): Tensor {
   return t;
 }
 
-/** Kernel programs are built once per configuration: the runtime then finds their pipeline by object identity before hashing. */
-const programs = new Map<string, KernelProgram>();
-export function cachedProgram(key: string, build: () => KernelProgram): KernelProgram {
-  let p = programs.get(key);
+/** Everything a kernel program is assembled from: its final WGSL text is assemble(shaders, flags). */
+export interface ProgramSource {
+  label: string;
+  /** shaders/ files, concatenated in this order */
+  shaders: readonly string[];
+  /** wgsl-preprocessor #if flags */
+  flags?: Record<string, boolean>;
+  storage: KernelProgram['storage'];
+  params?: ParamLayout;
+  constants?: Record<string, number>;
+  entryPoint?: string;
+}
+
+/** `k=v` pairs of a small record, in its own key order. */
+function pairs(record: Record<string, number | boolean> | undefined): string {
+  let text = '';
+  if (record) for (const k in record) text += `${k}=${record[k]}\u0001`;
+  return text;
+}
+
+/** The memo key's text, one part per field of ProgramSource (the type makes the list complete, so
+ * a new field cannot be left out of the key); the uniform layout is keyed by identity instead. */
+const KEY_PARTS: { [K in Exclude<keyof ProgramSource, 'params'>]-?: (value: ProgramSource[K]) => string } = {
+  label: (v) => v,
+  shaders: (v) => v.join('\u0001'),
+  flags: pairs,
+  storage: (v) => v.join('\u0001'),
+  constants: pairs,
+  entryPoint: (v) => v ?? '',
+};
+const KEY_FIELDS = Object.keys(KEY_PARTS) as (keyof typeof KEY_PARTS)[];
+
+/**
+ * The program of a source, assembled once (assembling costs about as much as a dispatch). The memo
+ * key is derived from every field of the source, never written by hand, so sources that differ in
+ * anything get their own programs; the uniform layout (an immutable object) is keyed by identity.
+ * The runtime then finds the pipeline by the program's identity before hashing its final WGSL.
+ */
+const NO_PARAMS = {};
+const programs = new WeakMap<ParamLayout | typeof NO_PARAMS, Map<string, KernelProgram>>();
+export function kernelProgram(source: ProgramSource): KernelProgram {
+  let byKey = programs.get(source.params ?? NO_PARAMS);
+  if (!byKey) programs.set(source.params ?? NO_PARAMS, (byKey = new Map()));
+  let key = '';
+  for (const field of KEY_FIELDS) key += `${(KEY_PARTS[field] as (v: unknown) => string)(source[field])}\u0000`;
+  let p = byKey.get(key);
   if (!p) {
-    p = build();
-    programs.set(key, p);
+    p = { label: source.label, code: assemble(source.shaders, source.flags), storage: source.storage, params: source.params, constants: source.constants, entryPoint: source.entryPoint };
+    byKey.set(key, p);
   }
   return p;
 }

@@ -5,8 +5,7 @@ import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { activation, activationRef } from './activations';
-import { assertLive, assertSameSize, cachedProgram, groups1d, outputTensor, type Cost } from './common';
-import { assemble } from './shaders';
+import { assertLive, assertSameSize, kernelProgram, groups1d, outputTensor, type Cost } from './common';
 
 const WG = 256;
 const PARAMS = new ParamLayout([
@@ -18,7 +17,7 @@ const PARAMS = new ParamLayout([
 const COMMON = ['common/indexing', 'common/math', 'common/activations'];
 
 function program(label: string, file: string, storage: KernelProgram['storage'], constants: Record<string, number>): KernelProgram {
-  return cachedProgram(`${file}|${JSON.stringify(constants)}`, () => ({ label, code: assemble([...COMMON, file]), storage, params: PARAMS, constants: { WG, ...constants } }));
+  return kernelProgram({ label, shaders: [...COMMON, file], storage, params: PARAMS, constants: { WG, ...constants } });
 }
 
 /** y = φ^(order)(x). */
@@ -26,7 +25,7 @@ export function activate(rt: Runtime, x: Tensor, name: string, order: 0 | 1 | 2 
   const act = activation(name);
   assertLive(x, out);
   const y = outputTensor(rt, `activation ${name}`, x.shape, out, `${name}${order ? `_d${order}` : ''}(${x.name})`);
-  rt.dispatch(program(`activation ${name} order ${order}`, 'elementwise/v1_activation', ['read', 'read_write'], { ACT: act.id, ORDER: order }), [x.buffer, y.buffer], { n: x.size, alpha: 1, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program(`activation ${name} order ${order}`, 'elementwise/v1_activation', ['read', 'read_write'], { ACT: act.id, ORDER: order }), [x, y], { n: x.size, alpha: 1, beta: 0 }, groups1d(x.size, WG));
   return y;
 }
 
@@ -36,7 +35,7 @@ export function activateWithDerivative(rt: Runtime, h: Tensor, name: string, out
   assertLive(h);
   const act = outputTensor(rt, `activation ${name}`, h.shape, out?.act, `${name}(${h.name})`);
   const dact = outputTensor(rt, `activation ${name}`, h.shape, out?.dact, `${name}'(${h.name})`);
-  rt.dispatch(program(`activation+derivative ${name}`, 'elementwise/v1_activation_fused', ['read', 'read_write', 'read_write'], { ACT: a.id }), [h.buffer, act.buffer, dact.buffer], { n: h.size, alpha: 1, beta: 0 }, groups1d(h.size, WG));
+  rt.dispatch(program(`activation+derivative ${name}`, 'elementwise/v1_activation_fused', ['read', 'read_write', 'read_write'], { ACT: a.id }), [h, act, dact], { n: h.size, alpha: 1, beta: 0 }, groups1d(h.size, WG));
   return { act, dact };
 }
 
@@ -45,7 +44,7 @@ export function add(rt: Runtime, x: Tensor, y: Tensor, alpha = 1, beta = 1, out?
   assertLive(x, y, out);
   assertSameSize('add', x, y);
   const z = outputTensor(rt, 'add', x.shape, out, `${x.name}+${y.name}`);
-  rt.dispatch(program('add', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 0 }), [x.buffer, y.buffer, z.buffer], { n: x.size, alpha, beta }, groups1d(x.size, WG));
+  rt.dispatch(program('add', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 0 }), [x, y, z], { n: x.size, alpha, beta }, groups1d(x.size, WG));
   return z;
 }
 
@@ -54,7 +53,7 @@ export function hadamard(rt: Runtime, x: Tensor, y: Tensor, alpha = 1, out?: Ten
   assertLive(x, y, out);
   assertSameSize('hadamard', x, y);
   const z = outputTensor(rt, 'hadamard', x.shape, out, `${x.name}*${y.name}`);
-  rt.dispatch(program('hadamard', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 1 }), [x.buffer, y.buffer, z.buffer], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program('hadamard', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 1 }), [x, y, z], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
   return z;
 }
 
@@ -62,15 +61,15 @@ export function hadamard(rt: Runtime, x: Tensor, y: Tensor, alpha = 1, out?: Ten
 export function axpy(rt: Runtime, alpha: number, x: Tensor, y: Tensor, beta = 1): Tensor {
   assertLive(x, y);
   assertSameSize('axpy', x, y);
-  if (x.buffer === y.buffer) throw new Error('axpy: x and y must be different tensors (use scale for y ← αy)');
-  rt.dispatch(program('axpy', 'elementwise/v1_axpy', ['read', 'read_write'], {}), [x.buffer, y.buffer], { n: x.size, alpha, beta }, groups1d(x.size, WG));
+  if (x.aliases(y)) throw new Error('axpy: x and y must be different tensors (use scale for y ← αy)');
+  rt.dispatch(program('axpy', 'elementwise/v1_axpy', ['read', 'read_write'], {}), [x, y], { n: x.size, alpha, beta }, groups1d(x.size, WG));
   return y;
 }
 
 /** In place: x ← α·x. */
 export function scale(rt: Runtime, alpha: number, x: Tensor): Tensor {
   assertLive(x);
-  rt.dispatch(program('scale', 'elementwise/v1_scale', ['read_write'], {}), [x.buffer], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program('scale', 'elementwise/v1_scale', ['read_write'], {}), [x], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
   return x;
 }
 
@@ -136,7 +135,7 @@ export function broadcastProduct(rt: Runtime, shape: readonly number[], x: Broad
   checkOperand('broadcastProduct', shape, y);
   const beta = o.beta ?? 0;
   if (beta !== 0 && !o.out) throw new ShapeError('broadcastProduct: β ≠ 0 needs the accumulator passed as `out`');
-  if (o.out && (o.out.buffer === x.tensor.buffer || o.out.buffer === y.tensor.buffer)) throw new ShapeError('broadcastProduct: the output must not alias an input');
+  if (o.out && (o.out.aliases(x.tensor) || o.out.aliases(y.tensor))) throw new ShapeError('broadcastProduct: the output must not alias an input');
   const z = outputTensor(rt, 'broadcastProduct', shape, o.out, `${x.tensor.name}*${y.tensor.name}`);
   const pad = 6 - shape.length;
   const dims = [...new Array<number>(pad).fill(1), ...shape];
@@ -149,14 +148,14 @@ export function broadcastProduct(rt: Runtime, shape: readonly number[], x: Broad
     params[`sx${i}`] = sx[i];
     params[`sy${i}`] = sy[i];
   }
-  const program = cachedProgram('elementwise/v1_broadcast', () => ({
+  const program = kernelProgram({
     label: 'broadcast product',
-    code: assemble(['common/indexing', 'elementwise/v1_broadcast']),
+    shaders: ['common/indexing', 'elementwise/v1_broadcast'],
     storage: ['read', 'read', 'read_write'] as const,
     params: BROADCAST_PARAMS,
     constants: { WG },
-  }));
-  rt.dispatch(program, [x.tensor.buffer, y.tensor.buffer, z.buffer], params, groups1d(n, WG));
+  });
+  rt.dispatch(program, [x.tensor, y.tensor, z], params, groups1d(n, WG));
   return z;
 }
 

@@ -5,9 +5,8 @@ import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { assertLive, cachedProgram, outputTensor, type Cost } from './common';
+import { assertLive, kernelProgram, outputTensor, type Cost } from './common';
 import { colSums } from './reduce';
-import { assemble } from './shaders';
 import { tunedTiles } from './tuning';
 
 const PARAMS = new ParamLayout([
@@ -43,7 +42,7 @@ export function gram(rt: Runtime, a: Tensor, b?: Tensor, options: GramOptions = 
   if (m !== mb) throw new ShapeError(`gram: "${a.name}" rows have width ${m} but "${bb.name}" rows have width ${mb}; expected equal`);
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new ShapeError(`gram: batch sizes ${batchA} and ${batchB} differ; expected equal, or 1 to broadcast`);
   const batch = Math.max(batchA, batchB);
-  const wg = options.wg ?? tunedTiles(rt.device)?.gram?.wg ?? 8;
+  const wg = options.wg ?? tunedTiles(rt)?.gram?.wg ?? 8;
   const tileEdge = 4 * wg;
   const tilesM = Math.ceil(n1 / tileEdge);
   const tilesN = Math.ceil(n2 / tileEdge);
@@ -60,14 +59,15 @@ export function gram(rt: Runtime, a: Tensor, b?: Tensor, options: GramOptions = 
   const g = outputTensor(rt, 'gram', outShape, options.out, symmetric ? `gram(${a.name})` : `gram(${a.name},${bb.name})`);
   const partial = realSplits === 1 ? g : Tensor.empty(rt, [realSplits, batch * n1 * n2], 'gram partial');
   const groups = tiles * realSplits * batch;
-  const program = cachedProgram(`gram|${vec4}|${symmetric}|${wg}`, () => ({
+  const program = kernelProgram({
     label: `gram${symmetric ? ' symmetric' : ''}${vec4 ? ' vec4' : ''}`,
-    code: assemble(['common/indexing', 'gram/v1_tiled'], { VEC4: vec4 }),
+    shaders: ['common/indexing', 'gram/v1_tiled'],
+    flags: { VEC4: vec4 },
     storage: ['read', 'read', 'read_write'] as const,
     params: PARAMS,
     constants: { WG: wg, SYMMETRIC: symmetric ? 1 : 0 },
-  }));
-  rt.dispatch(program, [a.buffer, bb.buffer, partial.buffer], {
+  });
+  rt.dispatch(program, [a, bb, partial], {
     n1, n2, m,
     a_bs: batchA === 1 ? 0 : n1 * m, b_bs: batchB === 1 ? 0 : n2 * m,
     tiles, tiles_n: tilesN, splits: realSplits, k_chunk: kChunk, batch, groups,

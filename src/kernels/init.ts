@@ -3,9 +3,8 @@
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { assertLive, cachedProgram, groups1d, type Cost } from './common';
+import { assertLive, kernelProgram, groups1d, type Cost } from './common';
 import { seedWords, type RandomStream } from './rng';
-import { assemble } from './shaders';
 
 const WG = 256;
 const PARAMS = new ParamLayout([
@@ -30,14 +29,14 @@ function fill(rt: Runtime, dist: 0 | 1, shape: readonly number[], o: RandomOptio
   if (!Number.isInteger(offset) || offset < 0 || offset + t.size > 2 ** 32) throw new RangeError(`random: offset ${offset} + ${t.size} elements must stay within [0, 2^32)`);
   const [seed_lo, seed_hi] = seedWords(o.seed);
   const quads = Math.floor((offset + t.size - 1) / 4) - Math.floor(offset / 4) + 1;
-  const program = cachedProgram(`init|${dist}`, () => ({
+  const program = kernelProgram({
     label: dist === 0 ? 'randn' : 'rand',
-    code: assemble(['common/indexing', 'common/math', 'common/rng', 'init/v1_random']),
+    shaders: ['common/indexing', 'common/math', 'common/rng', 'init/v1_random'],
     storage: ['read_write'] as const,
     params: PARAMS,
     constants: { WG, DIST: dist },
-  }));
-  rt.dispatch(program, [t.buffer], {
+  });
+  rt.dispatch(program, [t], {
     n: t.size, offset, quads, stream: (o.stream ?? 0) >>> 0, stream2: (o.stream2 ?? 0) >>> 0, seed_lo, seed_hi,
     mean: o.mean ?? 0, scale: o.scale ?? 1,
   }, groups1d(quads, WG));

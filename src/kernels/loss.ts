@@ -6,8 +6,7 @@ import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
-import { assertLive, cachedProgram, dummyTensor, groups1d, outputTensor, type Cost } from './common';
-import { assemble } from './shaders';
+import { assertLive, kernelProgram, dummyTensor, groups1d, outputTensor, type Cost } from './common';
 
 export const LOSS_KINDS = ['mse', 'logistic', 'softmax'] as const;
 export type LossKind = (typeof LOSS_KINDS)[number];
@@ -16,13 +15,13 @@ const WG = 64;
 const PARAMS = new ParamLayout([['rows', 'u32'], ['n', 'u32'], ['k', 'u32'], ['alpha', 'f32'], ['scale', 'f32']] as const);
 
 const program = (loss: LossKind, shifted: boolean) =>
-  cachedProgram(`loss/cotangent|${loss}|${shifted}`, () => ({
+  kernelProgram({
     label: `${loss} cotangent`,
-    code: assemble(['common/indexing', 'loss/v1_cotangent']),
+    shaders: ['common/indexing', 'loss/v1_cotangent'],
     storage: ['read', 'read', 'read', 'read_write'] as const,
     params: PARAMS,
     constants: { WG, LOSS: LOSS_KINDS.indexOf(loss), HAS_SHIFT: shifted ? 1 : 0 },
-  }));
+  });
 
 /**
  * r = ∂L/∂f [E, n, k] for outputs f [E, n, k], labels y [n, k] (shared by the members) and an
@@ -37,7 +36,7 @@ export function lossCotangent(rt: Runtime, loss: LossKind, f: Tensor, y: Tensor,
   const r = outputTensor(rt, 'lossCotangent', f.shape, o.out, `dL/d(${f.name})`);
   const rows = f.size / k;
   const scale = loss === 'mse' ? 1 / (n * k) : 1 / n;
-  rt.dispatch(program(loss, !!o.shift), [f.buffer, y.buffer, (o.shift ?? dummyTensor(rt)).buffer, r.buffer], { rows, n, k, alpha: o.alpha ?? 1, scale }, groups1d(rows, WG));
+  rt.dispatch(program(loss, !!o.shift), [f, y, o.shift ?? dummyTensor(rt), r], { rows, n, k, alpha: o.alpha ?? 1, scale }, groups1d(rows, WG));
   return r;
 }
 

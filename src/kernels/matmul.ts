@@ -6,8 +6,7 @@ import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { activation } from './activations';
-import { assertLive, cachedProgram, dummyTensor, outputTensor, type Cost } from './common';
-import { assemble } from './shaders';
+import { assertLive, kernelProgram, dummyTensor, outputTensor, type Cost } from './common';
 import { tunedTiles } from './tuning';
 
 export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk'] as const;
@@ -111,16 +110,15 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
 
 function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
-  return cachedProgram(`matmul|${version}|${vec4}|${JSON.stringify(constants)}`, () => {
-    const own = version === 'v2_regtile' ? [] : ['matmul/bindings'];
-    const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
-    return {
-      label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}`,
-      code: assemble(['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`], { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null }),
-      storage: ['read', 'read', 'read', 'read_write'],
-      params: PARAMS,
-      constants,
-    };
+  const own = version === 'v2_regtile' ? [] : ['matmul/bindings'];
+  const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
+  return kernelProgram({
+    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}`,
+    shaders: ['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`],
+    flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null },
+    storage: ['read', 'read', 'read', 'read_write'],
+    params: PARAMS,
+    constants,
   });
 }
 
@@ -142,7 +140,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter);
   const vec4 = version === 'v2_regtile' ? vec4Path(p) : null;
   // an explicit tile, else the autotuned one for this device (src/kernels/autotune.ts), else the default
-  const tile = options.tile ?? tunedTiles(rt.device)?.matmul[version] ?? DEFAULT_TILES[version];
+  const tile = options.tile ?? tunedTiles(rt)?.matmul[version] ?? DEFAULT_TILES[version];
   const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
   const tilesM = Math.ceil(p.m / tm);
   const tilesN = Math.ceil(p.n / tn);
@@ -151,7 +149,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const bc = b.shape[b.shape.length - 1];
   rt.dispatch(
     programFor(version, vec4, act, !!options.bias, tile),
-    [a.buffer, b.buffer, (options.bias ?? dummyTensor(rt)).buffer, c.buffer],
+    [a, b, options.bias ?? dummyTensor(rt), c],
     {
       m: p.m, n: p.n, k: p.k,
       // op(A)(i, k) = A[i·a_rs + k·a_cs]: row-major A is [M, K]; transposed it is stored [K, M]

@@ -3,8 +3,7 @@
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { assertLive, assertSameSize, cachedProgram, dummyTensor, groups1d, type Cost } from './common';
-import { assemble } from './shaders';
+import { assertLive, assertSameSize, kernelProgram, dummyTensor, groups1d, type Cost } from './common';
 
 const WG = 256;
 const PARAMS = new ParamLayout([['n', 'u32'], ['lr', 'f32'], ['momentum', 'f32'], ['step', 'u32'], ['slot', 'u32']] as const);
@@ -12,13 +11,13 @@ const PARAMS = new ParamLayout([['n', 'u32'], ['lr', 'f32'], ['momentum', 'f32']
 export const STILL_FINITE = 0xffffffff;
 
 const program = (momentum: boolean) =>
-  cachedProgram(`optim/update|${momentum}`, () => ({
+  kernelProgram({
     label: `optimizer update${momentum ? ' with momentum' : ''}`,
-    code: assemble(['common/indexing', 'optim/v1_update']),
+    shaders: ['common/indexing', 'optim/v1_update'],
     storage: ['read_write', 'read', 'read_write', 'read_write'] as const,
     params: PARAMS,
     constants: { WG, MOMENTUM: momentum ? 1 : 0 },
-  }));
+  });
 
 export interface UpdateOptions {
   lr: number;
@@ -41,19 +40,19 @@ export function sgdUpdate(rt: Runtime, theta: Tensor, grad: Tensor, o: UpdateOpt
     assertSameSize('sgdUpdate velocity', theta, o.velocity);
   }
   const velocity = momentum > 0 ? o.velocity! : dummyTensor(rt);
-  rt.dispatch(program(momentum > 0), [theta.buffer, grad.buffer, velocity.buffer, o.status.buffer], { n: theta.size, lr: o.lr, momentum, step: o.step, slot: o.slot }, groups1d(theta.size, WG));
+  rt.dispatch(program(momentum > 0), [theta, grad, velocity, o.status], { n: theta.size, lr: o.lr, momentum, step: o.step, slot: o.slot }, groups1d(theta.size, WG));
 }
 
 /** A status tensor of `slots` u32 entries (bit patterns in an f32 buffer), all STILL_FINITE. */
 export function divergenceStatus(rt: Runtime, slots: number): Tensor {
   const status = Tensor.empty(rt, [Math.max(slots, 4)], 'divergence status');
-  rt.write(status.buffer, new Uint32Array(status.size).fill(STILL_FINITE));
+  rt.write(status, new Uint32Array(status.size).fill(STILL_FINITE));
   return status;
 }
 
 /** Reads the status slots back: the first non-finite step per slot, or null. */
 export async function readDivergenceStatus(rt: Runtime, status: Tensor, slots: number): Promise<(number | null)[]> {
-  const raw = await rt.read(status.buffer, slots * 4);
+  const raw = await rt.read(status, slots * 4);
   const bits = new Uint32Array(raw.buffer, raw.byteOffset, slots);
   return Array.from(bits, (b) => (b === STILL_FINITE ? null : b));
 }

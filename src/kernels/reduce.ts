@@ -5,8 +5,7 @@ import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { assertLive, assertSameSize, cachedProgram, groups1d, outputTensor, type Cost } from './common';
-import { assemble } from './shaders';
+import { assertLive, assertSameSize, kernelProgram, groups1d, outputTensor, type Cost } from './common';
 
 const WG = 256;
 const ITEMS = 8;
@@ -20,32 +19,32 @@ const COLSUM_PARAMS = new ParamLayout([['rows', 'u32'], ['cols', 'u32'], ['chunk
 type MapKind = 0 | 1 | 2 | 3 | 4 | 5; // x, x², x·y, |x|, |x − y|, √|x·y|
 
 const treeProgram = (map: MapKind) =>
-  cachedProgram(`reduce/tree|${map}`, () => ({
+  kernelProgram({
     label: `reduce tree map ${map}`,
-    code: assemble(['common/indexing', 'reduce/v1_tree']),
+    shaders: ['common/indexing', 'reduce/v1_tree'],
     storage: ['read', 'read', 'read_write'] as const,
     params: TREE_PARAMS,
     constants: { WG, ITEMS, MAP: map },
-  }));
+  });
 
 const NORMALIZE_PARAMS = new ParamLayout([['inner', 'u32'], ['batches', 'u32']] as const);
 const normalizeProgram = () =>
-  cachedProgram('reduce/normalize', () => ({
+  kernelProgram({
     label: 'normalize batched vectors',
-    code: assemble(['common/indexing', 'reduce/v1_normalize']),
+    shaders: ['common/indexing', 'reduce/v1_normalize'],
     storage: ['read_write', 'read_write'] as const,
     params: NORMALIZE_PARAMS,
     constants: { WG },
-  }));
+  });
 
 const colsumProgram = () =>
-  cachedProgram('reduce/colsum', () => ({
+  kernelProgram({
     label: 'reduce column sums',
-    code: assemble(['common/indexing', 'reduce/v1_colsum']),
+    shaders: ['common/indexing', 'reduce/v1_colsum'],
     storage: ['read', 'read_write'] as const,
     params: COLSUM_PARAMS,
     constants: { WG, CHUNK },
-  }));
+  });
 
 /**
  * out[o] = Σ_i map(x[o·so + i·si]) for o < outer, i < inner; passes repeat on the partial sums.
@@ -59,7 +58,7 @@ function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: n
     const last = blocks === 1;
     const dst = last ? outputTensor(rt, name, [outer], out, name) : Tensor.empty(rt, [outer * blocks], `${name} partial`);
     const groups = outer * blocks;
-    rt.dispatch(treeProgram(m), [src.buffer, src2.buffer, dst.buffer], { inner, so, si, blocks, groups }, groups);
+    rt.dispatch(treeProgram(m), [src, src2, dst], { inner, so, si, blocks, groups }, groups);
     if (src !== x) src.dispose();
     if (last) return dst;
     src = dst;
@@ -112,7 +111,7 @@ export function colSums(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
     const chunks = Math.ceil(rows / CHUNK);
     const last = chunks === 1;
     const dst = last ? outputTensor(rt, 'colSums', [cols], out, `colsum(${x.name})`) : Tensor.empty(rt, [chunks, cols], `colsum(${x.name}) partial`);
-    rt.dispatch(colsumProgram(), [src.buffer, dst.buffer], { rows, cols, chunks }, groups1d(chunks * cols, WG));
+    rt.dispatch(colsumProgram(), [src, dst], { rows, cols, chunks }, groups1d(chunks * cols, WG));
     if (src !== x) src.dispose();
     if (last) return dst;
     src = dst;
@@ -141,7 +140,7 @@ export function normalizeBatches(rt: Runtime, x: Tensor, batches: number, norms?
   assertLive(x, norms);
   if (!Number.isInteger(batches) || batches < 1 || x.size % batches !== 0) throw new ShapeError(`normalizeBatches: "${x.name}" has ${x.size} elements, which do not split into ${batches} equal batches`);
   const out = outputTensor(rt, 'normalizeBatches', [batches], norms, `norms(${x.name})`);
-  rt.dispatch(normalizeProgram(), [x.buffer, out.buffer], { inner: x.size / batches, batches }, batches);
+  rt.dispatch(normalizeProgram(), [x, out], { inner: x.size / batches, batches }, batches);
   return out;
 }
 

@@ -50,7 +50,7 @@ export function vjp(rt: Runtime, net: Mlp, cache: ForwardCache, r: Tensor, froze
     grads[l] = { weight, bias };
     if (l > lowest) delta = backward(rt, net, cache, delta, l, r);
   }
-  if (delta.buffer !== r.buffer) delta.dispose();
+  if (!delta.aliases(r)) delta.dispose();
   return grads;
 }
 
@@ -62,7 +62,7 @@ function backward(rt: Runtime, net: Mlp, cache: ForwardCache, delta: Tensor, l: 
   const back = matmul(rt, delta, layer.weight, { alpha: layer.scales.mult });
   const m = net.widths[l];
   const next = broadcastProduct(rt, [E, n, m], { tensor: back, strides: [n * m, m, 1] }, { tensor: cache.derivatives[l - 1], strides: [n * m, m, 1] });
-  if (delta.buffer !== r.buffer) delta.dispose();
+  if (!delta.aliases(r)) delta.dispose();
   back.dispose();
   return next;
 }

@@ -81,11 +81,11 @@ export class Mlp {
       const { fanIn, fanOut, initStd, biasStd } = layer.scales;
       for (let e = 0; e < this.ensemble; e++) {
         const w = randn(rt, [fanOut, fanIn], { seed: config.seed, ...weightStream(e, l + 1), scale: initStd, name: 'w-init' });
-        rt.copy(w.buffer, layer.weight.buffer, w.bytes, 0, e * w.bytes);
+        rt.copy(w, layer.weight, w.bytes, 0, e * w.bytes);
         w.dispose();
         if (layer.bias) {
           const b = randn(rt, [fanOut], { seed: config.seed, ...biasStream(e, l + 1), scale: biasStd, name: 'b-init' });
-          rt.copy(b.buffer, layer.bias.buffer, b.bytes, 0, e * b.bytes);
+          rt.copy(b, layer.bias, b.bytes, 0, e * b.bytes);
           b.dispose();
         }
       }

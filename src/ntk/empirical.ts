@@ -145,8 +145,8 @@ export function stackInputs(rt: Runtime, x1: Tensor, x2: Tensor): Tensor {
   const [n2, d2] = x2.shape;
   if (x1.shape.length !== 2 || x2.shape.length !== 2 || d !== d2) throw new ShapeError(`stackInputs: inputs [${x1.shape}] and [${x2.shape}] must both be [n, d] with the same d`);
   const stacked = Tensor.empty(rt, [n1 + n2, d], `[${x1.name}; ${x2.name}]`);
-  rt.copy(x1.buffer, stacked.buffer, x1.bytes, 0, 0);
-  rt.copy(x2.buffer, stacked.buffer, x2.bytes, 0, x1.bytes);
+  rt.copy(x1, stacked, x1.bytes, 0, 0);
+  rt.copy(x2, stacked, x2.bytes, 0, x1.bytes);
   return stacked;
 }
 

@@ -66,7 +66,7 @@ export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor,
     const w2 = Tensor.empty(rt, [k, c], 'w2 chunk');
     for (let a = 0; a < k; a++) {
       const row = randn(rt, [c], { seed, ...weightStream(e, 2), offset: a * m + j0, scale: readout.initStd, name: 'w2 row' });
-      rt.copy(row.buffer, w2.buffer, row.bytes, 0, a * c * 4);
+      rt.copy(row, w2, row.bytes, 0, a * c * 4);
       row.dispose();
     }
     const h = matmul(rt, x, w1, { transB: true, alpha: first.mult, bias: b1 ?? undefined, biasScale: first.biasMult });

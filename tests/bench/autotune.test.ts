@@ -67,14 +67,14 @@ describe('autotune search and cache', () => {
     // the chosen candidate is the fastest measured
     expect(first.matmul.candidates.every((c) => c.ms >= first.matmul.candidates.find((x) => x.config === first.matmul.chosen)!.ms)).toBe(true);
     expect(JSON.parse(readFileSync(path, 'utf8'))[first.key].matmul.chosen).toEqual(first.matmul.chosen);
-    expect(tunedTiles(rt.device)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
+    expect(tunedTiles(rt)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
 
-    setTunedTiles(rt.device, null);
+    setTunedTiles(rt, null);
     const second = await autotune(rt, { cache });
     expect(second.source).toBe('cache');
     expect(second.searchMs).toBe(0);
-    expect(tunedTiles(rt.device)?.matmul[second.matmul.version]).toEqual(first.matmul.chosen);
-    expect(tunedTiles(rt.device)?.gram).toEqual(first.gram.chosen);
+    expect(tunedTiles(rt)?.matmul[second.matmul.version]).toEqual(first.matmul.chosen);
+    expect(tunedTiles(rt)?.gram).toEqual(first.gram.chosen);
 
     // with the tuned tiles in place, an awkward product is still right
     const a = testData(23 * 41, 6);
@@ -84,16 +84,16 @@ describe('autotune search and cache', () => {
     expectClose(await matmul(rt, A, B).read(), matmulRef(a, b, matmulProblem(A, B)), tolerance(41), 'tuned matmul');
 
     // other commands reuse a cached choice without searching, and find nothing in an empty cache
-    setTunedTiles(rt.device, null);
+    setTunedTiles(rt, null);
     expect(applyCachedTiles(rt, cache)?.matmul.chosen).toEqual(first.matmul.chosen);
-    expect(tunedTiles(rt.device)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
-    setTunedTiles(rt.device, null);
+    expect(tunedTiles(rt)?.matmul[first.matmul.version]).toEqual(first.matmul.chosen);
+    setTunedTiles(rt, null);
     expect(applyCachedTiles(rt, fileCache(join(dir, 'empty.json')))).toBeNull();
-    expect(tunedTiles(rt.device)).toBeUndefined();
+    expect(tunedTiles(rt)).toBeUndefined();
 
     const off = await autotune(rt, { cache, enabled: false });
     expect(off.source).toBe('default');
-    expect(tunedTiles(rt.device)).toBeUndefined();
+    expect(tunedTiles(rt)).toBeUndefined();
   });
 });
 
@@ -111,10 +111,10 @@ describe('autotune cache validation', () => {
       const { messages, warn } = collect();
       const cache = fileCache(path, warn);
       expect(cache.entries()).toEqual({});
-      setTunedTiles(rt.device, null);
+      setTunedTiles(rt, null);
       expect(applyCachedTiles(rt, cache, warn)).toBeNull();
       expect(applyCachedTiles(rt, cache, warn)).toBeNull();
-      expect(tunedTiles(rt.device)).toBeUndefined();
+      expect(tunedTiles(rt)).toBeUndefined();
       expect(messages, name).toHaveLength(1); // once, however often the file is read
       expect(messages[0]).toContain(path);
       expect(messages[0]).toMatch(pattern);
@@ -140,10 +140,10 @@ describe('autotune cache validation', () => {
       writeFileSync(path, JSON.stringify({ [key]: entry }));
       const { messages, warn } = collect();
       const cache = fileCache(path, warn);
-      setTunedTiles(rt.device, null);
+      setTunedTiles(rt, null);
       expect(applyCachedTiles(rt, cache, warn), JSON.stringify(entry)).toBeNull();
       expect(applyCachedTiles(rt, cache, warn)).toBeNull();
-      expect(tunedTiles(rt.device)).toBeUndefined();
+      expect(tunedTiles(rt)).toBeUndefined();
       expect(messages, JSON.stringify(entry)).toHaveLength(entry === null ? 0 : 1); // null: no entry at all
       if (entry !== null) expect(messages[0]).toMatch(pattern);
       if (entry === null) expect(cachedChoiceProblem(rt, entry)).toMatch(pattern);
@@ -152,15 +152,15 @@ describe('autotune cache validation', () => {
     const path = join(dir, 'good.json');
     writeFileSync(path, JSON.stringify({ [key]: good }));
     expect(applyCachedTiles(rt, fileCache(path))?.matmul.chosen).toEqual(good.matmul.chosen);
-    expect(tunedTiles(rt.device)?.matmul[version]).toEqual(good.matmul.chosen);
-    setTunedTiles(rt.device, null);
+    expect(tunedTiles(rt)?.matmul[version]).toEqual(good.matmul.chosen);
+    setTunedTiles(rt, null);
   });
 
   it('tuned tiles must be positive integers', () => {
     const { rt } = ctx;
-    expect(() => setTunedTiles(rt.device, { matmul: { v2_regtile: { WG_X: 0, WG_Y: 8 } } })).toThrow(/WG_X = 0: expected a positive integer/);
-    expect(() => setTunedTiles(rt.device, { matmul: {}, gram: { wg: 2.5 } })).toThrow(/wg = 2.5/);
-    expect(tunedTiles(rt.device)).toBeUndefined();
+    expect(() => setTunedTiles(rt, { matmul: { v2_regtile: { WG_X: 0, WG_Y: 8 } } })).toThrow(/WG_X = 0: expected a positive integer/);
+    expect(() => setTunedTiles(rt, { matmul: {}, gram: { wg: 2.5 } })).toThrow(/wg = 2.5/);
+    expect(tunedTiles(rt)).toBeUndefined();
   });
 });
 
