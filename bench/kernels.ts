@@ -166,7 +166,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(entries.map(([i, j]) => got[i * n + j]), ref, tolerance(m, rms(ref)), entries.length, (e) => `G(${entries[e][0]}, ${entries[e][1]})`);
       };
     };
-    const r = result('gram', 'v1_tiled', [n, n, m, 1], cost, await measure(rt, () => { g?.dispose(); g = gram(rt, a); }, runs, check), runs);
+    const r = result('gram', 'tiled', [n, n, m, 1], cost, await measure(rt, () => { g?.dispose(); g = gram(rt, a); }, runs, check), runs);
     results.push(r);
     log(`gram ${n}x${m}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
     [a, g as Tensor | null].forEach((t) => t?.dispose());
@@ -206,7 +206,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(await theta.read(), ref, tolerance(3, rms(ref)), 'full');
       };
     };
-    const r = result('broadcast', 'v1_broadcast', shape, cost, await measure(rt, () => broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, n, 0, 1] }, { gamma: 0.5, beta: 1, out: theta }), runs, check), runs);
+    const r = result('broadcast', 'broadcast', shape, cost, await measure(rt, () => broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, n, 0, 1] }, { gamma: 0.5, beta: 1, out: theta }), runs, check), runs);
     results.push(r);
     log(`broadcast ${shape.join('x')}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     [gd, gx, theta].forEach((t) => t.dispose());
@@ -225,7 +225,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return combine({ 'θ': compare(await theta.read(), ref.theta, tolerance(2, rms(ref.theta)), 'full'), v: compare(await velocity.read(), ref.velocity, tolerance(2, rms(ref.velocity)), 'full') });
       };
     };
-    const r = result('optim', 'v1_update (momentum)', [count], sgdUpdateCost(count, true), await measure(rt, () => sgdUpdate(rt, theta, h, { lr: 1e-6, momentum: 0.9, velocity, status, slot: 0, step: 1 }), runs, checkUpdate), runs);
+    const r = result('optim', 'update (momentum)', [count], sgdUpdateCost(count, true), await measure(rt, () => sgdUpdate(rt, theta, h, { lr: 1e-6, momentum: 0.9, velocity, status, slot: 0, step: 1 }), runs, checkUpdate), runs);
     results.push(r);
     log(`optim update ${count}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     const E = 8;
@@ -239,7 +239,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(await sums.read(), ref, tolerance(inner, rms(ref) / inner), 'full');
       };
     };
-    const reduced = result('reduce', 'v1_tree (absDiff per member)', [E, inner], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs, checkReduce), runs);
+    const reduced = result('reduce', 'tree (absDiff per member)', [E, inner], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs, checkReduce), runs);
     results.push(reduced);
     log(`reduce |x − y| ${E}×${inner}: ${logged(reduced, () => `${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`)}`);
     // normalises θ in place: the norms ‖x_e‖ and the vectors x_e/‖x_e‖ of the first run
@@ -251,7 +251,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return combine({ norms: compare(await sums.read(), norms, tolerance(inner, rms(norms)), 'full'), vectors: compare(await theta.read(), vectors, tolerance(inner, rms(vectors)), 'full') });
       };
     };
-    const normalized = result('reduce', 'v1_normalize', [E, inner], { flops: 3 * count, bytes: 4 * 3 * count }, await measure(rt, () => normalizeBatches(rt, theta, E, sums), runs, checkNormalize), runs);
+    const normalized = result('reduce', 'normalize', [E, inner], { flops: 3 * count, bytes: 4 * 3 * count }, await measure(rt, () => normalizeBatches(rt, theta, E, sums), runs, checkNormalize), runs);
     results.push(normalized);
     log(`normalize ${E}×${inner}: ${logged(normalized, () => `${normalized.ms!.toFixed(2)} ms, ${normalized.gbps!.toFixed(2)} GB/s`)}`);
     [theta, velocity, status, sums].forEach((t) => t.dispose());
@@ -268,7 +268,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(await out.read(), ref, tolerance(k, rms(ref)), 'full');
       };
     };
-    const r = result('loss', `v1_cotangent ${loss}`, [E, n, k], lossCotangentCost(E * n, k), await measure(rt, () => lossCotangent(rt, loss, f, y, { out }), runs, check), runs);
+    const r = result('loss', `cotangent ${loss}`, [E, n, k], lossCotangentCost(E * n, k), await measure(rt, () => lossCotangent(rt, loss, f, y, { out }), runs, check), runs);
     results.push(r);
     log(`loss cotangent ${loss} ${E}×${n}×${k}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gbps!.toFixed(2)} GB/s`)}`);
     [f, y, out].forEach((t) => t.dispose());

@@ -25,7 +25,7 @@ export function activate(rt: Runtime, x: Tensor, name: string, order: 0 | 1 | 2 
   const act = activation(name);
   assertLive(x, out);
   const y = outputTensor(rt, `activation ${name}`, x.shape, out, `${name}${order ? `_d${order}` : ''}(${x.name})`);
-  rt.dispatch(program(`activation ${name} order ${order}`, 'elementwise/v1_activation', ['read', 'read_write'], { ACT: act.id, ORDER: order }), [x, y], { n: x.size, alpha: 1, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program(`activation ${name} order ${order}`, 'elementwise/activation', ['read', 'read_write'], { ACT: act.id, ORDER: order }), [x, y], { n: x.size, alpha: 1, beta: 0 }, groups1d(x.size, WG));
   return y;
 }
 
@@ -35,7 +35,7 @@ export function activateWithDerivative(rt: Runtime, h: Tensor, name: string, out
   assertLive(h);
   const act = outputTensor(rt, `activation ${name}`, h.shape, out?.act, `${name}(${h.name})`);
   const dact = outputTensor(rt, `activation ${name}`, h.shape, out?.dact, `${name}'(${h.name})`);
-  rt.dispatch(program(`activation+derivative ${name}`, 'elementwise/v1_activation_fused', ['read', 'read_write', 'read_write'], { ACT: a.id }), [h, act, dact], { n: h.size, alpha: 1, beta: 0 }, groups1d(h.size, WG));
+  rt.dispatch(program(`activation+derivative ${name}`, 'elementwise/activation_fused', ['read', 'read_write', 'read_write'], { ACT: a.id }), [h, act, dact], { n: h.size, alpha: 1, beta: 0 }, groups1d(h.size, WG));
   return { act, dact };
 }
 
@@ -44,7 +44,7 @@ export function add(rt: Runtime, x: Tensor, y: Tensor, alpha = 1, beta = 1, out?
   assertLive(x, y, out);
   assertSameSize('add', x, y);
   const z = outputTensor(rt, 'add', x.shape, out, `${x.name}+${y.name}`);
-  rt.dispatch(program('add', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 0 }), [x, y, z], { n: x.size, alpha, beta }, groups1d(x.size, WG));
+  rt.dispatch(program('add', 'elementwise/binary', ['read', 'read', 'read_write'], { OP: 0 }), [x, y, z], { n: x.size, alpha, beta }, groups1d(x.size, WG));
   return z;
 }
 
@@ -53,7 +53,7 @@ export function hadamard(rt: Runtime, x: Tensor, y: Tensor, alpha = 1, out?: Ten
   assertLive(x, y, out);
   assertSameSize('hadamard', x, y);
   const z = outputTensor(rt, 'hadamard', x.shape, out, `${x.name}*${y.name}`);
-  rt.dispatch(program('hadamard', 'elementwise/v1_binary', ['read', 'read', 'read_write'], { OP: 1 }), [x, y, z], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program('hadamard', 'elementwise/binary', ['read', 'read', 'read_write'], { OP: 1 }), [x, y, z], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
   return z;
 }
 
@@ -62,14 +62,14 @@ export function axpy(rt: Runtime, alpha: number, x: Tensor, y: Tensor, beta = 1)
   assertLive(x, y);
   assertSameSize('axpy', x, y);
   if (x.aliases(y)) throw new Error('axpy: x and y must be different tensors (use scale for y ← αy)');
-  rt.dispatch(program('axpy', 'elementwise/v1_axpy', ['read', 'read_write'], {}), [x, y], { n: x.size, alpha, beta }, groups1d(x.size, WG));
+  rt.dispatch(program('axpy', 'elementwise/axpy', ['read', 'read_write'], {}), [x, y], { n: x.size, alpha, beta }, groups1d(x.size, WG));
   return y;
 }
 
 /** In place: x ← α·x. */
 export function scale(rt: Runtime, alpha: number, x: Tensor): Tensor {
   assertLive(x);
-  rt.dispatch(program('scale', 'elementwise/v1_scale', ['read_write'], {}), [x], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
+  rt.dispatch(program('scale', 'elementwise/scale', ['read_write'], {}), [x], { n: x.size, alpha, beta: 0 }, groups1d(x.size, WG));
   return x;
 }
 
@@ -150,7 +150,7 @@ export function broadcastProduct(rt: Runtime, shape: readonly number[], x: Broad
   }
   const program = kernelProgram({
     label: 'broadcast product',
-    shaders: ['common/indexing', 'elementwise/v1_broadcast'],
+    shaders: ['common/indexing', 'elementwise/broadcast'],
     storage: ['read', 'read', 'read_write'] as const,
     params: BROADCAST_PARAMS,
     constants: { WG },

@@ -61,7 +61,7 @@ export function gram(rt: Runtime, a: Tensor, b?: Tensor, options: GramOptions = 
   const groups = tiles * realSplits * batch;
   const program = kernelProgram({
     label: `gram${symmetric ? ' symmetric' : ''}${vec4 ? ' vec4' : ''}`,
-    shaders: ['common/indexing', 'gram/v1_tiled'],
+    shaders: ['common/indexing', 'gram/tiled'],
     flags: { VEC4: vec4 },
     storage: ['read', 'read', 'read_write'] as const,
     params: PARAMS,

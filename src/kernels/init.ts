@@ -1,4 +1,4 @@
-// Seeded random tensors from the counter-based Philox generator (shaders/init/v1_random.wgsl).
+// Seeded random tensors from the counter-based Philox generator (shaders/init/random.wgsl).
 // Element g of stream (seed, stream, stream2) is the same on every adapter and in every chunking.
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
@@ -31,7 +31,7 @@ function fill(rt: Runtime, dist: 0 | 1, shape: readonly number[], o: RandomOptio
   const quads = Math.floor((offset + t.size - 1) / 4) - Math.floor(offset / 4) + 1;
   const program = kernelProgram({
     label: dist === 0 ? 'randn' : 'rand',
-    shaders: ['common/indexing', 'common/math', 'common/rng', 'init/v1_random'],
+    shaders: ['common/indexing', 'common/math', 'common/rng', 'init/random'],
     storage: ['read_write'] as const,
     params: PARAMS,
     constants: { WG, DIST: dist },

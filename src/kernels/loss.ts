@@ -17,7 +17,7 @@ const PARAMS = new ParamLayout([['rows', 'u32'], ['n', 'u32'], ['k', 'u32'], ['a
 const program = (loss: LossKind, shifted: boolean) =>
   kernelProgram({
     label: `${loss} cotangent`,
-    shaders: ['common/indexing', 'loss/v1_cotangent'],
+    shaders: ['common/indexing', 'loss/cotangent'],
     storage: ['read', 'read', 'read', 'read_write'] as const,
     params: PARAMS,
     constants: { WG, LOSS: LOSS_KINDS.indexOf(loss), HAS_SHIFT: shifted ? 1 : 0 },

@@ -13,7 +13,7 @@ export const STILL_FINITE = 0xffffffff;
 const program = (momentum: boolean) =>
   kernelProgram({
     label: `optimizer update${momentum ? ' with momentum' : ''}`,
-    shaders: ['common/indexing', 'optim/v1_update'],
+    shaders: ['common/indexing', 'optim/update'],
     storage: ['read_write', 'read', 'read_write', 'read_write'] as const,
     params: PARAMS,
     constants: { WG, MOMENTUM: momentum ? 1 : 0 },

@@ -21,7 +21,7 @@ type MapKind = 0 | 1 | 2 | 3 | 4 | 5; // x, x², x·y, |x|, |x − y|, √|x·y|
 const treeProgram = (map: MapKind) =>
   kernelProgram({
     label: `reduce tree map ${map}`,
-    shaders: ['common/indexing', 'reduce/v1_tree'],
+    shaders: ['common/indexing', 'reduce/tree'],
     storage: ['read', 'read', 'read_write'] as const,
     params: TREE_PARAMS,
     constants: { WG, ITEMS, MAP: map },
@@ -31,7 +31,7 @@ const NORMALIZE_PARAMS = new ParamLayout([['inner', 'u32'], ['batches', 'u32']] 
 const normalizeProgram = () =>
   kernelProgram({
     label: 'normalize batched vectors',
-    shaders: ['common/indexing', 'reduce/v1_normalize'],
+    shaders: ['common/indexing', 'reduce/normalize'],
     storage: ['read_write', 'read_write'] as const,
     params: NORMALIZE_PARAMS,
     constants: { WG },
@@ -40,7 +40,7 @@ const normalizeProgram = () =>
 const colsumProgram = () =>
   kernelProgram({
     label: 'reduce column sums',
-    shaders: ['common/indexing', 'reduce/v1_colsum'],
+    shaders: ['common/indexing', 'reduce/colsum'],
     storage: ['read', 'read_write'] as const,
     params: COLSUM_PARAMS,
     constants: { WG, CHUNK },

@@ -11,7 +11,7 @@ const ctx = useRuntime();
 const PARAMS = new ParamLayout([['n1', 'u32'], ['n2', 'u32'], ['m', 'u32']] as const);
 const base = (): ProgramSource => ({
   label: 'gram',
-  shaders: ['common/indexing', 'gram/v1_tiled'],
+  shaders: ['common/indexing', 'gram/tiled'],
   flags: { VEC4: false },
   storage: ['read', 'read', 'read_write'],
   params: PARAMS,
@@ -22,7 +22,7 @@ describe('kernel program memo', () => {
   it('returns the same program for an equal source, assembled from its shaders and flags', () => {
     const p = kernelProgram(base());
     expect(kernelProgram(base())).toBe(p);
-    expect(p.code).toBe(assemble(['common/indexing', 'gram/v1_tiled'], { VEC4: false }));
+    expect(p.code).toBe(assemble(['common/indexing', 'gram/tiled'], { VEC4: false }));
     expect(p.constants).toEqual({ WG: 8, SYMMETRIC: 0 });
     expect(p.params).toBe(PARAMS);
   });
@@ -35,7 +35,7 @@ describe('kernel program memo', () => {
       { ...base(), constants: { WG: 8, SYMMETRIC: 1 } },
       { ...base(), label: 'gram 2' },
       { ...base(), storage: ['read', 'read_write', 'read_write'] },
-      { ...base(), shaders: ['common/indexing', 'common/math', 'gram/v1_tiled'] },
+      { ...base(), shaders: ['common/indexing', 'common/math', 'gram/tiled'] },
       { ...base(), params: new ParamLayout([['n1', 'u32'], ['n2', 'u32'], ['m', 'u32']] as const) },
       { ...base(), params: undefined },
       { ...base(), entryPoint: 'other' },
@@ -44,7 +44,7 @@ describe('kernel program memo', () => {
     for (const [i, q] of programs.entries()) expect(q, JSON.stringify(variants[i])).not.toBe(p);
     expect(new Set(programs).size).toBe(variants.length);
     // a flag changes the final WGSL
-    expect(programs[0].code).toBe(assemble(['common/indexing', 'gram/v1_tiled'], { VEC4: true }));
+    expect(programs[0].code).toBe(assemble(['common/indexing', 'gram/tiled'], { VEC4: true }));
     expect(programs[0].code).not.toBe(p.code);
   });
 
