@@ -3,18 +3,14 @@
 // names the quantity. Kernel observables use Θ_η, the kernel GD follows, so they are α-free and
 // width-independent under mean-field and µP.
 import { describe, expect, it } from 'vitest';
-import { Experiment, runExperiment, type DivergenceRecord, type RunLine, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
+import { Experiment, type DivergenceRecord, type RunLine, type SweepSummary } from '../../src/dynamics/experiment';
 import { parseSpec, SpecError, type ExperimentSpecInput } from '../../src/spec';
+import { records, runSpec } from '../helpers/experiment';
 import { useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
 
-async function run(spec: ExperimentSpecInput): Promise<RunLine[]> {
-  const lines: RunLine[] = [];
-  for await (const line of runExperiment(ctx.rt, parseSpec(spec))) lines.push(line);
-  return lines;
-}
-const records = (lines: RunLine[]) => lines.filter((l): l is RunRecord => 'step' in l);
+const run = (spec: ExperimentSpecInput) => runSpec(ctx.rt, spec);
 const divergence = (lines: RunLine[]) => (lines.find((l) => 'diverged' in l) as { diverged: DivergenceRecord } | undefined)?.diverged ?? null;
 
 const base = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle' as const, n: 8 }, target: { kind: 'sin' as const } }, train: { steps: 4, recordEvery: 2 } };

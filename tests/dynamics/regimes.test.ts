@@ -6,19 +6,15 @@
 // them grow. Tolerances: slopes are fitted over widths 256…4096 with E = 4 members; the theory
 // gives −1/2 (lazy) and 0 (rich), and the bounds (≤ −0.35, ≥ −0.15) leave room for any seed.
 import { describe, expect, it } from 'vitest';
-import { Experiment, runExperiment, type RunLine, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
+import { Experiment, type RunLine, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
 import { logLogSlope } from '../../src/dynamics/observables';
 import { parseSpec, type ExperimentSpecInput } from '../../src/spec';
+import { records, runSpec } from '../helpers/experiment';
 import { useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
 
-async function run(spec: ExperimentSpecInput): Promise<RunLine[]> {
-  const lines: RunLine[] = [];
-  for await (const line of runExperiment(ctx.rt, parseSpec(spec))) lines.push(line);
-  return lines;
-}
-const records = (lines: RunLine[]) => lines.filter((l): l is RunRecord => 'step' in l);
+const run = (spec: ExperimentSpecInput) => runSpec(ctx.rt, spec);
 const summaryOf = (lines: RunLine[]) => (lines.at(-1) as { summary: SweepSummary }).summary;
 
 /** A sweep over widths 256, 1024, 4096 of a two-layer ReLU network on 8 circle points, 20 GD steps. */

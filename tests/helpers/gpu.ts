@@ -2,6 +2,7 @@
 // tolerance check of DESIGN.md §6: |gpu − ref| ≤ atol + rtol·|ref|, rtol scaled by the reduction length.
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Runtime } from '../../src/gpu/runtime';
+import { worstMismatch } from '../../src/check/tolerance';
 
 // the tolerance rule lives in src/check/tolerance.ts (the benchmarks use it too)
 export { EPS32, tolerance } from '../../src/check/tolerance';
@@ -17,24 +18,12 @@ export function useRuntime(): { rt: Runtime } {
   return holder;
 }
 
-/** Fails with the worst element's index and values. */
+/** Fails with the worst element's index and values (src/check/tolerance.ts's worstMismatch). */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { atol: number; rtol: number }, what = ''): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) ? !Number.isNaN(a) : !(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e))) {
-      const excess = Number.isNaN(a) || Number.isNaN(e) ? Infinity : Math.abs(a - e) - (tol.atol + tol.rtol * Math.abs(e));
-      if (worst < 0 || excess > worstExcess) {
-        worst = i;
-        worstExcess = excess;
-      }
-    }
-  }
-  if (worst >= 0) {
-    expect.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${tol.atol.toExponential(2)}, rtol ${tol.rtol.toExponential(2)})`);
+  const worst = worstMismatch(actual, expected, tol);
+  if (worst) {
+    expect.fail(`${what}: element ${worst.index} is ${worst.actual}, expected ${worst.expected} (atol ${tol.atol.toExponential(2)}, rtol ${tol.rtol.toExponential(2)})`);
   }
 }
 
