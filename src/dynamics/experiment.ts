@@ -7,18 +7,16 @@ import { DataError, isClassificationKind, type DataSet } from '../data';
 import { accuracyRef, lossRef, type LossKind } from '../kernels/loss';
 import { Mlp, type ForwardCache } from '../nets/mlp';
 import { modelOutputs, outputScale } from '../nets/output-scale';
-import { crossKernels, empiricalKernels, kernelBlock, stackInputs, toExampleMajor } from '../ntk/empirical';
+import { crossKernels, empiricalKernels, kernelBlock, stackInputs } from '../ntk/empirical';
 import { analyticSpecKernels, mlpConfig, specData, specLoss, specWidths, type ExperimentSpec } from '../spec';
 import { KernelRegression } from './kernel-regression';
-import { SpectralNorm, alignment, coordinates, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
+import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
 import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
 export { runExperiment } from './sweep';
-
-
 
 interface Split {
   x: Tensor;
@@ -31,30 +29,25 @@ interface Split {
 }
 
 export class Experiment {
-  readonly trainer: Trainer;
-  readonly width: number[];
   readonly loss: LossKind;
   readonly classification: boolean;
-  private readonly trainSplit: Split;
-  private readonly testSplit: Split | null;
-  private readonly probe: Split;
-  /** Θ₀ on the probe, example-major per member */
-  private readonly ntk0: Float64Array[];
-  private readonly spectral: SpectralNorm[];
-  private readonly initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] };
   private regression: { empirical: KernelRegression[]; analytic: KernelRegression[] | null; lambdaMax: number } | null = null;
   private finalRecord: RunRecord | null = null;
   diverged: DivergenceRecord | null = null;
 
-  private constructor(readonly rt: Runtime, readonly spec: ExperimentSpec, init: { trainer: Trainer; width: number[]; trainSplit: Split; testSplit: Split | null; probe: Split; ntk0: Float64Array[]; spectral: SpectralNorm[]; norms: Experiment['initialNorms'] }) {
-    this.trainer = init.trainer;
-    this.width = init.width;
-    this.trainSplit = init.trainSplit;
-    this.testSplit = init.testSplit;
-    this.probe = init.probe;
-    this.ntk0 = init.ntk0;
-    this.spectral = init.spectral;
-    this.initialNorms = init.norms;
+  private constructor(
+    readonly rt: Runtime,
+    readonly spec: ExperimentSpec,
+    readonly trainer: Trainer,
+    readonly width: number[],
+    private readonly trainSplit: Split,
+    private readonly testSplit: Split | null,
+    private readonly probe: Split,
+    /** Θ₀ on the probe, example-major per member */
+    private readonly ntk0: Float64Array[],
+    private readonly spectral: SpectralNorm[],
+    private readonly initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] },
+  ) {
     this.loss = specLoss(spec);
     this.classification = this.loss !== 'mse' || isClassificationKind(spec.data.train.kind);
   }
@@ -80,15 +73,10 @@ export class Experiment {
     if (spec.observe.probe === 'test' && !testSplit) throw new DataError('observe.probe: expected a data.test set to probe; received probe "test" without one');
     const probe = spec.observe.probe === 'test' ? testSplit! : trainSplit;
     const E = trainer.net.ensemble;
-    const k = spec.model.outputDim;
-    // every kernel observable uses Θ_η, the kernel the dynamics follow (DESIGN.md §5, records)
-    const kernels = empiricalKernels(rt, trainer.initial, probe.x, { parameterScales: trainer.kernelScales });
-    const ntk0 = toExampleMajor(await kernels.ntk.read(), E, k, probe.n);
-    kernels.ntk.dispose();
-    kernels.nngp.dispose();
+    const ntk0 = await dynamicsKernel(trainer.initial, probe.x, trainer.kernelScales);
     const spectral = trainer.net.layers.map((layer, l) => new SpectralNorm(rt, E, layer.scales.fanOut, layer.scales.fanIn, spec.seed, 7919 + l));
     const norms = await weightNorms(rt, trainer.initial, spectral);
-    return new Experiment(rt, spec, { trainer, width, trainSplit, testSplit, probe, ntk0, spectral, norms });
+    return new Experiment(rt, spec, trainer, width, trainSplit, testSplit, probe, ntk0, spectral, norms);
   }
 
   get net(): Mlp {
@@ -198,12 +186,9 @@ export class Experiment {
     }
     const coords = await coordinates(rt, probeOut.cache, this.probe.cache0, E);
     // kernels on the probe, from the forward pass just made there
-    const kernels = empiricalKernels(rt, net, this.probe.x, { parameterScales: this.kernelScales, cache: probeOut.cache });
+    const ntk = await dynamicsKernel(net, this.probe.x, this.kernelScales, probeOut.cache);
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
-    const ntk = toExampleMajor(await kernels.ntk.read(), E, k, this.probe.n);
-    kernels.ntk.dispose();
-    kernels.nngp.dispose();
     const kernelOverflow = firstNonFinite([['the kernel Θ_η on the probe at initialisation', this.ntk0.flatMap((m) => Array.from(m))], ['the kernel Θ_η on the probe', ntk.flatMap((m) => Array.from(m))]]);
     if (kernelOverflow) return { diverged: await this.divergenceRecord(null, `${kernelOverflow} is non-finite (float32 overflow: the gradients are too large to represent)`) };
     const ntkChange = definedForAll(ntk.map((t, e) => relativeChange(t, this.ntk0[e])));
@@ -328,13 +313,9 @@ export class Experiment {
 
   /** Θ₀ and Θ_t on the probe inputs (ensemble means, (n·k)×(n·k), row i·k + a). */
   async probeKernels(): Promise<{ x: number[][]; initial: number[][]; current: number[][] }> {
-    const { rt, spec } = this;
-    const E = this.net.ensemble;
+    const { spec } = this;
     const N = this.probe.n * spec.model.outputDim;
-    const kernels = empiricalKernels(rt, this.net, this.probe.x, { parameterScales: this.kernelScales });
-    const current = toExampleMajor(await kernels.ntk.read(), E, spec.model.outputDim, this.probe.n);
-    kernels.ntk.dispose();
-    kernels.nngp.dispose();
+    const current = await dynamicsKernel(this.net, this.probe.x, this.kernelScales);
     const mean = (members: Float64Array[]) => Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => members.reduce((s, m) => s + m[i * N + j], 0) / members.length));
     return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
   }

@@ -19,6 +19,7 @@ import { randn } from '../kernels/init';
 import { matmul } from '../kernels/matmul';
 import { normalizeBatches, reduceBatches } from '../kernels/reduce';
 import type { ForwardCache, Mlp } from '../nets/mlp';
+import { empiricalKernels, toExampleMajor } from '../ntk/empirical';
 
 /** Mean and (sample) standard deviation over ensemble members. */
 export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {
@@ -209,4 +210,18 @@ export function logLogSlope(x: readonly number[], y: readonly number[]): number 
     sxx += (a - mx) ** 2;
   }
   return sxx > 0 ? sxy / sxx : null;
+}
+
+/**
+ * Θ_η of a network on inputs x [n, d], one example-major (n·k)×(n·k) matrix per member: every kernel
+ * observable uses it, the kernel the dynamics follow (DESIGN.md §5; `scales` from
+ * nets/parameterization.ts's dynamicsKernelScales). `cache`: the network's forward pass on x, when
+ * the caller has made it.
+ */
+export async function dynamicsKernel(net: Mlp, x: Tensor, scales: { weight: readonly number[]; bias: readonly number[] }, cache?: ForwardCache): Promise<Float64Array[]> {
+  const kernels = empiricalKernels(net.rt, net, x, { parameterScales: scales, cache });
+  const ntk = toExampleMajor(await kernels.ntk.read(), net.ensemble, net.config.outputDim, x.shape[0]);
+  kernels.ntk.dispose();
+  kernels.nngp.dispose();
+  return ntk;
 }
