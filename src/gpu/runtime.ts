@@ -1,11 +1,11 @@
 // The scheduler: buffers (pooled, limit-checked), pipelines (cached by hash), dispatches recorded
 // into one command encoder and one compute pass per flush, and readback as the only sync point.
 import { acquireDevice, type AcquireOptions, type GpuContext } from './device';
-import { GpuError, LimitExceededError, WidenetError } from './errors';
-import { hash64 } from './hash';
+import { LimitExceededError, WidenetError } from './errors';
 import type { ParamLayout } from './params';
 import { Tensor } from './tensor';
 import { BACKEND_PADDING, allocationSize, checkBufferSize } from './buffer-sizes';
+import { PipelineCache } from './pipelines';
 
 export { BACKEND_PADDING, allocationSize };
 
@@ -63,7 +63,6 @@ export interface RuntimeStats {
 export class Runtime {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
   private readonly pool = new Map<number, GPUBuffer[]>();
   private uniformChunks: UniformChunk[] = [];
   private freeUniformChunks: UniformChunk[] = [];
@@ -76,7 +75,12 @@ export class Runtime {
   /** Autotuned tiles for this device; undefined until set (a new runtime starts untuned). */
   tuning: TunedTiles | undefined = undefined;
 
-  private constructor(readonly ctx: GpuContext) {}
+  /** Pipelines keyed by a hash of the final WGSL, constants and layout (pipelines.ts). */
+  private readonly pipelines: PipelineCache;
+
+  private constructor(readonly ctx: GpuContext) {
+    this.pipelines = new PipelineCache(ctx.device, this.stats);
+  }
 
   static async create(options: AcquireOptions = {}): Promise<Runtime> {
     return new Runtime(await acquireDevice(options));
@@ -158,64 +162,9 @@ export class Runtime {
 
   // ---------------------------------------------------------------- pipelines
 
-  private readonly byProgram = new WeakMap<KernelProgram, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
-
-  private pipelineFor(program: KernelProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    const known = this.byProgram.get(program);
-    if (known) {
-      this.stats.pipelineCacheHits++;
-      return known;
-    }
-    const entry = this.pipelineByHash(program);
-    this.byProgram.set(program, entry);
-    return entry;
-  }
-
-  /** Hash of the final WGSL text (with its generated uniform struct), constants, layout and entry point. */
-  private pipelineKey(program: KernelProgram): string {
-    const code = program.params ? program.params.wgsl() + program.code : program.code;
-    const layoutText = `${program.params ? 'uniform,' : ''}${program.storage.join(',')}`;
-    return hash64(`${code}\u0000${JSON.stringify(Object.entries(program.constants ?? {}).sort())}\u0000${layoutText}\u0000${program.entryPoint ?? 'main'}`);
-  }
-
-  private pipelineByHash(program: KernelProgram): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
-    const code = program.params ? program.params.wgsl() + program.code : program.code;
-    const constants = program.constants ?? {};
-    const key = this.pipelineKey(program);
-    const hit = this.pipelines.get(key);
-    if (hit) {
-      this.stats.pipelineCacheHits++;
-      return hit;
-    }
-    const entries: GPUBindGroupLayoutEntry[] = [];
-    if (program.params) entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } });
-    program.storage.forEach((access, i) =>
-      entries.push({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' } }),
-    );
-    const layout = this.device.createBindGroupLayout({ entries, label: program.label });
-    const module = this.device.createShaderModule({ code, label: program.label });
-    const pipeline = this.device.createComputePipeline({
-      label: program.label,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: program.entryPoint ?? 'main', constants },
-    });
-    const entry = { pipeline, layout };
-    this.pipelines.set(key, entry);
-    this.stats.pipelinesCompiled++;
-    return entry;
-  }
-
   /** Compiles (or finds) the pipeline now and reports any compilation error with the shader's label. */
   async compile(program: KernelProgram): Promise<void> {
-    this.device.pushErrorScope('validation');
-    this.pipelineFor(program);
-    const error = await this.device.popErrorScope();
-    if (error) {
-      // never keep a broken pipeline in the cache
-      this.pipelines.delete(this.pipelineKey(program));
-      this.byProgram.delete(program);
-      throw new GpuError('validation', `${program.label}: ${error.message}`);
-    }
+    await this.pipelines.compile(program);
   }
 
   get pipelineCount(): number {
@@ -265,7 +214,7 @@ export class Runtime {
     this.checkHealth();
     if (tensors.length !== program.storage.length) throw new WidenetError(`${program.label}: expected ${program.storage.length} buffers, got ${tensors.length}`);
     const [x, y, z] = this.fold(groups, program.label);
-    const { pipeline, layout } = this.pipelineFor(program);
+    const { pipeline, layout } = this.pipelines.get(program);
     const entries: GPUBindGroupEntry[] = tensors.map((t, i) => ({ binding: i + 1, resource: { buffer: t.buffer } }));
     if (program.params) {
       if (!params) throw new WidenetError(`${program.label}: missing uniform parameters`);
