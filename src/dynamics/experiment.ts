@@ -153,9 +153,10 @@ export class Experiment {
     // network (and linearised) outputs on the train, test and probe inputs
     const outputs = async (split: Split) => {
       const cache = net.forward(split.x);
-      const f = await cache.output.read();
-      const fLin = trainer.delta ? await readAndDispose(trainer.linearOutputs(split.cache0)) : null;
-      return { cache, f, fLin };
+      const linear = trainer.delta ? trainer.linearOutputs(split.cache0) : null;
+      const [f, fLin] = await rt.readMany(linear ? [cache.output, linear] : [cache.output]);
+      linear?.dispose();
+      return { cache, f, fLin: fLin ?? null };
     };
     const trainOut = await outputs(this.trainSplit);
     const testOut = this.testSplit ? await outputs(this.testSplit) : null;

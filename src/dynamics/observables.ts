@@ -105,14 +105,14 @@ export async function weightNorms(rt: Runtime, net: Mlp, spectral: SpectralNorm[
 export async function coordinates(rt: Runtime, cache: ForwardCache, cache0: ForwardCache, E: number): Promise<{ meanAbs: Float32Array; meanAbsChange: Float32Array }[]> {
   const layers = [...cache.inputs.slice(1), cache.output];
   const layers0 = [...cache0.inputs.slice(1), cache0.output];
-  const out: { meanAbs: Float32Array; meanAbsChange: Float32Array }[] = [];
-  for (let l = 0; l < layers.length; l++) {
-    const count = layers[l].size / E;
-    const meanAbs = (await reduceBatches(rt, 'abs', layers[l], E).read()).map((v) => v / count);
-    const meanAbsChange = (await reduceBatches(rt, 'absDiff', layers[l], E, layers0[l]).read()).map((v) => v / count);
-    out.push({ meanAbs, meanAbsChange });
-  }
-  return out;
+  // every layer's two reductions, then one readback for all of them
+  const sums = layers.flatMap((layer, l) => [reduceBatches(rt, 'abs', layer, E), reduceBatches(rt, 'absDiff', layer, E, layers0[l])]);
+  const values = await rt.readMany(sums);
+  sums.forEach((t) => t.dispose());
+  return layers.map((layer, l) => {
+    const count = layer.size / E;
+    return { meanAbs: values[2 * l].map((v) => v / count), meanAbsChange: values[2 * l + 1].map((v) => v / count) };
+  });
 }
 
 /** The path norm of a two-layer network, per member (see the header). */

@@ -306,21 +306,38 @@ export class Runtime {
   /** Reads `bytes` of a tensor back (flushes: the only synchronisation point). */
   read(source: BufferOf, bytes: number, byteOffset = 0): Promise<Float32Array> {
     this.checkHealth();
+    const promise = this.enqueueRead(source, bytes, byteOffset);
+    this.submitReads([promise]);
+    return promise;
+  }
+
+  /** Reads several tensors back in one submission: one synchronisation point for all of them. */
+  readMany(sources: readonly Tensor[]): Promise<Float32Array[]> {
+    this.checkHealth();
+    const promises = sources.map((t) => this.enqueueRead(t, t.bytes));
+    this.submitReads(promises);
+    return Promise.all(promises);
+  }
+
+  private enqueueRead(source: BufferOf, bytes: number, byteOffset = 0): Promise<Float32Array> {
     const size = Math.ceil(bytes / 4) * 4;
     // a staging buffer is not bound as storage: only maxBufferSize applies
     checkBufferSize(`readback of ${bytes.toLocaleString('en-US')} bytes`, size, this.limits.maxBufferSize, 'maxBufferSize');
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
     const promise = new Promise<Float32Array>((resolve, reject) => this.pendingReads.push({ staging, bytes: size, resolve, reject }));
     this.pendingCopies.push({ src: rawBuffer(source), dst: staging, bytes: size, srcOffset: byteOffset });
+    return promise;
+  }
+
+  private submitReads(promises: readonly Promise<Float32Array>[]): void {
     try {
       this.flush();
     } catch (e) {
-      // flush() rejected this read's promise, which nobody will hold: mark it handled (an unhandled
-      // rejection ends a Node process) and report the error here, where it happened
-      promise.catch(() => undefined);
+      // flush() rejected these reads' promises, which nobody will hold: mark them handled (an
+      // unhandled rejection ends a Node process) and report the error here, where it happened
+      for (const p of promises) p.catch(() => undefined);
       throw e;
     }
-    return promise;
   }
 
   /** Waits until the GPU has finished everything submitted, then reports any GPU error. */

@@ -158,6 +158,19 @@ describe('pipelines, buffers and uniforms', () => {
     expect(rt.stats.flushes).toBe(flushes + 1);
   });
 
+  it('readMany reads several tensors back in one submission', async () => {
+    const { rt } = ctx;
+    const [a, b] = [Tensor.from(rt, [1, 2, 3]), Tensor.from(rt, [4, 5])];
+    scale(rt, 2, a);
+    scale(rt, 3, b);
+    const flushes = rt.stats.flushes;
+    const [ra, rb] = await rt.readMany([a, b]);
+    expect(rt.stats.flushes).toBe(flushes + 1);
+    expect(Array.from(ra)).toEqual([2, 4, 6]);
+    expect(Array.from(rb)).toEqual([12, 15]);
+    [a, b].forEach((t) => t.dispose());
+  });
+
   it('a submit that throws rejects the reads waiting on it and leaves the runtime usable', async () => {
     const { rt } = ctx;
     const t = Tensor.from(rt, [1, 2, 3]);
