@@ -45,6 +45,14 @@ export class SpectralNorm {
    * matmul's vec4 paths (A·Bᵀ and A·B).
    */
   async norms(D: Tensor, iterations = 16): Promise<Float32Array> {
+    const sigma = this.normsTensor(D, iterations);
+    const out = await sigma.read();
+    sigma.dispose();
+    return out;
+  }
+
+  /** The same, left on the GPU as an [E] tensor (the caller reads it, with others, and disposes it). */
+  normsTensor(D: Tensor, iterations = 16): Tensor {
     const { rt, E } = this;
     // warm start plus a random kick, so that a vector that went to zero (D = 0 at step 0) recovers
     const kick = randn(rt, [E, 1, this.fanIn], { seed: this.seed, stream: this.stream, stream2: 1001 + this.calls++, scale: 0.1 / Math.sqrt(this.fanIn), name: 'power iteration kick' });
@@ -61,9 +69,7 @@ export class SpectralNorm {
       this.v.dispose();
       this.v = w;
     }
-    const out = await sigma!.read();
-    sigma!.dispose();
-    return out;
+    return sigma!;
   }
 
   dispose(): void {
@@ -74,18 +80,20 @@ export class SpectralNorm {
 /** Relative weight changes of every layer and member, Frobenius and spectral. */
 export async function weightChanges(rt: Runtime, net: Mlp, initial: Mlp, initialNorms: { frobenius: Float32Array[]; spectral: Float32Array[] }, spectral: SpectralNorm[]): Promise<{ frobenius: Float64Array[]; spectral: Float64Array[] }> {
   const E = net.ensemble;
-  const frobenius: Float64Array[] = [];
-  const spectralChange: Float64Array[] = [];
-  for (let l = 0; l < net.layers.length; l++) {
-    // D = W(t) − W(0), once for both norms
-    const D = add(rt, net.layers[l].weight, initial.layers[l].weight, 1, -1);
-    const squared = await reduceBatches(rt, 'sumSquares', D, E).read();
-    frobenius.push(Float64Array.from(squared, (s, e) => Math.sqrt(s) / initialNorms.frobenius[l][e]));
-    const sigma = await spectral[l].norms(D);
-    D.dispose();
-    spectralChange.push(Float64Array.from(sigma, (s, e) => s / initialNorms.spectral[l][e]));
-  }
-  return { frobenius, spectral: spectralChange };
+  // per layer ‖D‖²_F and ‖D‖₂ of D = W(t) − W(0) (formed once for both), all read back together
+  const pending = net.layers.map((layer, l) => {
+    const D = add(rt, layer.weight, initial.layers[l].weight, 1, -1);
+    const squared = reduceBatches(rt, 'sumSquares', D, E);
+    const sigma = spectral[l].normsTensor(D);
+    D.dispose(); // recorded work that reads D comes before any reuse of its buffer
+    return [squared, sigma];
+  });
+  const values = await rt.readMany(pending.flat());
+  pending.flat().forEach((t) => t.dispose());
+  return {
+    frobenius: net.layers.map((_, l) => Float64Array.from(values[2 * l], (s, e) => Math.sqrt(s) / initialNorms.frobenius[l][e])),
+    spectral: net.layers.map((_, l) => Float64Array.from(values[2 * l + 1], (s, e) => s / initialNorms.spectral[l][e])),
+  };
 }
 
 /** ‖W_l(0)‖_F and ‖W_l(0)‖₂ per layer and member. */
