@@ -328,8 +328,9 @@ export class Experiment {
     const x = Tensor.from(rt, points.flat(), [points.length, this.spec.model.inputDim], 'x_predict');
     const cache0 = trainer.initial.forward(x);
     const cache = trainer.net.forward(x);
-    const [f0, f] = [await cache0.output.read(), await cache.output.read()];
-    const fLin = trainer.delta ? await readAndDispose(trainer.linearOutputs(cache0)) : null;
+    const linear = trainer.delta ? trainer.linearOutputs(cache0) : null;
+    const [f0, f, fLin = null] = await rt.readMany([cache0.output, cache.output, ...(linear ? [linear] : [])]);
+    linear?.dispose();
     [cache0, cache].forEach((c) => Mlp.release(c));
     x.dispose();
     const n = points.length;
@@ -383,10 +384,4 @@ export class Experiment {
     this.spectral.forEach((s) => s.dispose());
     this.trainer.dispose();
   }
-}
-
-async function readAndDispose(t: Tensor): Promise<Float32Array> {
-  const data = await t.read();
-  t.dispose();
-  return data;
 }

@@ -171,26 +171,6 @@ describe('pipelines, buffers and uniforms', () => {
     [a, b].forEach((t) => t.dispose());
   });
 
-  it('a submit that throws rejects the reads waiting on it and leaves the runtime usable', async () => {
-    const { rt } = ctx;
-    const t = Tensor.from(rt, [1, 2, 3]);
-    scale(rt, 2, t);
-    const queue = rt.device.queue;
-    const submit = queue.submit;
-    queue.submit = () => {
-      throw new Error('injected submit failure');
-    };
-    try {
-      await expect(t.read()).rejects.toThrow('injected submit failure');
-    } finally {
-      queue.submit = submit;
-    }
-    // the next dispatch records into a new encoder (before the fix: "[CommandEncoder] is already finished")
-    scale(rt, 2, t);
-    expect(Array.from(await t.read()).every((v) => Number.isFinite(v))).toBe(true);
-    t.dispose();
-  });
-
   it('measures GPU time with timestamp queries where offered', async () => {
     const { rt } = ctx;
     const a = Tensor.zeros(rt, [128, 128]);
