@@ -46,7 +46,7 @@ describe('quadratic-form population risks on the sphere', () => {
   it('½E[(xᵀMx)²] matches Monte Carlo for a matrix with a trace, and at radius 2', () => {
     const M = Array.from({ length: d }, (_, i) => rng.normals(d).map((v, j) => v + (i === j ? 0.5 : 0)));
     for (const R of [radius, 2]) {
-      const mc = monteCarloRisk((x) => form(M, x), () => 0, d, R, 20000, 7);
+      const mc = monteCarloRisk((x) => form(M, x), () => 0, d, R, 10000, 7);
       expect(Math.abs(mc.mean - quadraticFormRisk(M, R))).toBeLessThan(5 * mc.se);
     }
   });
@@ -60,12 +60,12 @@ describe('quadratic-form population risks on the sphere', () => {
     // f_lin features: ∂f/∂a_i ∝ (w_i·x)², ∂f/∂W_ij ∝ a_i (w_i·x) x_j
     const features = (x: number[]) => [...W.map((w) => dot(w, x) ** 2), ...W.flatMap((w, i) => x.map((xj) => a[i] * dot(w, x) * xj))];
     const p = m + m * d;
-    const nFit = 4000;
+    const nFit = 2500;
     const fit = leastSquares(features, y, d, radius, nFit, 21);
-    const mc = monteCarloRisk(fit, y, d, radius, 20000, 22);
+    const mc = monteCarloRisk(fit, y, d, radius, 10000, 22);
     expect(Math.abs(mc.mean - nt.risk)).toBeLessThan(5 * mc.se + (nt.risk * p) / (nFit - p));
     // the optimal matrix is what its risk says, and lies in S_NT: (I − P)A(I − P) = 0 is checked through the risk of the fit
-    const direct = monteCarloRisk((x) => form(nt.matrix, x), y, d, radius, 20000, 23);
+    const direct = monteCarloRisk((x) => form(nt.matrix, x), y, d, radius, 10000, 23);
     expect(Math.abs(direct.mean - nt.risk)).toBeLessThan(5 * direct.se);
     // with d neurons or more the NT model represents every quadratic form
     expect(linearizedQuadraticRisk(Array.from({ length: d + 2 }, () => rng.normals(d)), B, radius).risk).toBeLessThan(1e-12);
@@ -76,7 +76,7 @@ describe('quadratic-form population risks on the sphere', () => {
     const nt = linearizedQuadraticRisk(W, B, radius);
     expect(rf.risk).toBeGreaterThan(nt.risk); // RF ⊂ NT
     const fit = leastSquares((x) => W.map((w) => dot(w, x) ** 2), y, d, radius, 2000, 31);
-    const mc = monteCarloRisk(fit, y, d, radius, 20000, 32);
+    const mc = monteCarloRisk(fit, y, d, radius, 10000, 32);
     expect(Math.abs(mc.mean - rf.risk)).toBeLessThan(5 * mc.se + (rf.risk * m) / (2000 - m));
   });
 
@@ -96,11 +96,11 @@ describe('quadratic-form population risks on the sphere', () => {
       // gradient descent on A = Σ_i c_i u_i u_iᵀ from random starts, on the exact objective Q(A − B)
       const r = new Rng(100 + N);
       let lowest = Infinity;
-      for (let start = 0; start < 6; start++) {
+      for (let start = 0; start < 4; start++) {
         const u = Array.from({ length: N }, () => r.normals(dd).map((v) => v * 0.5));
         const c = r.normals(N);
-        const lr = 2e-3;
-        for (let it = 0; it < 6000; it++) {
+        const lr = 3e-3;
+        for (let it = 0; it < 4000; it++) {
           const A = Array.from({ length: dd }, (_, i) => Array.from({ length: dd }, (_, j) => u.reduce((s, ui, n) => s + c[n] * ui[i] * ui[j], 0)));
           const M = A.map((row, i) => row.map((v, j) => v - Bg[i][j]));
           const tr = M.reduce((s, row, i) => s + row[i], 0);
@@ -123,7 +123,7 @@ describe('quadratic-form population risks on the sphere', () => {
 
   it('NN on the quadratic target: one neuron already gets most of it (B has one large eigenvalue)', () => {
     const best = bestRankQuadraticRisk(B, 1, radius);
-    const mc = monteCarloRisk((x) => form(best.matrix, x), y, d, radius, 20000, 41);
+    const mc = monteCarloRisk((x) => form(best.matrix, x), y, d, radius, 10000, 41);
     expect(Math.abs(mc.mean - best.risk)).toBeLessThan(5 * mc.se);
     expect(best.risk).toBeLessThan(linearizedQuadraticRisk(W.slice(0, 1), B, radius).risk);
   });
