@@ -41,6 +41,11 @@ describe('quadratic-form population risks on the sphere', () => {
 
   it('the target matrices are the target: xᵀBx = y(x)', () => {
     for (const x of generateInputs('sphere', 20, d, 5, 0, radius)) expect(form(B, x)).toBeCloseTo(y(x), 12);
+    // two outputs: one matrix each, in makeTarget's order
+    const Bs = quadraticTargetMatrices(d, 2, 9);
+    const two = makeTarget({ kind: 'quadratic' }, d, 2, 9);
+    for (const x of generateInputs('sphere', 5, d, 6, 0, radius)) two(x).forEach((v, k) => expect(form(Bs[k], x)).toBeCloseTo(v, 12));
+    expect(Math.abs(form(Bs[0], [1, ...new Array(d - 1).fill(0)]) - form(Bs[1], [1, ...new Array(d - 1).fill(0)]))).toBeGreaterThan(1e-6);
   });
 
   it('½E[(xᵀMx)²] matches Monte Carlo for a matrix with a trace, and at radius 2', () => {
