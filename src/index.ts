@@ -23,7 +23,10 @@ export { KernelRegression, type KernelRegressionProblem, type KernelRegressionPr
 export { Trainer, type TrainerConfig, type LabelledSet, type DivergenceSite } from './dynamics/trainer';
 export { Experiment, runExperiment, divergenceAdvice, type RunRecord, type RunLine, type DivergenceRecord, type SweepSummary } from './dynamics/experiment';
 export { SpectralNorm, weightChanges, weightNorms, coordinates, pathNorm, particles, relativeChange, alignment, topEigenvalues, logLogSlope, meanStd } from './dynamics/observables';
+export { ModelComparison, randomFeaturesSpec, populationUnavailable } from './dynamics/model-comparison';
+export type { ModelComparisonRecord, ModelLosses } from './dynamics/records';
+export { quadraticFormRisk, linearizedQuadraticRisk, randomFeaturesQuadraticRisk, bestRankQuadraticRisk, type QuadraticRisk } from './theory/quadratic-risk';
 export { lossCotangent, lossRef, lossCotangentRef, accuracyRef, LOSS_KINDS, type LossKind } from './kernels/loss';
 export { sgdUpdate, sgdUpdateRef, divergenceStatus, readDivergenceStatus } from './kernels/optim';
 export { reduceBatches, normalizeBatches, type BatchMap } from './kernels/reduce';
-export { buildDataSet, generateInputs, generateClassification, makeTarget, type DataSet } from './data';
+export { buildDataSet, generateInputs, generateClassification, makeTarget, quadraticTargetMatrices, type DataSet } from './data';

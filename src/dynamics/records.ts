@@ -29,7 +29,28 @@ export interface RunRecord {
   kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
   particles?: { a: number[]; w: number[][] };
+  /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
+  models?: ModelComparisonRecord;
   std: Record<string, EnsembleStat>;
+}
+
+/** One model's losses (ensemble means; testLoss null without a labelled test set, both null after it diverged). */
+export interface ModelLosses {
+  trainLoss: number | null;
+  testLoss: number | null;
+}
+
+/**
+ * The `models` block of train.compare: rf = the same network with every layer but the readout frozen
+ * (trained beside it from the same θ₀), nt = the linearised network, nn = the network; `population`, the
+ * closed-form population risks on the sphere for the quadratic target with the quadratic activation
+ * (theory/quadratic-risk.ts; null elsewhere), ensemble means over the members' own first-layer weights.
+ */
+export interface ModelComparisonRecord {
+  rf: ModelLosses & { weightChange: number[] | null; diverged?: DivergenceRecord };
+  nt: ModelLosses;
+  nn: ModelLosses;
+  population: { radius: number; rf: number; nt: number; nn: number | null } | null;
 }
 
 export interface DivergenceRecord {

@@ -3,6 +3,7 @@ import type { Runtime } from '../gpu/runtime';
 import { specWidths, type ExperimentSpec } from '../spec';
 import { Experiment } from './experiment';
 import { logLogSlope } from './observables';
+import { ModelComparison } from './model-comparison';
 import type { RunLine, RunRecord } from './records';
 
 /**
@@ -15,8 +16,11 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
   const finals: { width: number; record: RunRecord }[] = [];
   for (const hidden of widths) {
     const experiment = await Experiment.create(rt, spec, { hidden });
+    let comparison: ModelComparison | null = null;
     try {
-      const first = await experiment.record();
+      // train.compare: random features trained beside it, their losses merged into each record
+      if (spec.train.compare) comparison = await ModelComparison.create(rt, spec, experiment);
+      const first = await ModelComparison.merge(comparison, await experiment.record());
       yield first;
       let diverged = 'diverged' in first;
       const { steps, recordEvery } = spec.train;
@@ -24,15 +28,17 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
         for (let s = 0; s < chunk; s++) {
           experiment.trainer.step(1);
+          comparison?.step(1);
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
-        const line = await experiment.record();
+        const line = await ModelComparison.merge(comparison, await experiment.record());
         diverged = 'diverged' in line;
         yield line;
       }
       if (!diverged && experiment.lastRecord) finals.push({ width: hidden[0], record: experiment.lastRecord });
       await options.onWidthEnd?.(experiment);
     } finally {
+      comparison?.dispose();
       experiment.dispose();
     }
   }

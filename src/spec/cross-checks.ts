@@ -104,6 +104,11 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
     }
   }
 
+  // train.compare trains the random-features model by freezing layers itself; the network it compares with is the full one
+  if (train?.compare === true && model && Array.isArray(model.frozen) && model.frozen.length > 0) {
+    issue(ctx, ['model', 'frozen'], `expected no frozen layers with train.compare (the comparison's random features freeze every layer but the readout, beside the full network); received ${JSON.stringify(model.frozen)}`);
+  }
+
   if (observe?.probe === 'test' && data && data.test === undefined) {
     issue(ctx, ['observe', 'probe'], 'expected "train", or a data.test set to probe; received "test" but data.test is missing');
   }

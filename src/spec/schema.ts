@@ -233,6 +233,12 @@ export const trainSchema = strict('the training settings: an object like {"lr": 
   recordEvery: integer(1, SAFE, 'a record interval: an integer ≥ 1 (steps)').default(10),
   /** Also train the linearised model f(θ0) + J(θ0)(θ − θ0) alongside. */
   linearized: flag('true or false').default(false),
+  /**
+   * Random features, linearised model and network side by side (dynamics/model-comparison.ts): a second
+   * network with every layer but the readout frozen trains beside this one (same seed, data, initial
+   * weights), the linearised model is trained (implies linearized), and each record gets a `models` block.
+   */
+  compare: flag('true or false (train random features, the linearised model and the network side by side)').default(false),
 });
 
 export const observeSchema = strict('the observation settings: an object like {"probe": "train", "spectrum": 5}', {

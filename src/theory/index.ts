@@ -18,3 +18,4 @@ export { THEORY_ACTIVATIONS };
 export function analyticKernels(spec: KernelSpecTheory, X1: number[][], X2?: number[][]): { nngp: number[][]; ntk: number[][] } {
   return computeKernels(spec, X1, X2);
 }
+export { quadraticFormRisk, linearizedQuadraticRisk, randomFeaturesQuadraticRisk, bestRankQuadraticRisk, rowSpaceProjector, type QuadraticRisk } from './quadratic-risk';
