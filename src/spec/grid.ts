@@ -248,7 +248,7 @@ export function safeParseGrid(input: Record<string, unknown>, parsePoint: (input
   for (const { count, issue, first: index, point } of seen.values()) {
     // a problem every point shares belongs to the base spec; one that only some points have names the first of them
     if (count === 0 || count === total) out.push(issue);
-    else out.push({ ...issue, message: `at grid point ${index} ${JSON.stringify(point)} (and ${count - 1} more): ${issue.message}` });
+    else out.push({ ...issue, message: `at grid point ${index} ${JSON.stringify(point)}${count > 1 ? ` (and ${count - 1} more)` : ''}: ${issue.message}` });
   }
   if (out.length) return { ok: false, issues: out };
   const spec = first!;
