@@ -179,10 +179,12 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   const shardLog = out && o.shard ? new ShardLog(out.dir, o.shard, specText, total, indices!) : null;
   // where the run is, for the {"interrupted": …} line
   let at: { width: number[] | null; step: number } = { width: null, step: 0 };
+  let atPoint: Record<string, unknown> | null = null;
   const progress = o.progress ? new SweepProgress(o.progressStream ?? process.stderr, indices?.length ?? total) : null;
   const lines = runExperiment(rt, spec, {
     indices,
     onPointStart: (point, ordinal) => {
+      atPoint = point.point;
       shardLog?.pointStarted();
       progress?.pointStart(ordinal, point.point, pointWidth(point.spec), point.spec.train.steps);
     },
@@ -206,7 +208,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     if (metrics) appendFileSync(metrics, text + '\n');
     if (toStdout) o.write(text + '\n');
   };
-  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, step: at.step, signal } });
+  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, ...(grid ? { point: atPoint } : {}), step: at.step, signal } });
   try {
     for await (const line of lines) {
       if ('step' in line && Array.isArray((line as { width?: unknown }).width)) at = { width: (line as { width: number[] }).width, step: (line as { step: number }).step };
