@@ -81,6 +81,26 @@ const spec = {
 };
 
 describe('widenet sweep --list, run --shard, merge', () => {
+  it('refuses a bad grid (exit code 2, by path) and a bad shard (exit code 1, by name) before any GPU work', () => {
+    const { specFile } = specFolder('widenet-shard-bad-');
+    const bad = specFile('bad.json', { ...spec, sweep: { grid: { 'model.alpah': [1, 2], 'train.lr': [0.5, -1] } } });
+    for (const args of [['sweep', bad, '--list'], ['run', bad]]) {
+      const r = widenet(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(ownStderr(r.stderr)).toMatch(/sweep\.grid\["model\.alpah"\]: unknown field path \(did you mean "model\.alpha"\?\)/);
+      expect(r.stdout).toBe('');
+    }
+    const lrBad = specFile('lr.json', { ...spec, sweep: { grid: { 'train.lr': [0.5, -1] } } });
+    expect(ownStderr(widenet(['run', lrBad]).stderr)).toMatch(/sweep\.grid\["train\.lr"\]\[1\]: expected a learning rate: a number > 0; received -1/);
+    const good = specFile('good.json', spec);
+    const shard = widenet(['run', good, '--shard', '2/2']);
+    expect(shard.code).toBe(1);
+    expect(ownStderr(shard.stderr)).toMatch(/--shard: expected a shard index from 0 to N − 1 = 1; received "2\/2"/);
+    const k8s = widenet(['run', good], { env: { JOB_COMPLETION_INDEX: '0' } });
+    expect(k8s.code).toBe(1);
+    expect(ownStderr(k8s.stderr)).toMatch(/JOB_COMPLETION_INDEX = 0 is set .* --shards N is not/);
+  });
+
   it('merges the shards into the unsharded results byte for byte, and names a missing or incomplete shard', () => {
     const { dir, specFile } = specFolder('widenet-shard-');
     const path = specFile('grid.json', spec);
