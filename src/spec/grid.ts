@@ -221,7 +221,12 @@ export function safeParseGrid(input: Record<string, unknown>, parsePoint: (input
   for (let index = 0; index < total; index++) {
     const coords = coordinates(index, sizes);
     const { input: raw, point } = pointInput(input, grid, coords);
-    const result = parsePoint(raw);
+    let result = parsePoint(raw);
+    // a point is one network: a width sweep as a grid value would run only its first width
+    if (result.ok && Array.isArray(result.spec.model.hidden[0])) {
+      const path = paths.includes('model.hidden') ? 'model.hidden' : 'model';
+      result = { ok: false, issues: [{ path, message: 'expected one width list per grid value, like [256] (each point of a grid is one network: give each width list as its own value)' }] };
+    }
     if (result.ok) {
       if (index === 0) first = result.spec;
       continue;

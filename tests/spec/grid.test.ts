@@ -106,6 +106,8 @@ describe('grid validation', () => {
     ]);
     // a width list inside the grid, by its place
     expect(problems({ ...base(), sweep: { grid: { 'model.hidden': [[8], [0]] } } })).toEqual([expect.stringMatching(/^sweep\.grid\["model\.hidden"\]\[1\]\[0\]: expected a width/)]);
+    // a width sweep as one grid value
+    expect(problems({ ...base(), sweep: { grid: { 'model.hidden': [[8], [[8], [16]]] } } })).toEqual([expect.stringMatching(/^sweep\.grid\["model\.hidden"\]\[1\]: expected one width list per grid value/)]);
     // training checks per point too (labels)
     expect(problems({ ...base(), data: { train: { kind: 'circle', n: 4 } }, sweep: { grid: { 'train.lr': [1] } } }, true)).toEqual([expect.stringMatching(/^data\.target: required field is missing for training/)]);
     // the widths in two places
