@@ -66,8 +66,11 @@ function incomplete(s: ShardDir): string | null {
   return null;
 }
 
-/** Merges shard folders into `out`; returns what it merged. Throws MergeError naming every problem. */
-export function mergeShards(dirs: readonly string[], out: OutDir): { shards: number; points: number } {
+/**
+ * Merges shard folders into the folder `prepare` returns (called once every shard checked out, so
+ * a refused merge creates nothing); returns what it merged. Throws MergeError naming every problem.
+ */
+export function mergeShards(dirs: readonly string[], prepare: () => OutDir): { shards: number; points: number } {
   const problems: string[] = [];
   const shards = dirs.map((d) => readShard(d, problems)).filter((s): s is ShardDir => s !== null);
   if (shards.length === 0) throw new MergeError(problems.length ? problems.join('\n') : 'no shard folders given');
@@ -110,8 +113,17 @@ export function mergeShards(dirs: readonly string[], out: OutDir): { shards: num
   const points: PointLines[] = expandGrid(spec).map((p) => ({ index: p.index, point: p.point, width: pointWidth(p.spec), lines: raw.get(p.index)!.map((l) => JSON.parse(l) as RunLine) }));
   const summary = sweepSummary(points, grid ? Object.keys(grid) : null);
   const text = [...points.flatMap((p) => raw.get(p.index)!), ...(summary ? [JSON.stringify({ summary })] : [])].map((l) => l + '\n').join('');
+  const out = prepare();
+  try {
+    writeMerged(out, shards, text);
+  } finally {
+    out.release();
+  }
+  return { shards: N, points: points.length };
+}
+
+function writeMerged(out: OutDir, shards: readonly ShardDir[], text: string): void {
   writeFileSync(join(out.dir, 'spec.json'), shards[0].specText);
   writeFileSync(join(out.dir, 'metrics.jsonl'), text);
   for (const s of shards) for (const f of readdirSync(s.dir)) if (/^kernels-.*\.json$/.test(f)) copyFileSync(join(s.dir, f), join(out.dir, f));
-  return { shards: N, points: points.length };
 }

@@ -23,12 +23,7 @@ export function registerSweepCommands(program: Command, readSpec: (path: string,
     .requiredOption('--out <dir>', 'the merged results folder (refused if it is not empty, unless --force)')
     .option('--force', "delete widenet's own results in the --out folder first")
     .action((dirs: string[], opts: { out: string; force?: boolean }) => {
-      const out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
-      try {
-        const r = mergeShards(dirs, out);
-        process.stderr.write(`widenet: merged ${r.shards} shard${r.shards === 1 ? '' : 's'} (${r.points} points) into ${opts.out}/metrics.jsonl\n`);
-      } finally {
-        out.release();
-      }
+      const r = mergeShards(dirs, () => prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) }));
+      process.stderr.write(`widenet: merged ${r.shards} shard${r.shards === 1 ? '' : 's'} (${r.points} points) into ${opts.out}/metrics.jsonl\n`);
     });
 }

@@ -95,7 +95,7 @@ program
 
 program
   .command('run')
-  .description('train every width of the spec; prints JSON Lines (one record per line, then a sweep summary)')
+  .description('train every point of the spec (each width of a width sweep, each point of a sweep.grid); prints JSON Lines (one record per line, then a sweep summary)')
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
   .option('--force', "with --out: delete widenet's own results in the folder (metrics.jsonl, spec.json, kernels-*.json, shard.json) first")

@@ -2,7 +2,7 @@
 // Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards N), `widenet sweep --list`, and
 // `widenet merge` of shards run with the built CLI, byte for byte the unsharded run's results;
 // a missing or incomplete shard is named (exit code 1). The progress bar on a terminal.
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -143,6 +143,7 @@ describe('widenet sweep --list, run --shard, merge', () => {
     const missing = widenet(['merge', join(dir, 'shard-0'), '--out', join(dir, 'm2')]);
     expect(missing.code).toBe(1);
     expect(ownStderr(missing.stderr)).toMatch(/shard 1\/2 is missing \(points 1\): none of the given folders holds it/);
+    expect(existsSync(join(dir, 'm2'))).toBe(false); // a refused merge creates nothing
     // an incomplete one too (an interrupted shard has no completion marker)
     cpSync(join(dir, 'shard-1'), join(dir, 'cut-1'), { recursive: true });
     const cut = JSON.parse(readFileSync(join(dir, 'cut-1', 'shard.json'), 'utf8'));
