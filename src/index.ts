@@ -22,6 +22,8 @@ export { vjp, jvp, mseCotangent, type LayerTensors } from './nets/gradients';
 export { KernelRegression, type KernelRegressionProblem, type KernelRegressionPrediction } from './dynamics/kernel-regression';
 export { Trainer, type TrainerConfig, type LabelledSet, type DivergenceSite } from './dynamics/trainer';
 export { Experiment, runExperiment, divergenceAdvice, type RunRecord, type RunLine, type DivergenceRecord, type SweepSummary } from './dynamics/experiment';
+export { sweepSummary, bestLearningRates, maxStableLearningRates, crossoverAlpha, crossovers, NTK_CHANGE_THRESHOLD, type PointLines } from './dynamics/grid-summary';
+export type { GridSummary, BestLrEntry, MaxStableLrCurve, CrossoverCurve, WidthSlopes } from './dynamics/records';
 export { SpectralNorm, weightChanges, weightNorms, coordinates, pathNorm, particles, relativeChange, alignment, topEigenvalues, logLogSlope, meanStd } from './dynamics/observables';
 export { ModelComparison, randomFeaturesSpec, populationUnavailable } from './dynamics/model-comparison';
 export type { ModelComparisonRecord, ModelLosses } from './dynamics/records';

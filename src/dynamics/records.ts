@@ -68,11 +68,52 @@ export interface DivergenceRecord {
   reason: string;
 }
 
-export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary };
+export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary | GridSummary };
 
 export interface SweepSummary {
   widths: number[];
   slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+}
+
+// The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).
+// `point` in each entry: the swept values that identify it, by path, without the ones it runs over.
+
+/** Log-log slopes against width of one family of points that differ only in model.hidden. */
+export interface WidthSlopes extends SweepSummary {
+  point: Record<string, unknown>;
+}
+/** µTransfer: the lr of least final train loss at one width (null: every lr diverged); `diverged`: the lrs that did. */
+export interface BestLrEntry {
+  point: Record<string, unknown>;
+  width: number[];
+  lr: number | null;
+  trainLoss: number | null;
+  diverged: number[];
+}
+/** The largest stable lr of the grid per width (null: none), `capped` where the grid's largest lr was stable, and its log-log slope. */
+export interface MaxStableLrCurve {
+  point: Record<string, unknown>;
+  widths: number[];
+  lr: (number | null)[];
+  capped: boolean[];
+  slope: number | null;
+}
+/** The lazy–rich crossover α* per width (null: no crossing on the grid) and its log-log slope. */
+export interface CrossoverCurve {
+  point: Record<string, unknown>;
+  widths: number[];
+  alphaStar: (number | null)[];
+  slope: number | null;
+}
+export interface GridSummary extends Partial<SweepSummary> {
+  /** how many points the grid has */
+  points: number;
+  /** the swept paths, in point order (the last varies fastest) */
+  grid: string[];
+  widthSlopes?: WidthSlopes[];
+  bestLr?: BestLrEntry[];
+  maxStableLr?: MaxStableLrCurve[];
+  crossover?: { threshold: number; curves: CrossoverCurve[] };
 }
 
 /** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */

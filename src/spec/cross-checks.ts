@@ -25,10 +25,10 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
   // Widths: in model.hidden or in the sweep block, not both, not neither.
   const sweep = isRecord(spec.sweep) ? spec.sweep : undefined;
   const hasHidden = model !== undefined && model.hidden !== undefined;
-  if (model && !hasHidden && spec.sweep === undefined) {
+  if (model && !hasHidden && sweep?.hidden === undefined) {
     issue(ctx, ['model', 'hidden'], 'required field is missing; expected a width list like [4096], a width sweep like [[256], [1024]], or a top-level sweep block {"hidden": [[256], [1024]]}');
   }
-  if (hasHidden && spec.sweep !== undefined) {
+  if (hasHidden && sweep?.hidden !== undefined) {
     issue(ctx, ['sweep'], 'expected the widths in one place only; received both model.hidden and a sweep block (remove one of them)');
   }
   // A sweep varies widths at fixed depth (the summary's slopes are against width).

@@ -250,8 +250,10 @@ export const observeSchema = strict('the observation settings: an object like {"
   particles: integer(0, 100_000, 'a number of neurons to record as particles: an integer from 0 to 100000').default(0),
 });
 
-export const sweepSchema = strict('a sweep block like {"hidden": [[256], [1024]]}', {
-  hidden: widthSweepSchema,
+export const sweepSchema = strict('a sweep block like {"hidden": [[256], [1024]]} or {"grid": {"train.lr": [0.1, 1]}}', {
+  hidden: widthSweepSchema.optional(),
+  /** A grid over any fields by dotted path (grid.ts validates and expands it point by point). */
+  grid: z.record(z.string(), z.array(z.unknown()), expected('a grid: an object of dotted field paths and their value lists')).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
