@@ -26,7 +26,7 @@ export interface RunRecord {
   coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
   ntkEigenvalues: number[];
   /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
-  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
+  kernelRegression: { mode: 'gd' | 'flow' | 'limit'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
   particles?: { a: number[]; w: number[][] };
   std: Record<string, EnsembleStat>;

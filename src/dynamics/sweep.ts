@@ -3,6 +3,7 @@ import type { Runtime } from '../gpu/runtime';
 import { specWidths, type ExperimentSpec } from '../spec';
 import { Experiment } from './experiment';
 import { logLogSlope } from './observables';
+import { solveLeastSquares } from './lstsq';
 import type { RunLine, RunRecord } from './records';
 
 /**
@@ -16,11 +17,14 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
   for (const hidden of widths) {
     const experiment = await Experiment.create(rt, spec, { hidden });
     try {
+      // lstsq: the solve is step 1 and its record the only one (dynamics/lstsq.ts)
+      const solveOnly = spec.train.optimizer === 'lstsq';
+      if (solveOnly) await solveLeastSquares(experiment.trainer);
       const first = await experiment.record();
       yield first;
       let diverged = 'diverged' in first;
       const { steps, recordEvery } = spec.train;
-      while (!diverged && experiment.stepIndex < steps) {
+      while (!diverged && !solveOnly && experiment.stepIndex < steps) {
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
         for (let s = 0; s < chunk; s++) {
           experiment.trainer.step(1);
