@@ -52,6 +52,19 @@ export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: Sw
 export interface SweepSummary {
   widths: number[];
   slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+  /**
+   * The width whose last record has the largest testLoss, and that loss (the double-descent peak of
+   * random-feature regression sits at the interpolation threshold); null without test losses
+   */
+  peakWidth?: number | null;
+  peakTestLoss?: number | null;
+}
+
+/** The width of the largest test loss among the widths' last records (null where a test loss is missing). */
+export function testLossPeak(finals: { width: number; record: Pick<RunRecord, 'testLoss'> }[]): { peakWidth: number | null; peakTestLoss: number | null } {
+  if (finals.length === 0 || finals.some((f) => f.record.testLoss === null)) return { peakWidth: null, peakTestLoss: null };
+  const peak = finals.reduce((best, f) => (f.record.testLoss! > best.record.testLoss! ? f : best));
+  return { peakWidth: peak.width, peakTestLoss: peak.record.testLoss };
 }
 
 /** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */

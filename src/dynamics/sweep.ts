@@ -4,7 +4,7 @@ import { specWidths, type ExperimentSpec } from '../spec';
 import { Experiment } from './experiment';
 import { logLogSlope } from './observables';
 import { solveLeastSquares } from './lstsq';
-import type { RunLine, RunRecord } from './records';
+import { testLossPeak, type RunLine, type RunRecord } from './records';
 
 /**
  * Runs every width of a spec: a record every `recordEvery` steps (and at the first and last step);
@@ -56,6 +56,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
           weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
           trainLoss: slope((r) => r.trainLoss),
         },
+        ...testLossPeak(finals),
       },
     };
   }
