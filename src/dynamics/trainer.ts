@@ -173,6 +173,7 @@ export class Trainer {
    * leaves them open, for timing a step inside one compute pass.
    */
   step(count = 1, submit = true): void {
+    if (this.config.optimizer === 'lstsq' && count > 0) throw new Error('train.optimizer "lstsq" takes no optimiser steps: its one step is solveLeastSquares (dynamics/lstsq.ts)');
     for (let s = 0; s < count; s++) {
       const batch = this.nextBatch();
       this.stepIndex++;
