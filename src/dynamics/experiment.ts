@@ -12,7 +12,7 @@ import { analyticSpecKernels, mlpConfig, specData, specLoss, specWidths, type Ex
 import { KernelRegression } from './kernel-regression';
 import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
-import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
@@ -60,6 +60,7 @@ export class Experiment {
     const trainer = new Trainer(rt, mlpConfig(spec, width), { x: train.x, y: train.y }, {
       optimizer: spec.train.optimizer, lr: spec.train.lr, momentum: spec.train.momentum, batchSize: spec.train.batchSize,
       loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized || spec.train.compare, // compare's NT is the linearised model
+      weightDecay: spec.train.weightDecay,
     });
     await trainer.start();
     const split = async (data: DataSet, x: Tensor, cache0: ForwardCache): Promise<Split> => ({ x, data, n: data.x.length, cache0, f0: await cache0.output.read() });
@@ -115,10 +116,11 @@ export class Experiment {
     return this.trainer.kernelScales;
   }
 
-  /** The closed form's clock now: discrete GD steps for plain GD, else gradient-flow time. */
-  private get closedFormTime(): { mode: 'gd' | 'flow'; at: number } {
+  /** The closed form's clock now: discrete GD steps for plain GD, the t → ∞ limit once lstsq solved, else gradient-flow time. */
+  private get closedFormTime(): { mode: ClosedFormMode; at: number } {
     const { optimizer, momentum } = this.spec.train;
     const steps = this.trainer.stepIndex;
+    if (optimizer === 'lstsq') return steps > 0 ? { mode: 'limit', at: Infinity } : { mode: 'gd', at: 0 };
     return optimizer === 'gd' && momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: this.timeOf(steps) };
   }
 
@@ -247,7 +249,7 @@ export class Experiment {
     const { spec } = this;
     // λ_max of Θ_η on the train set; none where that kernel is zero or itself overflowed
     const lambdaMax = await this.closedForms().then((c) => c.lambdaMax, (e: unknown) => (e instanceof NonFiniteKernelError ? null : Promise.reject(e)));
-    const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss });
+    const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss, weightDecay: spec.train.weightDecay });
     this.diverged = {
       width: this.width,
       step: site?.step ?? this.trainer.stepIndex,
@@ -288,13 +290,13 @@ export class Experiment {
     const z0 = (split: Split, e: number) => memberColumn(this.modelOutputs(split.f0, split.f0), e, split.n * k);
     const empirical = members.map((e) => new KernelRegression({
       kernel: kernelBlock(all, e, k, N, N, 0, n, 0, n), y, f0: z0(this.trainSplit, e),
-      testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
+      testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr, weightDecay: spec.train.weightDecay,
     }));
     let analytic: KernelRegression[] | null = null;
     const trainTheory = this.infiniteWidthKernel(this.trainSplit.data.x);
     if (trainTheory) {
       const testTheory = test ? this.infiniteWidthKernel(test.data.x, this.trainSplit.data.x)! : undefined;
-      analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr }));
+      analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr, weightDecay: spec.train.weightDecay }));
     }
     this.regression = { empirical, analytic, lambdaMax: Math.max(...empirical.map((r) => r.maxEigenvalue)) };
     return this.regression;
@@ -367,11 +369,12 @@ export class Experiment {
       const all = empirical.map((_, e) => predict(e));
       return Array.from({ length: t }, (_, i) => Array.from({ length: k }, (_, a) => all.reduce((s, p) => s + p[i * k + a][0], 0) / all.length));
     };
-    const emp = average((e) => empirical[e].predict(mode, at, { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
+    const solve = (r: KernelRegression, test: { kernel: number[][]; f0?: number[][] }) => (mode === 'limit' ? r.limit(test) : r.predict(mode, at, test));
+    const emp = average((e) => solve(empirical[e], { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
     let ana: number[][] | null = null;
     if (analytic) {
       const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x)!;
-      ana = average((e) => analytic[e].predict(mode, at, { kernel, f0: memberColumn(z0, e, t * k) }).test!);
+      ana = average((e) => solve(analytic[e], { kernel, f0: memberColumn(z0, e, t * k) }).test!);
     }
     return { empirical: emp, analytic: ana };
   }

@@ -15,7 +15,7 @@
 //     width (Geiger, Spigler, Jacot & Wyart 2020, arXiv:1906.08034: α* ∝ m^(−1/2) under ntk).
 import { logLogSlope } from './observables';
 import type { GridPoint } from '../spec/grid';
-import type { BestLrEntry, CrossoverCurve, GridSummary, MaxStableLrCurve, RunLine, RunRecord, SweepSummary, WidthSlopes } from './records';
+import { testLossPeak, type BestLrEntry, type CrossoverCurve, type GridSummary, type MaxStableLrCurve, type RunLine, type RunRecord, type SweepSummary, type WidthSlopes } from './records';
 
 /** The ntkChange level that separates lazy (below) from rich (above) in `crossover`. */
 export const NTK_CHANGE_THRESHOLD = 0.1;
@@ -45,7 +45,7 @@ function diverged(p: PointLines): boolean {
 }
 
 /** Log-log slopes of the final records against the first hidden width (the width sweep's `slopes`). */
-function widthSlopes(points: readonly PointLines[]): { widths: number[]; slopes: SweepSummary['slopes'] } {
+function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths' | 'slopes' | 'peakWidth' | 'peakTestLoss'> {
   const finals = points.map((p) => ({ width: p.width[0], record: finalRecord(p) })).filter((f): f is { width: number; record: RunRecord } => f.record !== null);
   const w = finals.map((f) => f.width);
   const slope = (pick: (r: RunRecord) => number | null) => {
@@ -61,6 +61,8 @@ function widthSlopes(points: readonly PointLines[]): { widths: number[]; slopes:
       weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
       trainLoss: slope((r) => r.trainLoss),
     },
+    // the width of the test-loss peak (double descent)
+    ...testLossPeak(finals),
   };
 }
 

@@ -26,7 +26,7 @@ export interface RunRecord {
   coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
   ntkEigenvalues: number[];
   /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
-  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
+  kernelRegression: { mode: 'gd' | 'flow' | 'limit'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
   particles?: { a: number[]; w: number[][] };
   /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
@@ -73,6 +73,19 @@ export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: Sw
 export interface SweepSummary {
   widths: number[];
   slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+  /**
+   * The width whose last record has the largest testLoss, and that loss (the double-descent peak of
+   * random-feature regression sits at the interpolation threshold); null without test losses
+   */
+  peakWidth?: number | null;
+  peakTestLoss?: number | null;
+}
+
+/** The width of the largest test loss among the widths' last records (null where a test loss is missing). */
+export function testLossPeak(finals: { width: number; record: Pick<RunRecord, 'testLoss'> }[]): { peakWidth: number | null; peakTestLoss: number | null } {
+  if (finals.length === 0 || finals.some((f) => f.record.testLoss === null)) return { peakWidth: null, peakTestLoss: null };
+  const peak = finals.reduce((best, f) => (f.record.testLoss! > best.record.testLoss! ? f : best));
+  return { peakWidth: peak.width, peakTestLoss: peak.record.testLoss };
 }
 
 // The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).

@@ -6,6 +6,12 @@
 // rate of parameter group p is η·lrScale_p/α², with lrScale_p from the parameterization
 // (nets/parameterization.ts). Records report L itself.
 //
+// Weight decay (train.weightDecay λ): the objective gets (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖², the
+// penalty in the metric of the per-group rates (the norm of implicitBias), so every group decays
+// at the base rate: θ_p ← θ_p − η_p·∇_p L − η·λ·(θ_p − θ_p(0)) (the kernel's decay = λ·η/η_p).
+// The linearised model (Δ = θ − θ₀, anchor 0) then obeys u ← (1 − ηλ)·u − (η/(nk))·Θ_η·r with
+// u = z − z₀, whose limit is kernel ridge regression with Θ_η and ridge n·k·λ (kernel-regression.ts).
+//
 // Linearised model (Lee et al. 2019, arXiv:1902.06720): f_lin(θ) = f(θ₀) + J(θ₀)·(θ − θ₀). It is
 // trained with the same optimiser and batches through the JVP at θ₀ (outputs) and the VJP at θ₀
 // (gradients J(θ₀)ᵀ·r); only Δ = θ − θ₀ is stored.
@@ -26,7 +32,8 @@ import { dynamicsKernelScales } from '../nets/parameterization';
 import { outputScale } from '../nets/output-scale';
 
 export interface TrainerConfig {
-  optimizer: 'gd' | 'sgd';
+  /** "lstsq": no steps; dynamics/lstsq.ts applies the solution through solveStep */
+  optimizer: 'gd' | 'sgd' | 'lstsq';
   /** η */
   lr: number;
   momentum: number;
@@ -37,6 +44,8 @@ export interface TrainerConfig {
   frozen: readonly number[];
   /** also train the linearised model */
   linearized: boolean;
+  /** λ of (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² (default 0) */
+  weightDecay?: number;
 }
 
 /** Inputs [n, d] and labels [n, k] as row arrays. */
@@ -92,6 +101,8 @@ export class Trainer {
   constructor(readonly rt: Runtime, readonly netConfig: MlpConfig, readonly data: LabelledSet, readonly config: TrainerConfig) {
     if (!(config.lr > 0) || !Number.isFinite(config.lr)) throw new DataError(`train.lr: expected a finite learning rate > 0; received ${config.lr}`);
     this.n = data.x.length;
+    const decay = config.weightDecay ?? 0;
+    if (!(decay >= 0) || !Number.isFinite(decay)) throw new DataError(`train.weightDecay: expected a finite weight decay λ ≥ 0; received ${decay}`);
     if (this.n === 0) throw new DataError('data.train: expected at least one training point; received none');
     this.batchSize = config.optimizer === 'sgd' && config.batchSize ? Math.min(config.batchSize, this.n) : this.n;
     this.net = new Mlp(rt, netConfig);
@@ -162,6 +173,7 @@ export class Trainer {
    * leaves them open, for timing a step inside one compute pass.
    */
   step(count = 1, submit = true): void {
+    if (this.config.optimizer === 'lstsq' && count > 0) throw new Error('train.optimizer "lstsq" takes no optimiser steps: its one step is solveLeastSquares (dynamics/lstsq.ts)');
     for (let s = 0; s < count; s++) {
       const batch = this.nextBatch();
       this.stepIndex++;
@@ -178,7 +190,7 @@ export class Trainer {
     const grads = vjp(rt, net, cache, r, config.frozen);
     Mlp.release(cache);
     r.dispose();
-    this.apply(net.layers, grads, this.velocity, 0);
+    this.apply(net.layers, grads, this.velocity, 0, this.initial.layers);
   }
 
   private linearStep(batch: Batch): void {
@@ -191,7 +203,7 @@ export class Trainer {
     const grads = vjp(rt, this.initial, cache0, r, config.frozen);
     r.dispose();
     if (!fullBatch) Mlp.release(cache0);
-    this.apply(this.delta!, grads, this.linearVelocity, this.L + 1);
+    this.apply(this.delta!, grads, this.linearVelocity, this.L + 1, null);
   }
 
   /** f_lin = f(θ₀) + J(θ₀)·Δ on the inputs of a forward cache of θ₀, [E, n, k]. */
@@ -201,18 +213,36 @@ export class Trainer {
     return axpy(this.rt, 1, cache0.output, jv);
   }
 
-  private apply(params: LayerTensors[], grads: (LayerTensors | null)[], velocity: (LayerTensors | null)[], slotBase: number): void {
+  /**
+   * One step of every group, θ_p ← θ_p − η_p·(g_p + λ·(η/η_p)·(θ_p − anchor_p)) (anchor: θ₀ for the
+   * network, absent for Δ, which decays towards 0); `decay: false` for the lstsq step.
+   */
+  private apply(params: LayerTensors[], grads: (LayerTensors | null)[], velocity: (LayerTensors | null)[], slotBase: number, anchors: LayerTensors[] | null, o: { decay?: boolean; keep?: boolean } = {}): void {
     const { rt } = this;
     const rates = this.learningRates;
     const momentum = this.config.momentum;
+    const lambda = o.decay === false ? 0 : (this.config.weightDecay ?? 0);
+    const decayOf = (rate: number) => (lambda > 0 && rate > 0 ? (lambda * this.config.lr) / rate : 0);
     grads.forEach((g, l) => {
       if (!g) return;
       const common = { momentum, status: this.status, slot: slotBase + l, step: this.stepIndex };
-      sgdUpdate(rt, params[l].weight, g.weight, { ...common, lr: rates.weight[l], velocity: velocity[l]?.weight });
-      if (g.bias && params[l].bias) sgdUpdate(rt, params[l].bias!, g.bias, { ...common, lr: rates.bias[l], velocity: velocity[l]?.bias ?? undefined });
+      sgdUpdate(rt, params[l].weight, g.weight, { ...common, lr: rates.weight[l], velocity: velocity[l]?.weight, decay: decayOf(rates.weight[l]), anchor: anchors?.[l].weight });
+      if (g.bias && params[l].bias) sgdUpdate(rt, params[l].bias!, g.bias, { ...common, lr: rates.bias[l], velocity: velocity[l]?.bias ?? undefined, decay: decayOf(rates.bias[l]), anchor: anchors?.[l].bias ?? undefined });
+      if (o.keep) return;
       g.weight.dispose();
       g.bias?.dispose();
     });
+  }
+
+  /**
+   * The lstsq solve's one step (dynamics/lstsq.ts): θ_p ← θ_p − η_p·g_p with the given g, to the
+   * network and to the linearised model alike, without decay (the ridge is in the solve).
+   */
+  solveStep(grads: (LayerTensors | null)[]): void {
+    this.stepIndex++;
+    this.apply(this.net.layers, grads, this.velocity, 0, null, { decay: false, keep: this.delta !== null });
+    if (this.delta) this.apply(this.delta, grads, this.linearVelocity, this.L + 1, null, { decay: false });
+    this.rt.flush();
   }
 
   private nextBatch(): Batch {

@@ -239,6 +239,15 @@ export const trainSchema = strict('the training settings: an object like {"lr": 
    * weights), the linearised model is trained (implies linearized), and each record gets a `models` block.
    */
   compare: flag('true or false (train random features, the linearised model and the network side by side)').default(false),
+  /**
+   * λ ≥ 0: adds (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² to the objective (decay towards initialisation;
+   * every group decays at rate η·λ), so that the linearised model is kernel ridge regression with Θ_η
+   * and ridge n·k·λ (dynamics/trainer.ts, docs/dynamics-and-records.md).
+   */
+  weightDecay: (() => {
+    const e = expected('a weight decay λ: a finite number ≥ 0');
+    return z.number(e).min(0, e).max(FLOAT32_MAX, e);
+  })().default(0),
 });
 
 export const observeSchema = strict('the observation settings: an object like {"probe": "train", "spectrum": 5}', {
