@@ -7,7 +7,7 @@
 //   ℓ2 (observables.ts pathNorm):            ‖θ‖_P2 = (1/m) Σ_j |a'_j|₂·‖w'_j‖₂
 // (|a'_j| over the k outputs). For ReLU, φ(w·x̃) = ‖w‖·φ(u·x̃) with ‖u‖ = 1, so each output of f lies in
 // ‖θ‖_P times the convex hull of ±φ(u·x̃) (plus c), and the Rademacher complexity of the path-norm
-// ball of radius Q on the sample {x̃_i} (E, Ma & Wu, Theorem 6; contraction by the 1-Lipschitz φ gives
+// ball of radius Q on the sample {x̃_i} (E, Ma & Wu's estimate; contraction by the 1-Lipschitz φ gives
 // the factor 2) is at most
 //   ℓ1: R_n ≤ 2·Q·X∞·√(2 ln(2d̃)/n)   (X∞ = max_i ‖x̃_i‖∞, d̃ = dim x̃; Massart's lemma for the ℓ1 ball)
 //   ℓ2: R_n ≤ 2·Q·X₂/√n               (X₂ = max_i ‖x̃_i‖₂; the ℓ2 ball, Kakade, Sridharan & Tewari 2008)

@@ -10,6 +10,7 @@
 // GPU (each entry is a float32 sum, relative error ≲ 8·2⁻²⁴·√width, so ‖δΘ‖₂ ≲ N·max|δΘ_ij|), and
 // FLOAT64_KERNEL_CUTOFF(N) = N·2⁻⁴⁰ for the analytic Θ∞.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { NonFiniteKernelError } from './closed-forms';
 
 /** Relative eigenvalue cutoff of a float32 kernel of N rows (see the header). */
 export const FLOAT32_KERNEL_CUTOFF = (N: number): number => N * 2 ** -20;
@@ -40,7 +41,7 @@ export class KernelEigen {
         m.set(i, j, v);
       }
     }
-    if (!finite) throw new Error('KernelEigen: the kernel has non-finite entries (it overflowed)');
+    if (!finite) throw new NonFiniteKernelError('KernelEigen: the kernel has non-finite entries (it overflowed)');
     const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
     const values = evd.realEigenvalues;
     const V = evd.eigenvectorMatrix;
@@ -48,6 +49,8 @@ export class KernelEigen {
     this.N = N;
     this.values = order.map((i) => values[i]);
     this.vectors = order.map((i) => Float64Array.from({ length: N }, (_, r) => V.get(r, i)));
+    // entries near float64's range square to Infinity inside the decomposition
+    if (!this.values.every(Number.isFinite) || !this.vectors.every((v) => v.every(Number.isFinite))) throw new NonFiniteKernelError('KernelEigen: the eigendecomposition is non-finite (the kernel is too large for float64)');
     const top = this.values[0];
     this.invertible = top > 0 && this.values[N - 1] > relCutoff * top;
   }

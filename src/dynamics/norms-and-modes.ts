@@ -14,7 +14,7 @@ import type { DataSet } from '../data';
 import { analyticSpecKernels, type ExperimentSpec } from '../spec';
 import { modelOutputs, outputScale } from '../nets/output-scale';
 import { crossKernels, kernelBlock } from '../ntk/empirical';
-import { KERNEL_REGRESSION_MEMBERS, perOutput } from './closed-forms';
+import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, perOutput } from './closed-forms';
 import { FLOAT32_KERNEL_CUTOFF, FLOAT64_KERNEL_CUTOFF, KernelEigen } from './kernel-eigen';
 import { aroraBound, pathNormRademacher, pathNorms, sampleBounds } from './generalization';
 import { networkDisplacement, rms, weightedDisplacement } from './implicit-bias';
@@ -71,9 +71,18 @@ export class NormsAndModes {
     return values.subarray(e * rows, (e + 1) * rows);
   }
 
-  /** The once-per-width kernels (null above the size rule or where Θ_η at θ₀ is non-finite). */
+  /** The once-per-width kernels (null above the size rule or where a kernel at θ₀ is non-finite). */
   private async prepare(): Promise<Prepared | null> {
     if (this.prepared !== undefined) return this.prepared;
+    try {
+      return await this.prepareKernels();
+    } catch (e) {
+      if (e instanceof NonFiniteKernelError) return (this.prepared = null);
+      throw e;
+    }
+  }
+
+  private async prepareKernels(): Promise<Prepared | null> {
     const { rt, spec, trainer, train, test, k } = this;
     const N = train.n * k;
     if (N > MAX_KERNEL_ROWS) return (this.prepared = null);
