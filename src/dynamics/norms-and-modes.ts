@@ -91,7 +91,9 @@ export class NormsAndModes {
     const z0 = this.z(train.f0, train.f0);
     const theta = await dynamicsKernel(trainer.initial, train.x, trainer.kernelScales);
     const ones = { weight: trainer.kernelScales.weight.map(() => 1), bias: trainer.kernelScales.bias.map(() => 1) };
-    const plain = await dynamicsKernel(trainer.initial, train.x, ones);
+    // the plain kernel is Θ_η itself where every scale is 1 (ntk, standard at α = 1 without frozen layers)
+    const same = [...trainer.kernelScales.weight, ...trainer.kernelScales.bias].every((v) => v === 1);
+    const plain = same ? theta : await dynamicsKernel(trainer.initial, train.x, ones);
     if ([...theta.slice(0, E), ...plain.slice(0, E)].some((m) => !m.every(Number.isFinite))) return (this.prepared = null);
     const eigen = theta.slice(0, E).map((m) => new KernelEigen(m, FLOAT32_KERNEL_CUTOFF(N)));
     const r0 = eigen.map((_, e) => Float64Array.from(NormsAndModes.member(z0, e, N), (v, i) => y[i] - v));
