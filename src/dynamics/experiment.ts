@@ -13,6 +13,7 @@ import { KernelRegression } from './kernel-regression';
 import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
 import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { NormsAndModes } from './norms-and-modes';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
@@ -33,6 +34,8 @@ export class Experiment {
   readonly classification: boolean;
   private regression: { empirical: KernelRegression[]; analytic: KernelRegression[] | null; lambdaMax: number } | null = null;
   private finalRecord: RunRecord | null = null;
+  /** the generalization, implicitBias and modes blocks (norms-and-modes.ts), made at the first record */
+  private normsAndModes: NormsAndModes | null = null;
   diverged: DivergenceRecord | null = null;
 
   private constructor(
@@ -212,6 +215,8 @@ export class Experiment {
       ...(paths ? { pathNorm: paths } : {}),
     });
     const only = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a).mean : null);
+    this.normsAndModes ??= new NormsAndModes(rt, spec, this.width, trainer, this.trainSplit, this.testSplit);
+    const issue13 = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: mean.trainLoss as number, testLoss: mean.testLoss as number | null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
     const record: RunRecord = {
       width: this.width,
       step: trainer.stepIndex,
@@ -230,6 +235,7 @@ export class Experiment {
       ntkEigenvalues: mean.ntkEigenvalues as number[],
       kernelRegression: regression,
       ...(paths ? { pathNorm: mean.pathNorm as number } : {}),
+      ...issue13,
       std,
     };
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);

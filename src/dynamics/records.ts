@@ -31,6 +31,10 @@ export interface RunRecord {
   particles?: { a: number[]; w: number[][] };
   /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
   models?: ModelComparisonRecord;
+  /** issue 13 (norms-and-modes.ts): norms and bounds, implicit regularisation, spectral bias */
+  generalization?: GeneralizationRecord;
+  implicitBias?: ImplicitBiasRecord;
+  modes?: ModesRecord | null;
   std: Record<string, EnsembleStat>;
 }
 
@@ -195,4 +199,56 @@ export function ensembleStats<K extends string>(fields: Partial<Record<K, PerMem
     std[key] = s.std;
   }
   return { mean, std };
+}
+
+// ---------------------------------------------------------------- generalization and implicit regularisation (issue 13)
+// Formulas and papers: generalization.ts, implicit-bias.ts, modes.ts and docs/dynamics-and-records.md.
+
+/** A path norm and the Rademacher-complexity bound of its ball (null where the bound does not apply: not ReLU). */
+export interface PathNormBound {
+  norm: number;
+  rademacher: number | null;
+}
+
+/** The `generalization` block (ensemble means). */
+export interface GeneralizationRecord {
+  /** two-layer networks only: ℓ1 (E, Ma & Wu) and ℓ2 (= the record's pathNorm) path norms */
+  pathNorm: { l1: PathNormBound; l2: PathNormBound } | null;
+  /** yᵀΘ⁻¹y of the plain model-units kernel α²·J Jᵀ (as `widenet ntk` prints it) at θ₀ and of α²·Θ∞; null: singular, too large, or no theory */
+  rkhsNorm: { empirical: number | null; analytic: number | null } | null;
+  /** √(2·yᵀ(H∞)⁻¹y/n) of Arora et al. 2019 (two-layer ReLU, one output), H∞ on the inputs normalised to the sphere */
+  ntkBound: number | null;
+  /** testLoss − trainLoss (null without a labelled test set) */
+  gap: number | null;
+}
+
+/** The `implicitBias` block: displacements Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² and the minimum-norm solution. */
+export interface ImplicitBiasRecord {
+  network: number;
+  linearized: number | null;
+  /** r₀ᵀΘ_η⁻¹r₀, r₀ = y − z₀ on the train set; null where Θ_η is singular or the train set too large */
+  minNorm: number | null;
+  /** RMS on the test set of z − z*, z* = z₀ + Θ_η(X*, X)·Θ_η⁻¹·r₀ the minimum-norm interpolant */
+  functionDistance: number | null;
+}
+
+/** One eigen-direction v_i of a kernel on the train set: projections of the residual r = y − z (v_i oriented so that v_iᵀr₀ ≥ 0). */
+export interface ModeRecord {
+  eigenvalue: number;
+  /** v_iᵀr₀ */
+  initial: number;
+  /** v_iᵀr of the network now */
+  residual: number;
+  /** v_iᵀr of the linearised model now (null without one) */
+  linearized: number | null;
+  /** v_iᵀr₀ times the closed-form decay (1 − ηλ_i/(nk))^step or e^(−λ_i·t/(nk)) */
+  predicted: number;
+}
+
+/** The `modes` block: the top observe.spectrum modes of Θ_η at θ₀ and of Θ∞ (null where the theory does not apply). */
+export interface ModesRecord {
+  /** the closed form's clock: plain GD steps, gradient flow, or t → ∞ (lstsq) */
+  mode: 'gd' | 'flow' | 'limit';
+  empirical: ModeRecord[];
+  analytic: ModeRecord[] | null;
 }
