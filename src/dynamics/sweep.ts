@@ -17,6 +17,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
     const experiment = await Experiment.create(rt, spec, { hidden });
     try {
       const first = await experiment.record();
+      yield* experiment.takeSideLines();
       yield first;
       let diverged = 'diverged' in first;
       const { steps, recordEvery } = spec.train;
@@ -27,6 +28,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
         const line = await experiment.record();
+        yield* experiment.takeSideLines(); // a side model's divergence: its own line, the width goes on
         diverged = 'diverged' in line;
         yield line;
       }
@@ -51,6 +53,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
           linearGap: slope((r) => r.linearGap),
           weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
           trainLoss: slope((r) => r.trainLoss),
+          ...(spec.train.quadratic ? { quadraticGap: slope((r) => r.quadraticGap ?? null) } : {}),
         },
       },
     };
