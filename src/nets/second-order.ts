@@ -17,6 +17,8 @@
 //   ε_{l−1} = φ'⊙mult·(ε_l w_l + δ_l v_l) + (φ''⊙ḣ_{l−1})⊙back,
 //   ∂/∂w_l = mult·((δ_l + ε_l)ᵀ x_{l−1} + δ_lᵀ ẋ_{l−1}),   ∂/∂b_l = biasMult·Σ_i (δ_l + ε_l)[i].
 // The first terms (δ with x) are J(θ₀)ᵀr (nets/gradients.ts's vjp); the rest is (H(θ₀)·δ)ᵀr.
+// The code carries g_l = δ_l + ε_l itself (g_{L+1} = r, g_{l−1} = φ'⊙mult·(g_l w_l + δ_l v_l) + (φ''⊙ḣ)⊙back),
+// so each weight gradient is two matmuls and the input layer's (ẋ_0 = 0) one, like the network's.
 import type { Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
@@ -123,41 +125,40 @@ export function quadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: Q
   const grads: (LayerTensors | null)[] = new Array(net.layers.length).fill(null);
   const lowest = net.layers.findIndex((_, l) => !frozen.includes(l));
   if (lowest < 0) return grads;
-  let dl: Tensor = r.reshape([E, n, k]); // δ_l
-  let el: Tensor | null = null; // ε_l
+  // δ_l (adjoint of ḣ_l) and g_l = δ_l + ε_l (adjoint of h_l); at the output both are r
+  let dl: Tensor = r.reshape([E, n, k]);
+  let gl: Tensor = dl;
+  const own = (t: Tensor) => !t.aliases(r);
   for (let l = net.layers.length - 1; l >= lowest; l--) {
     const layer = net.layers[l];
     const { mult, biasMult } = layer.scales;
     if (!frozen.includes(l)) {
+      // ∂/∂w_l = mult·(g_lᵀ x_{l−1} + δ_lᵀ ẋ_{l−1}), ∂/∂b_l = biasMult·1ᵀg_l
       const input = cache0.inputs[l];
-      const weight = matmul(rt, dl, input, { transA: true, alpha: mult });
-      if (el) matmul(rt, el, input, { transA: true, alpha: mult, beta: 1, out: weight });
+      const weight = matmul(rt, gl, input, { transA: true, alpha: mult });
       const dx = fwd.tangents[l];
       if (dx) matmul(rt, dl, dx, { transA: true, alpha: mult, beta: 1, out: weight });
-      let bias: Tensor | null = null;
-      if (layer.bias) {
-        bias = matmul(rt, onesRow(rt, n), dl, { alpha: biasMult });
-        if (el) matmul(rt, onesRow(rt, n), el, { alpha: biasMult, beta: 1, out: bias });
-      }
+      const bias = layer.bias ? matmul(rt, onesRow(rt, n), gl, { alpha: biasMult }) : null;
       grads[l] = { weight, bias };
     }
     if (l === lowest) break;
     const shape = [E, n, net.widths[l]];
     const back = matmul(rt, dl, layer.weight, { alpha: mult }); // mult·δ_l w_l
-    const a = matmul(rt, dl, delta[l].weight, { alpha: mult }); // mult·(δ_l v_l + ε_l w_l)
-    if (el) matmul(rt, el, layer.weight, { alpha: mult, beta: 1, out: a });
+    const a = matmul(rt, gl, layer.weight, { alpha: mult }); // mult·(g_l w_l + δ_l v_l)
+    matmul(rt, dl, delta[l].weight, { alpha: mult, beta: 1, out: a });
     const dphi = cache0.derivatives[l - 1];
+    // δ_{l−1} = φ'⊙back,  g_{l−1} = φ'⊙a + (φ''⊙ḣ)⊙back
     const nextDl = elementwise(rt, shape, dphi, back);
-    const nextEl = elementwise(rt, shape, dphi, a);
-    elementwise(rt, shape, fwd.curvatureTangents[l - 1], back, { beta: 1, out: nextEl });
+    const nextGl = elementwise(rt, shape, dphi, a);
+    elementwise(rt, shape, fwd.curvatureTangents[l - 1], back, { beta: 1, out: nextGl });
     back.dispose();
     a.dispose();
-    if (!dl.aliases(r)) dl.dispose();
-    el?.dispose();
+    if (own(gl) && gl !== dl) gl.dispose();
+    if (own(dl)) dl.dispose();
     dl = nextDl;
-    el = nextEl;
+    gl = nextGl;
   }
-  if (!dl.aliases(r)) dl.dispose();
-  el?.dispose();
+  if (own(gl) && gl !== dl) gl.dispose();
+  if (own(dl)) dl.dispose();
   return grads;
 }

@@ -64,10 +64,10 @@ describe('the quadratic model', () => {
     }
   });
 
-  it('NTK, tanh, widths 64/256/1024: both gaps vanish like m^−1, quadraticGap below linearGap; under mean-field quadraticGap does not vanish', async () => {
+  it('NTK, tanh, widths 32/128/512: both gaps vanish like m^−1, quadraticGap below linearGap; under mean-field quadraticGap does not vanish', async () => {
     const spec = (parameterization: 'ntk' | 'meanfield') => ({
       seed: 7,
-      model: { inputDim: 2, hidden: [[64], [256], [1024]], activation: 'tanh' as const, parameterization, biasStd: 0.3, ensemble: 3 },
+      model: { inputDim: 2, hidden: [[32], [128], [512]], activation: 'tanh' as const, parameterization, biasStd: 0.3, ensemble: 3 },
       data: { train: { kind: 'circle' as const, n: 8 }, target: { kind: 'sin' as const } },
       train: { lr: 1, steps: 20, recordEvery: 20, linearized: parameterization === 'ntk', quadratic: true },
       observe: { spectrum: 1 },
