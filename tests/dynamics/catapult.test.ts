@@ -6,7 +6,7 @@
 // f is quadratic in θ, so the quadratic model is exact and follows it too. Phases at ηλ₀: lazy
 // below 2, catapult between 2 and 4, divergence above 4.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Experiment, type DivergenceRecord, type RunLine, type RunRecord } from '../../src/dynamics/experiment';
 import { detectCatapult, largestEigenvalue, sharpness } from '../../src/dynamics/sharpness';
 import { lossHessianRef } from '../../src/kernels/loss';
@@ -68,49 +68,57 @@ async function trajectory(lr: number, steps: number) {
 }
 
 describe('the uv model', () => {
-  it('follows the exact recursion (network and quadratic model) and shows the three phases at ηλ₀ = 1.5, 3, 4.5', async () => {
-    const l0 = await lambda0();
+  let l0 = NaN;
+  beforeAll(async () => {
+    l0 = await lambda0();
+  });
+  const steps = 16;
+
+  /** The trajectory at ηλ₀ = c against the exact recursion, step by step. */
+  async function checked(c: number) {
     expect(l0).toBeGreaterThan(1); // (‖u‖² + ‖v‖²)/m ≈ 2
     expect(l0).toBeLessThan(3);
-    const steps = 24;
-    for (const c of [1.5, 3]) {
-      const lr = c / l0;
-      const { seen, after, side } = await trajectory(lr, steps);
-      const exact = recursion(seen[0].f, seen[0].sharpness / lr, lr, steps);
-      // float32 rounding (~1e-7 relative per step) is amplified while |f| grows (by ≤ |1 − ηλ| ≈ 2 per step for
-      // ~6 steps in the catapult), hence 1e-4 relative to the largest |f| and 1e-4 on ηλ
-      const fScale = Math.max(...exact.map((e) => Math.abs(e.f)));
-      seen.forEach((s, t) => {
-        expect(Math.abs(s.f - exact[t].f), `ηλ₀ ${c}, step ${t}: network f`).toBeLessThan(1e-4 * fScale);
-        expect(Math.abs(s.fQuad - exact[t].f), `ηλ₀ ${c}, step ${t}: quadratic f`).toBeLessThan(1e-4 * fScale);
-        expect(Math.abs(s.sharpness - lr * exact[t].lambda), `ηλ₀ ${c}, step ${t}: sharpness ηλ`).toBeLessThan(1e-4 * c);
-        expect(s.record.quadraticGap!).toBeLessThan(1e-4 * fScale);
-      });
-      const losses = seen.map((s) => s.record.trainLoss);
-      const last = seen.at(-1)!.record;
-      if (c < 2) {
-        // lazy: the loss falls every step, the sharpness stays put, no catapult
-        losses.slice(1).forEach((l, t) => losses[t] > 1e-12 * losses[0] && expect(l, `loss at step ${t + 1}`).toBeLessThan(losses[t])); // down to float32's floor
-        expect(Math.abs(last.sharpness! - c)).toBeLessThan(0.05 * c);
-        expect(last.catapult).toBeNull();
-        expect(side).toEqual([]);
-        expect('diverged' in after).toBe(false);
-      } else {
-        // catapult: the loss rises more than twofold, then falls below its start; the sharpness ends below 2
-        expect(Math.max(...losses)).toBeGreaterThan(2 * losses[0]);
-        expect(losses.at(-1)!).toBeLessThan(losses[0]);
-        expect(last.sharpness!).toBeLessThan(2);
-        expect(last.catapult).not.toBeNull();
-        expect(last.catapult!.rise).toBeGreaterThan(2);
-        expect(last.catapult!.sharpness).toBe(last.sharpness);
-        // the linearised model diverged (its own line); the network trained on
-        expect(side.map((l) => l.diverged.model)).toEqual(['linearized']);
-        expect('diverged' in after).toBe(false);
-        expect((after as RunRecord).linearGap).toBeNull();
-        expect((after as RunRecord).trainLoss).toBeLessThan(losses[0]);
-      }
-    }
-    // divergence: ηλ₀ = 4.5, the quadratic model (exact) and the network both blow up; the network's line ends the width
+    const lr = c / l0;
+    const run = await trajectory(lr, steps);
+    const { seen } = run;
+    const exact = recursion(seen[0].f, seen[0].sharpness / lr, lr, steps);
+    // float32 rounding (~1e-7 relative per step) is amplified while |f| grows (by ≤ |1 − ηλ| ≈ 2 per step for
+    // ~6 steps in the catapult), hence 1e-4 relative to the largest |f| and 1e-4 on ηλ
+    const fScale = Math.max(...exact.map((e) => Math.abs(e.f)));
+    seen.forEach((s, t) => {
+      expect(Math.abs(s.f - exact[t].f), `ηλ₀ ${c}, step ${t}: network f`).toBeLessThan(1e-4 * fScale);
+      expect(Math.abs(s.fQuad - exact[t].f), `ηλ₀ ${c}, step ${t}: quadratic f`).toBeLessThan(1e-4 * fScale);
+      expect(Math.abs(s.sharpness - lr * exact[t].lambda), `ηλ₀ ${c}, step ${t}: sharpness ηλ`).toBeLessThan(1e-4 * c);
+      expect(s.record.quadraticGap!).toBeLessThan(1e-4 * fScale);
+    });
+    return { ...run, losses: seen.map((s) => s.record.trainLoss), last: seen.at(-1)!.record };
+  }
+
+  it('ηλ₀ = 1.5 (lazy): network and quadratic model follow the exact recursion; the loss falls, the sharpness stays, no catapult', async () => {
+    const { losses, last, side, after } = await checked(1.5);
+    losses.slice(1).forEach((l, t) => losses[t] > 1e-12 * losses[0] && expect(l, `loss at step ${t + 1}`).toBeLessThan(losses[t])); // down to float32's floor
+    expect(Math.abs(last.sharpness! - 1.5)).toBeLessThan(0.05 * 1.5);
+    expect(last.catapult).toBeNull();
+    expect(side).toEqual([]);
+    expect('diverged' in after).toBe(false);
+  });
+
+  it('ηλ₀ = 3 (catapult): the recursion again; the loss rises over 2× then falls below its start, sharpness ends < 2; the linearised model diverges alone', async () => {
+    const { losses, last, side, after } = await checked(3);
+    expect(Math.max(...losses)).toBeGreaterThan(2 * losses[0]);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    expect(last.sharpness!).toBeLessThan(2);
+    expect(last.catapult).not.toBeNull();
+    expect(last.catapult!.rise).toBeGreaterThan(2);
+    expect(last.catapult!.sharpness).toBe(last.sharpness);
+    // the linearised model diverged (its own line); the network trained on
+    expect(side.map((l) => l.diverged.model)).toEqual(['linearized']);
+    expect('diverged' in after).toBe(false);
+    expect((after as RunRecord).linearGap).toBeNull();
+    expect((after as RunRecord).trainLoss).toBeLessThan(losses[0]);
+  });
+
+  it('ηλ₀ = 4.5 (divergence): the network blows up and its divergence line ends the width', async () => {
     const lines: RunLine[] = await runSpec(ctx.rt, uv(4.5 / l0, 60, { recordEvery: 5 }));
     const diverged = lines.filter((l): l is { diverged: DivergenceRecord } => 'diverged' in l).map((l) => l.diverged);
     expect(diverged.at(-1)!.model).toBe('network');
