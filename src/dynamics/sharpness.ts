@@ -43,9 +43,19 @@ function sqrtPsd(H: Float64Array, k: number): Float64Array {
 
 /** λ_max of a symmetric positive semi-definite N×N matrix by power iteration (Rayleigh quotient), float64. */
 export function largestEigenvalue(A: ArrayLike<number>, N: number, o: { iterations?: number; rtol?: number } = {}): number {
-  if (N === 1) return A[0];
+  return largestEigenvalueOf((v, out) => {
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += A[i * N + j] * v[j];
+      out[i] = s;
+    }
+  }, N, o);
+}
+
+/** The same for a symmetric positive semi-definite operator given by its product out ← A·v. */
+export function largestEigenvalueOf(apply: (v: Float64Array, out: Float64Array) => void, N: number, o: { iterations?: number; rtol?: number } = {}): number {
   // a fixed, generic start vector (no symmetry of the data can make it orthogonal to the top eigenvector)
-  let v = Float64Array.from({ length: N }, (_, i) => 1 + 0.5 * Math.sin(1 + 7.3 * i));
+  const v = Float64Array.from({ length: N }, (_, i) => 1 + 0.5 * Math.sin(1 + 7.3 * i));
   const w = new Float64Array(N);
   let lambda = 0;
   for (let it = 0; it < (o.iterations ?? 500); it++) {
@@ -54,45 +64,45 @@ export function largestEigenvalue(A: ArrayLike<number>, N: number, o: { iteratio
     norm = Math.sqrt(norm);
     if (norm === 0) return 0;
     for (let i = 0; i < N; i++) v[i] /= norm;
+    apply(v, w);
     let rayleigh = 0;
-    for (let i = 0; i < N; i++) {
-      let s = 0;
-      for (let j = 0; j < N; j++) s += A[i * N + j] * v[j];
-      w[i] = s;
-      rayleigh += v[i] * s;
-    }
+    for (let i = 0; i < N; i++) rayleigh += v[i] * w[i];
     const converged = Math.abs(rayleigh - lambda) <= (o.rtol ?? 1e-12) * Math.abs(rayleigh);
     lambda = rayleigh;
     if (converged) break;
-    v = Float64Array.from(w);
+    v.set(w);
   }
   return lambda;
 }
 
 /**
  * η·λ_max(M^{1/2}·Θ_η·M^{1/2})/n for one member: Θ_η on the n train points (example-major, (n·k)×(n·k)),
- * the model outputs z there (n·k, for the curvature of the classification losses).
+ * the model outputs z there (n·k, for the curvature of the classification losses). The operator
+ * R·Θ·R (R = M^{1/2}, block-diagonal) is applied, not formed: O((n·k)²) per power iteration.
  */
 export function sharpness(kernel: ArrayLike<number>, z: ArrayLike<number>, o: { loss: LossKind; n: number; k: number; lr: number }): number {
   const { n, k } = o;
   const N = n * k;
   const roots = Array.from({ length: n }, (_, i) => sqrtPsd(lossHessianRef(o.loss, Array.from({ length: k }, (_, a) => z[i * k + a]), k), k));
-  // B = M^{1/2}·Θ·M^{1/2}: block (i, j) is R_i·Θ_ij·R_j
-  const B = new Float64Array(N * N);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const Ri = roots[i];
-    const Rj = roots[j];
-    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
-      let acc = 0;
-      for (let c = 0; c < k; c++) {
-        const ri = Ri[a * k + c];
-        if (ri === 0) continue;
-        for (let d = 0; d < k; d++) acc += ri * kernel[(i * k + c) * N + j * k + d] * Rj[d * k + b];
-      }
-      B[(i * k + a) * N + j * k + b] = acc;
+  const blockProduct = (v: Float64Array, out: Float64Array) => {
+    for (let i = 0; i < n; i++) for (let a = 0; a < k; a++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += roots[i][a * k + c] * v[i * k + c];
+      out[i * k + a] = s;
     }
-  }
-  return (o.lr * largestEigenvalue(B, N)) / n;
+  };
+  const t1 = new Float64Array(N);
+  const t2 = new Float64Array(N);
+  const lambda = largestEigenvalueOf((v, out) => {
+    blockProduct(v, t1);
+    for (let p = 0; p < N; p++) {
+      let s = 0;
+      for (let q = 0; q < N; q++) s += kernel[p * N + q] * t1[q];
+      t2[p] = s;
+    }
+    blockProduct(t2, out);
+  }, N);
+  return (o.lr * lambda) / n;
 }
 
 /** The catapult in a history of records (step, network train loss, sharpness), or null (see the header). */
