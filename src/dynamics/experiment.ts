@@ -14,10 +14,15 @@ import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particle
 import { Trainer, type DivergenceSite } from './trainer';
 import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
 import { NormsAndModes } from './norms-and-modes';
+import { CATAPULT_FACTOR, detectCatapult, sharpness } from './sharpness';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
 export { runExperiment } from './sweep';
+export { CATAPULT_FACTOR };
+
+/** How a reason names each model's parameters or outputs. */
+const MODEL_NAMES = { network: "the network's", linearized: "the linearised model's", quadratic: "the quadratic model's" } as const;
 
 interface Split {
   x: Tensor;
@@ -37,6 +42,10 @@ export class Experiment {
   /** the generalization, implicitBias and modes blocks (norms-and-modes.ts), made at the first record */
   private normsAndModes: NormsAndModes | null = null;
   diverged: DivergenceRecord | null = null;
+  /** the side models' divergence lines not yet handed out (takeSideLines) */
+  private sideLines: { diverged: DivergenceRecord }[] = [];
+  /** (step, train loss, sharpness) of every record, for the catapult (sharpness.ts) */
+  private history: { step: number; loss: number; sharpness: number }[] = [];
 
   private constructor(
     readonly rt: Runtime,
@@ -64,6 +73,7 @@ export class Experiment {
       optimizer: spec.train.optimizer, lr: spec.train.lr, momentum: spec.train.momentum, batchSize: spec.train.batchSize,
       loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized || spec.train.compare, // compare's NT is the linearised model
       weightDecay: spec.train.weightDecay,
+      quadratic: spec.train.quadratic,
     });
     await trainer.start();
     const split = async (data: DataSet, x: Tensor, cache0: ForwardCache): Promise<Split> => ({ x, data, n: data.x.length, cache0, f0: await cache0.output.read() });
@@ -150,49 +160,74 @@ export class Experiment {
     const net = trainer.net;
     const E = net.ensemble;
     const k = spec.model.outputDim;
-    const site = await trainer.divergence();
-    if (site) {
-      const model = site.model === 'linearized' ? "the linearised model's" : "the network's";
-      return { diverged: await this.divergenceRecord(site, `${model} parameters of layer ${site.layer} became non-finite (not a number, or infinite) at step ${site.step}`) };
-    }
-    // network (and linearised) outputs on the train, test and probe inputs
+    const sites = await trainer.divergences();
+    const site = sites.find((s) => s.model === 'network');
+    if (site) return { diverged: await this.divergenceRecord(site, `${MODEL_NAMES.network} parameters of layer ${site.layer} became non-finite (not a number, or infinite) at step ${site.step}`) };
+    // a side model's divergence is its own line and stops that model only
+    for (const s of sites) if (s.model !== 'network' && trainer.isActive(s.model)) await this.stopSideModel(s.model, s, `${MODEL_NAMES[s.model]} parameters of layer ${s.layer} became non-finite (not a number, or infinite) at step ${s.step}`);
+    // network (and linearised, quadratic) outputs on the train, test and probe inputs
     const outputs = async (split: Split) => {
       const cache = net.forward(split.x);
-      const linear = trainer.delta ? trainer.linearOutputs(split.cache0) : null;
-      const [f, fLin] = await rt.readMany(linear ? [cache.output, linear] : [cache.output]);
-      linear?.dispose();
-      return { cache, f, fLin: fLin ?? null };
+      const linear = trainer.delta && trainer.isActive('linearized') ? trainer.linearOutputs(split.cache0) : null;
+      const quadratic = trainer.quadDelta && trainer.isActive('quadratic') ? trainer.quadraticOutputs(split.cache0) : null;
+      const side = [linear, quadratic].filter((t): t is Tensor => t !== null);
+      const [f, ...rest] = await rt.readMany([cache.output, ...side]);
+      side.forEach((t) => t.dispose());
+      return { cache, f, fLin: linear ? rest[0] : null, fQuad: quadratic ? rest[linear ? 1 : 0] : null };
     };
     const trainOut = await outputs(this.trainSplit);
     const testOut = this.testSplit ? await outputs(this.testSplit) : null;
     const probeOut = this.probe === this.trainSplit ? trainOut : testOut!;
     const trainLosses = this.lossesOf(trainOut.f, this.trainSplit)!;
     const testLosses = testOut ? this.lossesOf(testOut.f, this.testSplit!) : null;
-    const linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
-    const linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    let linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
+    let linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    let quadraticTrain = trainOut.fQuad ? this.lossesOf(trainOut.fQuad, this.trainSplit) : null;
+    let quadraticTest = testOut?.fQuad ? this.lossesOf(testOut.fQuad, this.testSplit!) : null;
     // only non-finite parameters (above), outputs or losses are a divergence; each names its quantity
     const overflow = firstNonFinite([
       ["the network's outputs on the train set", trainOut.f], ["the network's outputs on the test set", testOut?.f], ['the train loss', trainLosses.loss], ['the test loss', testLosses?.loss],
-    ]) ?? firstNonFinite([["the linearised model's outputs on the train set", trainOut.fLin], ["the linearised model's outputs on the test set", testOut?.fLin], ["the linearised model's train loss", linearTrain?.loss], ["the linearised model's test loss", linearTest?.loss]]);
+    ]);
     if (overflow) {
       Mlp.release(trainOut.cache);
       if (testOut) Mlp.release(testOut.cache);
-      const model = overflow.startsWith("the linearised") ? 'linearized' : 'network';
-      return { diverged: await this.divergenceRecord(null, `${overflow} became non-finite (float32 overflow)`, model) };
+      return { diverged: await this.divergenceRecord(null, `${overflow} became non-finite (float32 overflow)`) };
     }
-    // linear gap: RMS over probe rows and outputs of α·(f − f_lin), per member
-    let linearGap: Float64Array | null = null;
-    if (probeOut.fLin) {
+    // a side model whose outputs or losses overflowed stops; the record goes on without it
+    const sideOverflow = (model: 'linearized' | 'quadratic', values: [string, ArrayLike<number> | null | undefined][]) => firstNonFinite(values.map(([what, v]) => [`${MODEL_NAMES[model]} ${what}`, v]));
+    const linearOverflow = sideOverflow('linearized', [['outputs on the train set', trainOut.fLin], ['outputs on the test set', testOut?.fLin], ['train loss', linearTrain?.loss], ['test loss', linearTest?.loss]]);
+    if (linearOverflow) {
+      await this.stopSideModel('linearized', null, `${linearOverflow} became non-finite (float32 overflow)`);
+      [trainOut.fLin, linearTrain, linearTest] = [null, null, null];
+      if (testOut) testOut.fLin = null;
+    }
+    const quadraticOverflow = sideOverflow('quadratic', [['outputs on the train set', trainOut.fQuad], ['outputs on the test set', testOut?.fQuad], ['train loss', quadraticTrain?.loss], ['test loss', quadraticTest?.loss]]);
+    if (quadraticOverflow) {
+      await this.stopSideModel('quadratic', null, `${quadraticOverflow} became non-finite (float32 overflow)`);
+      [trainOut.fQuad, quadraticTrain, quadraticTest] = [null, null, null];
+      if (testOut) testOut.fQuad = null;
+    }
+    // linear (quadratic) gap: RMS over probe rows and outputs of α·(f − f_lin) (α·(f − f_quad)), per member
+    const gap = (side: Float32Array | null) => {
+      if (!side) return null;
       const per = this.probe.n * k;
-      linearGap = Float64Array.from({ length: E }, (_, e) => {
+      return Float64Array.from({ length: E }, (_, e) => {
         let s = 0;
-        for (let i = e * per; i < (e + 1) * per; i++) s += (this.alpha * (probeOut.f[i] - probeOut.fLin![i])) ** 2;
+        for (let i = e * per; i < (e + 1) * per; i++) s += (this.alpha * (probeOut.f[i] - side[i])) ** 2;
         return Math.sqrt(s / per);
       });
-    }
+    };
+    const linearGap = gap(probeOut.fLin);
+    const quadraticGap = gap(probeOut.fQuad);
     const coords = await coordinates(rt, probeOut.cache, this.probe.cache0, E);
     // kernels on the probe, from the forward pass just made there
     const ntk = await dynamicsKernel(net, this.probe.x, this.kernelScales, probeOut.cache);
+    // sharpness on the train set (sharpness.ts), from Θ_η there (the probe's when the probe is the train set)
+    const trainNtk = this.probe === this.trainSplit ? ntk : await dynamicsKernel(net, this.trainSplit.x, this.kernelScales, trainOut.cache);
+    const trainZ = this.modelOutputs(trainOut.f, this.trainSplit.f0);
+    const sharp = trainNtk.every((m) => m.every(Number.isFinite))
+      ? Float64Array.from(trainNtk, (K, e) => sharpness(K, trainZ.subarray(e * this.trainSplit.n * k, (e + 1) * this.trainSplit.n * k), { loss: this.loss, n: this.trainSplit.n, k, lr: spec.train.lr }))
+      : null;
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
     const kernelOverflow = firstNonFinite([['the kernel Θ_η on the probe at initialisation', this.ntk0.flatMap((m) => Array.from(m))], ['the kernel Θ_η on the probe', ntk.flatMap((m) => Array.from(m))]]);
@@ -209,7 +244,7 @@ export class Experiment {
     const { mean, std } = ensembleStats({
       trainLoss: trainLosses.loss, testLoss: testLosses?.loss ?? null,
       weightChange: changes.frobenius, weightChangeSpectral: changes.spectral,
-      ntkChange, alignment: align, linearGap,
+      ntkChange, alignment: align, linearGap, quadraticGap, sharpness: sharp,
       mean_abs_h: coords.map((c) => c.meanAbs), mean_abs_dh: coords.map((c) => c.meanAbsChange),
       ntkEigenvalues: Array.from({ length: eigen[0].length }, (_, i) => eigen.map((v) => v[i])),
       ...(paths ? { pathNorm: paths } : {}),
@@ -236,8 +271,14 @@ export class Experiment {
       kernelRegression: regression,
       ...(paths ? { pathNorm: mean.pathNorm as number } : {}),
       ...issue13,
+      ...(quadraticTrain ? { quadraticTrainLoss: only(quadraticTrain.loss)!, quadraticTestLoss: only(quadraticTest?.loss) } : {}),
+      ...(trainer.quadDelta ? { quadraticGap: mean.quadraticGap as number | null } : {}),
+      sharpness: mean.sharpness as number | null,
       std,
     };
+    // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
+    if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
+    record.catapult = detectCatapult(this.history);
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
     const field = nonFiniteField(record);
@@ -251,12 +292,33 @@ export class Experiment {
     return this.finalRecord;
   }
 
+  /**
+   * Records a side model's divergence as its own line (takeSideLines) and stops training that model;
+   * the network goes on (DESIGN.md §5).
+   */
+  private async stopSideModel(model: 'linearized' | 'quadratic', site: DivergenceSite | null, reason: string): Promise<void> {
+    this.trainer.stopModel(model);
+    this.sideLines.push({ diverged: await this.divergenceInfo(site, reason, model) });
+  }
+
+  /** The side models' divergence lines since the last call (runExperiment prints them before the record). */
+  takeSideLines(): { diverged: DivergenceRecord }[] {
+    const lines = this.sideLines;
+    this.sideLines = [];
+    return lines;
+  }
+
   private async divergenceRecord(site: DivergenceSite | null, reason: string, model: DivergenceRecord['model'] = 'network'): Promise<DivergenceRecord> {
+    this.diverged = await this.divergenceInfo(site, reason, model);
+    return this.diverged;
+  }
+
+  private async divergenceInfo(site: DivergenceSite | null, reason: string, model: DivergenceRecord['model']): Promise<DivergenceRecord> {
     const { spec } = this;
     // λ_max of Θ_η on the train set; none where that kernel is zero or itself overflowed
     const lambdaMax = await this.closedForms().then((c) => c.lambdaMax, (e: unknown) => (e instanceof NonFiniteKernelError ? null : Promise.reject(e)));
     const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss, weightDecay: spec.train.weightDecay });
-    this.diverged = {
+    return {
       width: this.width,
       step: site?.step ?? this.trainer.stepIndex,
       layer: site?.layer ?? null,
@@ -265,7 +327,6 @@ export class Experiment {
       suggestedMaxLr: suggested,
       reason,
     };
-    return this.diverged;
   }
 
   /**
@@ -329,16 +390,20 @@ export class Experiment {
     return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
   }
 
-  /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised model. */
-  async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null }> {
+  /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised and quadratic models (null when not trained or stopped). */
+  async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null; quadratic: number[][] | null }> {
     const { rt, trainer } = this;
     const k = this.spec.model.outputDim;
     const x = Tensor.from(rt, points.flat(), [points.length, this.spec.model.inputDim], 'x_predict');
     const cache0 = trainer.initial.forward(x);
     const cache = trainer.net.forward(x);
-    const linear = trainer.delta ? trainer.linearOutputs(cache0) : null;
-    const [f0, f, fLin = null] = await rt.readMany([cache0.output, cache.output, ...(linear ? [linear] : [])]);
+    const linear = trainer.delta && trainer.isActive('linearized') ? trainer.linearOutputs(cache0) : null;
+    const quadratic = trainer.quadDelta && trainer.isActive('quadratic') ? trainer.quadraticOutputs(cache0) : null;
+    const [f0, f, ...side] = await rt.readMany([cache0.output, cache.output, ...(linear ? [linear] : []), ...(quadratic ? [quadratic] : [])]);
+    const fLin = linear ? side[0] : null;
+    const fQuad = quadratic ? side[linear ? 1 : 0] : null;
     linear?.dispose();
+    quadratic?.dispose();
     [cache0, cache].forEach((c) => Mlp.release(c));
     x.dispose();
     const n = points.length;
@@ -351,7 +416,7 @@ export class Experiment {
         return s / E;
       }));
     };
-    return { network: mean(f), linearized: fLin ? mean(fLin) : null };
+    return { network: mean(f), linearized: fLin ? mean(fLin) : null, quadratic: fQuad ? mean(fQuad) : null };
   }
 
   /** Closed-form kernel-regression predictions (MSE) on new inputs at the current time, mean over members. */

@@ -60,6 +60,8 @@ function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths'
       linearGap: slope((r) => r.linearGap),
       weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
       trainLoss: slope((r) => r.trainLoss),
+      // train.quadratic: the quadratic model's gap
+      ...(finals.some((f) => f.record.quadraticGap !== undefined) ? { quadraticGap: slope((r) => r.quadraticGap ?? null) } : {}),
     },
     // the width of the test-loss peak (double descent)
     ...testLossPeak(finals),

@@ -28,6 +28,18 @@ export interface RunRecord {
   /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
   kernelRegression: { mode: 'gd' | 'flow' | 'limit'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
+  /** losses of the quadratic model (train.quadratic) */
+  quadraticTrainLoss?: number;
+  quadraticTestLoss?: number | null;
+  /** RMS of α·(f − f_quad) on the probe (null without the quadratic model, or after it diverged) */
+  quadraticGap?: number | null;
+  /**
+   * η·λ_max(M^{1/2}·Θ_η·M^{1/2})/n on the train set, M the loss's Hessian in the outputs per example
+   * (MSE: I/k, so η·λ_max(Θ_η)/(n·k)); 2 is GD's stability edge (src/dynamics/sharpness.ts)
+   */
+  sharpness?: number | null;
+  /** the network's catapult, once it has happened (sharpness.ts's detectCatapult); null before or without one */
+  catapult?: Catapult | null;
   particles?: { a: number[]; w: number[][] };
   /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
   models?: ModelComparisonRecord;
@@ -62,7 +74,7 @@ export interface DivergenceRecord {
   step: number;
   /** the dense layer (0 = input … L = readout) whose parameters went non-finite first; null when only the loss did */
   layer: number | null;
-  model: 'network' | 'linearized';
+  model: 'network' | 'linearized' | 'quadratic';
   lr: number;
   /**
    * 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE);
@@ -76,7 +88,7 @@ export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: Sw
 
 export interface SweepSummary {
   widths: number[];
-  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null; quadraticGap?: number | null };
   /**
    * The width whose last record has the largest testLoss, and that loss (the double-descent peak of
    * random-feature regression sits at the interpolation threshold); null without test losses
@@ -90,6 +102,24 @@ export function testLossPeak(finals: { width: number; record: Pick<RunRecord, 't
   if (finals.length === 0 || finals.some((f) => f.record.testLoss === null)) return { peakWidth: null, peakTestLoss: null };
   const peak = finals.reduce((best, f) => (f.record.testLoss! > best.record.testLoss! ? f : best));
   return { peakWidth: peak.width, peakTestLoss: peak.record.testLoss };
+}
+
+/**
+ * A catapult (Lewkowycz et al. 2020, arXiv:2003.02218) seen in the recorded train losses of the
+ * network (ensemble means): the loss rose above CATAPULT_FACTOR times its value at step 0, then fell
+ * below that value, and the sharpness ended below 2.
+ */
+export interface Catapult {
+  /** the highest recorded train loss and its step */
+  peakLoss: number;
+  peakStep: number;
+  /** peakLoss / trainLoss at step 0 */
+  rise: number;
+  /** the first recorded step after the peak with the loss below its start */
+  fallStep: number;
+  initialSharpness: number;
+  /** the sharpness of the record that reports it (< 2) */
+  sharpness: number;
 }
 
 // The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).

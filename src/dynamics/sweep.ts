@@ -60,6 +60,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
       const solveOnly = point.spec.train.optimizer === 'lstsq';
       if (solveOnly) await solveLeastSquares(experiment.trainer);
       const first = await ModelComparison.merge(comparison, await experiment.record());
+      for (const side of experiment.takeSideLines()) yield emit(side);
       yield emit(first);
       let diverged = 'diverged' in first;
       const { steps, recordEvery } = point.spec.train;
@@ -71,6 +72,8 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
         const line = await ModelComparison.merge(comparison, await experiment.record());
+        // a side model's divergence: its own line, the width goes on
+        for (const side of experiment.takeSideLines()) yield emit(side);
         diverged = 'diverged' in line;
         yield emit(line);
       }

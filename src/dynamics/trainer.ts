@@ -16,6 +16,11 @@
 // trained with the same optimiser and batches through the JVP at θ₀ (outputs) and the VJP at θ₀
 // (gradients J(θ₀)ᵀ·r); only Δ = θ − θ₀ is stored.
 //
+// Quadratic model (train.quadratic; nets/second-order.ts): f_quad(θ) = f(θ₀) + J(θ₀)·δ + ½·δᵀH(θ₀)·δ,
+// trained the same way with its gradient (J(θ₀) + H(θ₀)·δ)ᵀ·r; only δ = θ − θ₀ is stored.
+// The linearised and the quadratic model are side models: when one diverges it stops being trained
+// (stopModel) and the network goes on; only the network's divergence ends a run.
+//
 // One step records forward, cotangent, backward and updates into the runtime's open command
 // buffer; nothing is read back. Every update also watches for non-finite parameters
 // (kernels/optim.ts), so divergence is found at the next record without reading the weights.
@@ -29,6 +34,7 @@ import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/op
 import { jvp, vjp, type LayerTensors } from '../nets/gradients';
 import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
 import { dynamicsKernelScales } from '../nets/parameterization';
+import { curvatures, quadraticForward, quadraticVjp, releaseQuadraticForward } from '../nets/second-order';
 import { outputScale } from '../nets/output-scale';
 
 export interface TrainerConfig {
@@ -46,7 +52,13 @@ export interface TrainerConfig {
   linearized: boolean;
   /** λ of (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² (default 0) */
   weightDecay?: number;
+  /** also train the quadratic model (second-order Taylor expansion at θ₀) */
+  quadratic?: boolean;
 }
+
+/** The models a Trainer trains: the network and its side models. */
+export type TrainedModel = 'network' | 'linearized' | 'quadratic';
+const MODELS: readonly TrainedModel[] = ['network', 'linearized', 'quadratic'];
 
 /** Inputs [n, d] and labels [n, k] as row arrays. */
 export interface LabelledSet {
@@ -58,7 +70,7 @@ export interface LabelledSet {
 export interface DivergenceSite {
   step: number;
   layer: number;
-  model: 'network' | 'linearized';
+  model: TrainedModel;
 }
 
 /** Philox-independent stream for SGD's shuffles (data/rng's xoshiro, derived from the seed). */
@@ -78,13 +90,20 @@ export class Trainer {
   readonly initial: Mlp;
   /** θ_lin − θ₀ per layer (linearised model only) */
   readonly delta: LayerTensors[] | null;
+  /** θ_quad − θ₀ per layer (quadratic model only) */
+  readonly quadDelta: LayerTensors[] | null;
+  /** side models still trained (a diverged one is stopped, the network goes on) */
+  private readonly active = { linearized: false, quadratic: false };
+  /** φ''(h) of θ₀ on the full train batch (quadratic model), computed on first use */
+  private trainCurvatures: Tensor[] | null = null;
+  private readonly quadraticVelocity: (LayerTensors | null)[];
   /** steps taken */
   stepIndex = 0;
   readonly n: number;
   readonly batchSize: number;
   private readonly velocity: (LayerTensors | null)[];
   private readonly linearVelocity: (LayerTensors | null)[];
-  /** slot l: network layer l; slot L+1+l: linearised layer l */
+  /** slot l: network layer l; slot L+1+l: linearised layer l; slot 2(L+1)+l: quadratic layer l */
   private readonly status: Tensor;
   private readonly rng: Rng;
   /** full batch: the train set itself; SGD: the current epoch's batches */
@@ -108,7 +127,7 @@ export class Trainer {
     this.net = new Mlp(rt, netConfig);
     this.initial = new Mlp(rt, netConfig); // same seed: θ₀ bit for bit
     const L = this.net.depth;
-    this.status = divergenceStatus(rt, 2 * (L + 1));
+    this.status = divergenceStatus(rt, MODELS.length * (L + 1));
     this.rng = new Rng(deriveSeed(netConfig.seed, SHUFFLE_STREAM));
     const d = netConfig.inputDim;
     const k = netConfig.outputDim;
@@ -122,6 +141,10 @@ export class Trainer {
     this.velocity = this.net.layers.map((layer, l) => (config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
     this.delta = config.linearized ? this.net.layers.map(zeroLike) : null;
     this.linearVelocity = this.net.layers.map((layer, l) => (config.linearized && config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+    this.quadDelta = config.quadratic ? this.net.layers.map(zeroLike) : null;
+    this.quadraticVelocity = this.net.layers.map((layer, l) => (config.quadratic && config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+    this.active.linearized = config.linearized;
+    this.active.quadratic = config.quadratic ?? false;
   }
 
   /** Prepares the batches (and the centring shift). Call once before the first step. */
@@ -178,7 +201,8 @@ export class Trainer {
       const batch = this.nextBatch();
       this.stepIndex++;
       this.networkStep(batch);
-      if (this.delta) this.linearStep(batch);
+      if (this.delta && this.active.linearized) this.linearStep(batch);
+      if (this.quadDelta && this.active.quadratic) this.quadraticStep(batch);
       if (submit) this.rt.flush();
     }
   }
@@ -204,6 +228,49 @@ export class Trainer {
     r.dispose();
     if (!fullBatch) Mlp.release(cache0);
     this.apply(this.delta!, grads, this.linearVelocity, this.L + 1, null);
+  }
+
+  private quadraticStep(batch: Batch): void {
+    const { rt, config } = this;
+    const fullBatch = this.batchSize === this.n;
+    const cache0 = fullBatch ? this.initialTrainCache() : this.initial.forward(batch.x);
+    const curv = fullBatch ? this.curvaturesOf(cache0) : curvatures(rt, this.initial, cache0);
+    const fwd = quadraticForward(rt, this.initial, cache0, curv, this.quadDelta!);
+    const r = lossCotangent(rt, config.loss, fwd.output, batch.y, { alpha: outputScale(this.net.config).alpha, shift: batch.shift ?? undefined });
+    fwd.output.dispose();
+    const grads = quadraticVjp(rt, this.initial, cache0, fwd, this.quadDelta!, r, config.frozen);
+    r.dispose();
+    releaseQuadraticForward(fwd);
+    if (!fullBatch) {
+      curv.forEach((t) => t.dispose());
+      Mlp.release(cache0);
+    }
+    this.apply(this.quadDelta!, grads, this.quadraticVelocity, 2 * (this.L + 1), null);
+  }
+
+  /** φ''(h) of θ₀ on a forward cache of θ₀: kept for the train batch, new (the caller's to dispose) otherwise. */
+  curvaturesOf(cache0: ForwardCache): Tensor[] {
+    if (cache0 === this.initialCache) return (this.trainCurvatures ??= curvatures(this.rt, this.initial, cache0));
+    return curvatures(this.rt, this.initial, cache0);
+  }
+
+  /** f_quad = f(θ₀) + J(θ₀)·δ + ½·δᵀH(θ₀)·δ on the inputs of a forward cache of θ₀, [E, n, k]. */
+  quadraticOutputs(cache0: ForwardCache): Tensor {
+    if (!this.quadDelta) throw new Error('quadraticOutputs: the quadratic model is not trained (train.quadratic is false)');
+    const curv = this.curvaturesOf(cache0);
+    const out = quadraticForward(this.rt, this.initial, cache0, curv, this.quadDelta, false).output;
+    if (curv !== this.trainCurvatures) curv.forEach((t) => t.dispose());
+    return out;
+  }
+
+  /** Whether a side model is still trained (false once stopped, or when it was never asked for). */
+  isActive(model: 'linearized' | 'quadratic'): boolean {
+    return this.active[model];
+  }
+
+  /** Stops training a side model (after its divergence); its parameters stay as they are. */
+  stopModel(model: 'linearized' | 'quadratic'): void {
+    this.active[model] = false;
   }
 
   /** f_lin = f(θ₀) + J(θ₀)·Δ on the inputs of a forward cache of θ₀, [E, n, k]. */
@@ -280,22 +347,30 @@ export class Trainer {
     this.batchCursor = 0;
   }
 
-  /** The first non-finite parameter, if any (reads 2(L+1) integers). */
+  /** The network's first non-finite parameter, if any: the divergence that ends a run. */
   async divergence(): Promise<DivergenceSite | null> {
+    return (await this.divergences()).find((s) => s.model === 'network') ?? null;
+  }
+
+  /** Each model's first non-finite parameter (at most one site per model; reads 3(L+1) integers). */
+  async divergences(): Promise<DivergenceSite[]> {
     const L = this.L;
-    const steps = await readDivergenceStatus(this.rt, this.status, 2 * (L + 1));
-    let site: DivergenceSite | null = null;
+    const steps = await readDivergenceStatus(this.rt, this.status, MODELS.length * (L + 1));
+    const first = new Map<TrainedModel, DivergenceSite>();
     steps.forEach((step, slot) => {
+      const model = MODELS[Math.floor(slot / (L + 1))];
+      const site = first.get(model);
       if (step === null || (site && site.step <= step)) return;
-      site = { step, layer: slot % (L + 1), model: slot > L ? 'linearized' : 'network' };
+      first.set(model, { step, layer: slot % (L + 1), model });
     });
-    return site;
+    return MODELS.flatMap((m) => (first.has(m) ? [first.get(m)!] : []));
   }
 
   dispose(): void {
     const all = [this.trainX, this.trainY, this.status];
     for (const b of this.batches) all.push(b.x, b.y, ...(b.shift ? [b.shift] : []));
-    for (const group of [this.velocity, this.linearVelocity, this.delta ?? []]) for (const p of group) if (p) all.push(p.weight, ...(p.bias ? [p.bias] : []));
+    this.trainCurvatures?.forEach((t) => all.push(t));
+    for (const group of [this.velocity, this.linearVelocity, this.delta ?? [], this.quadraticVelocity, this.quadDelta ?? []]) for (const p of group) if (p) all.push(p.weight, ...(p.bias ? [p.bias] : []));
     new Set(all).forEach((t) => t.dispose());
     if (this.initialCache) Mlp.release(this.initialCache);
     this.net.dispose();

@@ -233,6 +233,8 @@ export const trainSchema = strict('the training settings: an object like {"lr": 
   recordEvery: integer(1, SAFE, 'a record interval: an integer ≥ 1 (steps)').default(10),
   /** Also train the linearised model f(θ0) + J(θ0)(θ − θ0) alongside. */
   linearized: flag('true or false').default(false),
+  /** Also train the quadratic model f(θ0) + J(θ0)δ + ½δᵀH(θ0)δ, δ = θ − θ0, alongside (src/nets/second-order.ts). */
+  quadratic: flag('true or false').default(false),
   /**
    * Random features, linearised model and network side by side (dynamics/model-comparison.ts): a second
    * network with every layer but the readout frozen trains beside this one (same seed, data, initial
