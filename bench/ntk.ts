@@ -32,9 +32,9 @@ import { streamedKernels } from '../src/ntk/streaming';
 import { randomRef } from '../src/kernels/rng';
 import { layerScales } from '../src/nets/parameterization';
 import { weightStream, type MlpConfig } from '../src/nets/mlp';
-import { ntkTolerance } from '../src/check/tolerance';
 import { ntkRows, sampleRows } from '../src/check/reference';
-import { compare, type Checked } from './check';
+import { type Checked } from './check';
+import { checkNtk } from '../src/check/compare';
 
 export interface NtkBenchResult {
   method: 'structured' | 'jacobian' | 'streamed';
@@ -68,15 +68,8 @@ const CASE_ENV = 'WIDENET_BENCH_NTK_CASE';
 const MiB = 2 ** 20;
 const rssMiB = () => (process.resourceUsage().maxRSS * 1024) / MiB;
 
-/** Θ (n×n, one output) against float64 rows `rows` of the reference, within ntkTolerance. */
-export function checkNtk(got: ArrayLike<number>, n: number, rows: number[], ref: Float64Array[]): Checked {
-  let scale = 0;
-  ref.forEach((r) => r.forEach((v) => (scale = Math.max(scale, Math.abs(v)))));
-  const picked = rows.flatMap((i) => Array.from({ length: n }, (_, j) => got[i * n + j]));
-  const flat = Float64Array.from(ref.flatMap((r) => Array.from(r)));
-  const c = compare(picked, flat, ntkTolerance(scale), rows.length === n ? 'full' : rows.length, (e) => `Θ(${rows[Math.floor(e / n)]}, ${e % n})`);
-  return rows.length === n ? c : { ...c, checked: c.checked.replace(`(${rows.length} sampled)`, `(${rows.length} of ${n} rows)`) };
-}
+// checkNtk (Θ against float64 rows) lives in src/check/compare.ts, shared with `widenet selftest`
+export { checkNtk };
 
 /** The streamed network's Θ in float64, over chunks of neurons: Θ = Σ_chunks (c/m)·Θ_chunk (ntkRows of a width-c net carries 1/c where the whole net has 1/m). */
 export function streamedNtkRef(config: MlpConfig, x: ArrayLike<number>, n: number, d: number): Float64Array[] {
