@@ -34,6 +34,7 @@ import { layerScales } from '../src/nets/parameterization';
 import { weightStream, type MlpConfig } from '../src/nets/mlp';
 import { ntkRows, sampleRows } from '../src/check/reference';
 import { type Checked } from './check';
+import { presetOf, type BenchPreset } from './kernels';
 import { checkNtk } from '../src/check/compare';
 
 export interface NtkBenchResult {
@@ -130,7 +131,7 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     }
     results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs, checked: m.checked });
     log(`structured n=${c.n} hidden=[${c.hidden}]: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident [checked: ${m.checked}]`);
-    if (c.n === 256 && c.hidden.length === 1 && c.hidden[0] === 1 << 14) {
+    if (c.hidden.length === 1 && ((c.n === 256 && c.hidden[0] === 1 << 14) || c.n * c.hidden[0] <= 1 << 15)) {
       const j = await timeWall(rt, () => jacobianContractionNtk(rt, net!, x, 1024), 1, check);
       if ('mismatch' in j) {
         results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...j });
@@ -191,7 +192,15 @@ async function timeWall(rt: Runtime, fn: () => Tensor, runs: number, check: (got
   return { ms: times[Math.floor(times.length / 2)], peak, ...checked };
 }
 
-export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void; isolate?: boolean } = {}): Promise<NtkBenchResult[]> {
+/** bench-ntk's sizes per preset (d = 64 but for tiny; "gpu" = "full": the sizes of issue 16) */
+const NTK_SIZES: Record<BenchPreset, { n: number[]; m: number[]; d: number; deep: number[]; deepN: number; streamed: number }> = {
+  tiny: { n: [32], m: [1024], d: 16, deep: [128], deepN: 32, streamed: 1 << 14 },
+  quick: { n: [256], m: [1 << 14], d: 64, deep: [1 << 10], deepN: 256, streamed: 1 << 20 },
+  full: { n: [256, 1024], m: [1 << 14, 1 << 17, 1 << 20], d: 64, deep: [1 << 10, 1 << 12], deepN: 256, streamed: 50_000_000 },
+  gpu: { n: [256, 1024], m: [1 << 14, 1 << 17, 1 << 20], d: 64, deep: [1 << 10, 1 << 12], deepN: 256, streamed: 50_000_000 },
+};
+
+export async function benchNtk(rt: Runtime, options: { quick?: boolean; preset?: BenchPreset; budgetMs?: number; log?: (l: string) => void; isolate?: boolean } = {}): Promise<NtkBenchResult[]> {
   const log = options.log ?? (() => {});
   const runs = 3;
   // the child of an isolated run: only its case
@@ -199,14 +208,14 @@ export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs
   if (only) return runCase(rt, JSON.parse(only) as BenchCase, runs, log);
   const isolate = options.isolate ?? process.argv[1] !== undefined;
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 60_000 : 20_000);
-  const d = 64;
   const results: NtkBenchResult[] = [];
   let lastRate: number | null = null; // structured: ms per (n²·m), to predict the next case
   const cases: BenchCase[] = [];
-  for (const n of options.quick ? [256] : [256, 1024]) for (const m of options.quick ? [1 << 14] : [1 << 14, 1 << 17, 1 << 20]) cases.push({ method: 'structured', n, d, hidden: [m] });
-  for (const m of options.quick ? [1 << 10] : [1 << 10, 1 << 12]) cases.push({ method: 'structured', n: 256, d, hidden: [m, m, m] });
+  const S = NTK_SIZES[presetOf(options)];
+  for (const n of S.n) for (const m of S.m) cases.push({ method: 'structured', n, d: S.d, hidden: [m] });
+  for (const m of S.deep) cases.push({ method: 'structured', n: S.deepN, d: S.d, hidden: [m, m, m] });
   // the `widenet ntk` case of issue 10: two-layer ReLU, n = 4, d = 2, width 5·10^7 (2^20 when quick)
-  cases.push({ method: 'streamed', n: 4, d: 2, hidden: [options.quick ? 1 << 20 : 50_000_000] });
+  cases.push({ method: 'streamed', n: 4, d: 2, hidden: [S.streamed] });
   for (const c of cases) {
     const work = c.n * c.n * c.hidden.reduce((a, b) => a + b, 0);
     if (c.method === 'structured' && lastRate !== null && lastRate * work > budget) {

@@ -17,6 +17,7 @@ import { Trainer } from '../src/dynamics/trainer';
 import { EPS32, tolerance } from '../src/check/tolerance';
 import { gdStepGradRef } from '../src/check/reference';
 import { combine, compare, type Checked } from './check';
+import { presetOf, type BenchPreset } from './kernels';
 
 export interface TrainBenchResult {
   m: number;
@@ -53,9 +54,11 @@ export function checkStep(x: number[][], y: number[][], m: number, lr: number, w
   return combine({ W1: part(w0[0], w1[0], g1, slack1), w2: part(w0[1], w1[1], g2) });
 }
 
-export async function benchTrain(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void } = {}): Promise<TrainBenchResult[]> {
+export async function benchTrain(rt: Runtime, options: { quick?: boolean; preset?: BenchPreset; budgetMs?: number; log?: (l: string) => void } = {}): Promise<TrainBenchResult[]> {
   const log = options.log ?? (() => {});
-  const n = options.quick ? 256 : 1024;
+  const preset = presetOf(options);
+  // n and the widest m (2^top) per preset; "gpu": n = 1024 up to m = 2^22 (issue 16)
+  const n = { tiny: 64, quick: 256, full: 1024, gpu: 1024 }[preset];
   const d = 32;
   // largest predicted time of one step (software adapters take ~1 min per step at m = 2^16)
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 90_000 : 2_000);
@@ -66,7 +69,7 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
   const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));
   const y = x.map((row) => [Math.cos(row[0] + row[1])]);
   let lastMsPerNeuron: number | null = null;
-  const top = options.quick ? 14 : 24;
+  const top = { tiny: 11, quick: 14, full: 24, gpu: 22 }[preset];
   for (let p = 10; p <= top; p++) {
     const m = 2 ** p;
     const base = { m, n, d, stepsPerSecond: null, wallMs: null, gpuMs: null, recordMs: null, overhead: null, timing: null };
