@@ -113,6 +113,5 @@ def parse_args(description):
     p.add_argument("--out", required=True, help="the JSON report")
     p.add_argument("--preset", choices=["quick", "gpu"], default="gpu")
     p.add_argument("--case", help="widenet's shared small eNTK case (JSON from `widenet selftest --export-entk`)")
-    p.add_argument("--budget-gib", type=float, default=None, help="memory for one Jacobian (default: half the free GPU memory)")
-    p.add_argument("--require-cuda", action="store_true", help="skip when CUDA is missing (the kit sets it on a GPU machine)")
+    p.add_argument("--budget-gib", type=float, default=None, help="GPU memory for the Jacobian-based eNTK, 2.5x the Jacobian (default: half the free GPU memory)")
     return p.parse_args()
