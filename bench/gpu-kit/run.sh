@@ -69,6 +69,10 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
     say "Vulkan driver: VK_DRIVER_FILES=$NVIDIA_ICD"
   fi
 fi
+# the driver's own libraries (libGLX_nvidia.so.0, which the driver file names) where the lent machine keeps them
+if [ -d /usr/local/nvidia/lib64 ] && [[ ":${LD_LIBRARY_PATH:-}:" != *":/usr/local/nvidia/lib64:"* ]]; then
+  export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64"
+fi
 export WIDENET_AUTOTUNE_CACHE="$WORK/autotune.json" # no cache of another run
 
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/nvidia-smi.csv" 2>&1

@@ -12,6 +12,7 @@ import sys
 import time
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # share the GPU with the other stages
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts (the kit's folder may be read-only)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import NTK_RTOL_OF_MAX, NTK_SHAPES, Report, load_case, median, ntk_max_rel_diff, parse_args, structured_ntk  # noqa: E402
 

@@ -8,6 +8,7 @@ Runs wherever numpy is (no GPU); skips cleanly without numpy.
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts (the kit's folder may be read-only)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import NTK_RTOL_OF_MAX, Report, load_case, ntk_max_rel_diff, parse_args, structured_ntk  # noqa: E402
 

@@ -17,6 +17,7 @@ import math
 import sys
 import os
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts (the kit's folder may be read-only)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import MATMUL_SIZES, NTK_RTOL_OF_MAX, NTK_SHAPES, Report, load_case, median, ntk_max_rel_diff, parse_args, structured_ntk  # noqa: E402
 
