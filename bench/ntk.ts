@@ -89,6 +89,31 @@ export function streamedNtkRef(config: MlpConfig, x: ArrayLike<number>, n: numbe
   return total;
 }
 
+/**
+ * The reference check of a structured Θ: 8 sampled rows (all columns) in float64 (ntkRows), which
+ * costs n·Σ_l fan_in·fan_out multiply-adds; over 2^31 of them (the GPU sizes: n = 1024, m = 2^20
+ * would take a minute in JavaScript) the 16×16 block of 16 sampled examples instead: Θ(x_i, x_j)
+ * depends on x_i, x_j and the weights only, so ntkRows of those 16 inputs is that block, exactly.
+ */
+export function ntkCheck(x: Float32Array, n: number, d: number, weights: Float32Array[], activation: string, maxWork = 2 ** 31): (got: Float32Array) => Checked {
+  const work = weights.reduce((acc, w) => acc + w.length, 0);
+  if (n * work <= maxWork) {
+    const rows = sampleRows(n);
+    const ref = ntkRows(x, n, d, weights, rows, activation);
+    return (got) => checkNtk(got, n, rows, ref);
+  }
+  const examples = sampleRows(n, 16);
+  const xs = Float32Array.from(examples.flatMap((i) => Array.from(x.subarray(i * d, (i + 1) * d))));
+  const k = examples.length;
+  const ref = ntkRows(xs, k, d, weights, examples.map((_, a) => a), activation);
+  return (got) => {
+    const block = Float32Array.from(examples.flatMap((i) => examples.map((j) => got[i * n + j])));
+    const c = checkNtk(block, k, examples.map((_, a) => a), ref);
+    const label = (text: string) => text.replace(/Θ\((\d+), (\d+)\)/, (_, a, b) => `Θ(${examples[+a]}, ${examples[+b]})`);
+    return { checked: c.checked.replace('(full)', `(${k}×${k} block of sampled examples)`), ...(c.mismatch ? { mismatch: label(c.mismatch) } : {}) };
+  };
+}
+
 /** One case in this process: the structured kernel (and the Jacobian contraction at the comparison size), or the streamed one. */
 async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string) => void): Promise<NtkBenchResult[]> {
   const baselineRssMiB = process.memoryUsage().rss / MiB;
@@ -120,9 +145,7 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     // float64 rows of Θ for the same inputs and weights
     const weights: Float32Array[] = [];
     for (const layer of net.layers) weights.push(await layer.weight.read());
-    const rows = sampleRows(c.n);
-    const ref = ntkRows(await x.read(), c.n, c.d, weights, rows, config.activation);
-    const check = (got: Float32Array) => checkNtk(got, c.n, rows, ref);
+    const check = ntkCheck(await x.read(), c.n, c.d, weights, config.activation);
     const m = await timeWall(rt, () => empiricalKernels(rt, net!, x).ntk, runs, check);
     if ('mismatch' in m) {
       results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...m });

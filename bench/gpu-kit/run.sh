@@ -13,7 +13,7 @@
 #                      also allows a software adapter (a machine without a GPU)
 #   --allow-software   the full sizes on a software adapter too
 #   --selftest-only N  only these selftest cases (repeatable; widenet selftest --only)
-set -u
+set -u # (empty arrays are expanded as ${A[@]+"${A[@]}"}: bash before 4.4 calls a bare one unbound)
 KIT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 QUICK=0
 ALLOW_SOFTWARE=0
@@ -127,16 +127,16 @@ esac
 if [ $QUICK = 1 ]; then SIZES=(--preset tiny); ST=(--quick); PEERS=quick; else SIZES=(--preset gpu); ST=(); PEERS=gpu; fi
 
 # ---- the stages (budgets in seconds; 8 minutes in all)
-stage selftest 75 "$NODE" "$CLI" selftest "${ST[@]}" "${SELFTEST_ONLY[@]}" --json "$OUT/selftest.json" --export-entk "$OUT/entk-case.json"
-stage bench-kernels 110 "$NODE" "$CLI" bench-kernels "${SIZES[@]}" --json "$OUT/bench-kernels.json"
+stage selftest 90 "$NODE" "$CLI" selftest ${ST[@]+"${ST[@]}"} ${SELFTEST_ONLY[@]+"${SELFTEST_ONLY[@]}"} --json "$OUT/selftest.json" --export-entk "$OUT/entk-case.json"
+stage bench-kernels 100 "$NODE" "$CLI" bench-kernels "${SIZES[@]}" --json "$OUT/bench-kernels.json"
 stage bench-ntk 70 "$NODE" "$CLI" bench-ntk "${SIZES[@]}" --json "$OUT/bench-ntk.json"
-stage bench-train 50 "$NODE" "$CLI" bench-train "${SIZES[@]}" --json "$OUT/bench-train.json"
+stage bench-train 45 "$NODE" "$CLI" bench-train "${SIZES[@]}" --json "$OUT/bench-train.json"
 PY="$(command -v python3 || command -v python || echo python3)"
 CASE=()
 [ -s "$OUT/entk-case.json" ] && CASE=(--case "$OUT/entk-case.json")
-stage peer-numpy 20 "$PY" "$KIT/peers/structured_check.py" --out "$OUT/peer-numpy.json" "${CASE[@]}"
-stage peer-torch 60 "$PY" "$KIT/peers/torch_peers.py" --preset $PEERS --out "$OUT/peer-torch.json" "${CASE[@]}"
-stage peer-jax 45 "$PY" "$KIT/peers/jax_peers.py" --preset $PEERS --out "$OUT/peer-jax.json" "${CASE[@]}"
+stage peer-numpy 20 "$PY" "$KIT/peers/structured_check.py" --out "$OUT/peer-numpy.json" ${CASE[@]+"${CASE[@]}"}
+stage peer-torch 60 "$PY" "$KIT/peers/torch_peers.py" --preset $PEERS --out "$OUT/peer-torch.json" ${CASE[@]+"${CASE[@]}"}
+stage peer-jax 45 "$PY" "$KIT/peers/jax_peers.py" --preset $PEERS --out "$OUT/peer-jax.json" ${CASE[@]+"${CASE[@]}"}
 
 # ---- the side-by-side report
 "$NODE" "$KIT/report.mjs" "$OUT" "$PEERS" || say "the report writer failed"
