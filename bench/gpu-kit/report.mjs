@@ -33,7 +33,7 @@ md.push(`- date: ${summary.date}`);
 if (info) md.push(`- adapter: ${info.vendor} ${info.architecture} — ${info.description} (${info.software ? '**software**: not GPU numbers' : 'hardware'}), driver file ${info.driver ?? 'default search'}`);
 else md.push('- adapter: none (widenet info failed; see info.log)');
 if (smi) md.push(`- nvidia-smi: ${smi.split('\n').slice(1).join('; ')}`);
-if (info?.dawnToggles) md.push(`- Dawn toggles: enabled [${info.dawnToggles.enabled.join(', ')}], disabled [${info.dawnToggles.disabled.join(', ')}] — GPU times are timestamp queries at full resolution (timestamp_quantization disabled)`);
+if (info?.dawnToggles) md.push(`- Dawn toggles: enabled [${info.dawnToggles.enabled.join(', ')}], disabled [${info.dawnToggles.disabled.join(', ')}] — the GPU times of bench-kernels and bench-train are timestamp queries at full resolution; bench-ntk and the steps/s are wall time`);
 if (stopped) md.push('', `**Stopped:** ${stopped}`);
 md.push('', '## Stages', '', table(['stage', 'status', 'exit', 'seconds', 'budget'], stages.map((s) => [s.stage, s.status, s.exitCode ?? '—', s.seconds, s.budget ?? '—'])));
 

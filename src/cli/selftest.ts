@@ -22,9 +22,17 @@ export function registerSelftest(program: Command, withRuntime: <T>(fn: (rt: Run
         const date = new Date().toISOString();
         const t0 = performance.now();
         const inject = process.env.WIDENET_SELFTEST_INJECT;
+        // the shared case first: written even when a later case fails or the run is stopped
+        let sharedMismatch: string | null = null;
+        if (opts.exportEntk) {
+          const shared = await entkSharedCase(rt);
+          if (shared.mismatch) sharedMismatch = `entk shared case [${shared.n}×${shared.d}×${shared.m}]: ${shared.mismatch}`;
+          mkdirSync(dirname(opts.exportEntk), { recursive: true });
+          writeFileSync(opts.exportEntk, JSON.stringify(shared) + '\n');
+        }
         const results = await selftest(rt, { quick: opts.quick, only: opts.only, inject, log: (l) => process.stderr.write(`${l}\n`) });
         if (results.length === 0) throw new Error(`selftest: no case matches --only ${opts.only.join(', ')}`);
-        const mismatches = selftestMismatches(results);
+        const mismatches = [...(sharedMismatch ? [sharedMismatch] : []), ...selftestMismatches(results)];
         const report = {
           adapter: rt.ctx.adapter,
           date,
@@ -36,13 +44,7 @@ export function registerSelftest(program: Command, withRuntime: <T>(fn: (rt: Run
           mismatches,
           results,
         };
-        if (opts.exportEntk) {
-          const shared = await entkSharedCase(rt);
-          if (shared.mismatch) mismatches.push(`entk shared case [${shared.n}×${shared.d}×${shared.m}]: ${shared.mismatch}`);
-          mkdirSync(dirname(opts.exportEntk), { recursive: true });
-          writeFileSync(opts.exportEntk, JSON.stringify(shared) + '\n');
-        }
-        const text = JSON.stringify({ ...report, passed: mismatches.length === 0 }, null, 2) + '\n';
+        const text = JSON.stringify(report, null, 2) + '\n';
         if (opts.json) {
           mkdirSync(dirname(opts.json), { recursive: true });
           writeFileSync(opts.json, text);
