@@ -4,6 +4,7 @@
 // differences of the float64 forward pass (which checks the reference itself, skip connections included):
 //   h₀ = mult₀·W₀x + biasMult₀·b₀;  h_b = h_{b−1} + β·(mult_b·W_b φ(h_{b−1}) + biasMult_b·b_b);  f = mult_out·W_out φ(h_B) + biasMult_out·b_out.
 import { activationRef } from '../../src/kernels/activations';
+import { lossCotangentRef, type LossKind } from '../../src/kernels/loss';
 import type { RefLayer } from './mlp-ref';
 
 function dense(l: RefLayer, x: ArrayLike<number>): Float64Array {
@@ -109,4 +110,71 @@ export function gramOfRows(rowsPerExample: Float64Array[][], alpha = 1): Float64
       out[r * N + c] = alpha * alpha * s;
     }
   return out;
+}
+
+/** θ ← θ − η_p·v_p, v ← μ·v + g, g = Σ_i J_iᵀ r_i (float64), for the network or, with `linearAt`, its linearisation there. */
+export interface RefTrainOptions {
+  loss: LossKind;
+  alpha: number;
+  centred: boolean;
+  /** η_p per layer (the trainer's learningRates: η·lrScale/α², 0 when frozen) */
+  rates: { weight: number[]; bias: number[] };
+  momentum: number;
+  steps: number;
+}
+
+type Jac = (layers: RefLayer[], x: ArrayLike<number>) => { f: Float64Array; rows: Float64Array[] };
+
+const cloneLayers = (layers: RefLayer[]) => layers.map((l) => ({ ...l, w: l.w.slice(), b: l.b ? l.b.slice() : null }));
+/** the parameters as one vector in the Jacobian's order (per layer: w, then b) */
+const flatten = (layers: RefLayer[]) => Float64Array.from(layers.flatMap((l) => [...l.w, ...(l.b ?? [])]));
+
+/**
+ * Full-batch GD with heavy-ball momentum in float64 on inputs X, labels y; returns the final parameters.
+ * linearized: trains f_lin(θ) = f(θ₀) + J(θ₀)·(θ − θ₀) instead (the trainer's linearised model).
+ */
+export function referenceTraining(layers0: RefLayer[], jac: Jac, X: number[][], y: number[][], o: RefTrainOptions, linearized = false): RefLayer[] {
+  const n = X.length;
+  const k = y[0].length;
+  const at0 = X.map((x) => jac(layers0, x));
+  const f0 = at0.flatMap((j) => Array.from(j.f));
+  const shift = o.centred ? f0.map((v) => o.alpha * v) : null;
+  const theta0 = flatten(layers0);
+  let current = cloneLayers(layers0);
+  const velocity = new Float64Array(theta0.length);
+  // each parameter's rate, in the same order
+  const rates = Float64Array.from(layers0.flatMap((l, i) => [...new Array(l.w.length).fill(o.rates.weight[i]), ...(l.b ? new Array(l.b.length).fill(o.rates.bias[i]) : [])]));
+  for (let s = 0; s < o.steps; s++) {
+    let f: number[];
+    let J: Float64Array[][];
+    if (linearized) {
+      const delta = flatten(current).map((v, p) => v - theta0[p]);
+      f = at0.flatMap((j) => j.rows.map((row, a) => j.f[a] + row.reduce((acc, jp, p) => acc + jp * delta[p], 0)));
+      J = at0.map((j) => j.rows);
+    } else {
+      const now = X.map((x) => jac(current, x));
+      f = now.flatMap((j) => Array.from(j.f));
+      J = now.map((j) => j.rows);
+    }
+    const r = lossCotangentRef(o.loss, f, y.flat(), n, k, o.alpha, shift);
+    const g = new Float64Array(theta0.length);
+    J.forEach((rows, i) => rows.forEach((row, a) => row.forEach((v, p) => (g[p] += v * r[i * k + a]))));
+    const theta = flatten(current);
+    for (let p = 0; p < theta.length; p++) {
+      velocity[p] = o.momentum * velocity[p] + g[p];
+      theta[p] -= rates[p] * velocity[p];
+    }
+    // back into layers
+    let offset = 0;
+    current = cloneLayers(current);
+    for (const l of current) {
+      l.w.set(theta.subarray(offset, offset + l.w.length));
+      offset += l.w.length;
+      if (l.b) {
+        l.b.set(theta.subarray(offset, offset + l.b.length));
+        offset += l.b.length;
+      }
+    }
+  }
+  return current;
 }
