@@ -11,6 +11,7 @@ import { crossKernels, empiricalKernels, toExampleMajor } from '../../src/ntk/em
 import { jacobianContractionNtk } from '../../src/ntk/jacobian';
 import { inMemoryNtkBytes, planKernels } from '../../src/ntk/memory';
 import { streamedKernels } from '../../src/ntk/streaming';
+import { mlpGradRef, ntkRows } from '../../src/check/reference';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
 import { readLayers } from '../helpers/mlp-ref';
 import { gramOfRows, residualJacobian, residualJacobianFd } from '../helpers/residual-ref';
@@ -43,6 +44,25 @@ describe('the float64 reference', () => {
       net.dispose();
     });
   }
+});
+
+describe('the benchmarks\' float64 residual references (src/check/reference.ts)', () => {
+  it('ntkRows and mlpGradRef with β equal the explicit Jacobian (ntk, no bias, k = 1, B = 3)', async () => {
+    const { rt } = ctx;
+    const beta = 0.6;
+    const net = new Mlp(rt, { ...config('ntk', 3, 1, 0), weightStd: 1, residual: { blocks: 3, branchMultiplier: beta } });
+    const layers = await readLayers(net, 0);
+    const jac = X.map((x) => residualJacobian(layers, 'erf', beta, x));
+    const full = gramOfRows(jac.map((j) => j.rows));
+    const rows = ntkRows(X.flat(), n, 3, layers.map((l) => l.w), [0, 1, 2, 3], 'erf', beta);
+    expectClose(rows.flatMap((r) => Array.from(r)), full, { atol: 1e-12, rtol: 1e-10 }, 'ntkRows');
+    const y = [0.5, -0.2, 0.1, 0.9];
+    const grads = mlpGradRef(X.flat(), y, n, 3, layers.map((l) => l.w), 'erf', beta);
+    const gRef = new Float64Array(jac[0].rows[0].length);
+    jac.forEach((j, i) => j.rows[0].forEach((v, p) => (gRef[p] += (v * (j.f[0] - y[i])) / n)));
+    expectClose(grads.flatMap((g) => Array.from(g)), gRef, { atol: 1e-12, rtol: 1e-10 }, 'mlpGradRef');
+    net.dispose();
+  });
 });
 
 describe('residual forward, eNTK, JVP and VJP = explicit float64 Jacobian', () => {
