@@ -16,6 +16,7 @@ export { Mlp, type MlpConfig, type ForwardCache } from './nets/mlp';
 // the pages' Parameterization is the four of any MLP; a network's (NetParameterization) adds depth-mup (residual nets only)
 export { PARAMETERIZATIONS, layerScales, type PlainParameterization as Parameterization, type LayerScales } from './nets/parameterization';
 export { DEPTH_PARAMETERIZATIONS, type Parameterization as NetParameterization } from './nets/parameterization';
+export { denseWidths, type ResidualConfig } from './nets/residual';
 export { empiricalKernels, crossKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
 export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';

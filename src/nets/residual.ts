@@ -2,7 +2,8 @@
 //   h₀ = Dense_in(x);  h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), b = 1..B;  f = Dense_out(φ(h_B)),
 // every Dense in the chosen parameterization (mult·w·x + biasMult·b, src/nets/parameterization.ts).
 // In neural-tangents' stax this is
-//   serial(Dense_in, [serial(FanOut(2), parallel(Identity(), serial(Act, Dense_b, scale β)), FanInSum())] × B, Act, Dense_out).
+//   serial(Dense_in, [serial(FanOut(2), parallel(Identity(), serial(Act, Dense_b, scale β)), FanInSum())] × B, Act, Dense_out),
+// where, with parameterization 'ntk', "Dense_b, scale β" is exactly Dense(m, β·W_std, β·b_std) (docs/networks-and-ntk.md).
 // The dense layers are numbered as a plain MLP with B + 1 hidden layers: 0 = Dense_in (d→m),
 // 1..B = the branch Denses (m→m), B + 1 = Dense_out (m→k). A ForwardCache keeps, as for a plain MLP,
 // the input of dense layer l in inputs[l] (x, then φ(h₀)..φ(h_B)) and φ'(h_l) in derivatives[l].
