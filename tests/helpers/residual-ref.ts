@@ -121,6 +121,8 @@ export interface RefTrainOptions {
   rates: { weight: number[]; bias: number[] };
   momentum: number;
   steps: number;
+  /** SGD: the rows of each step's mini-batch (default: every row, full-batch GD) */
+  batches?: number[][];
 }
 
 type Jac = (layers: RefLayer[], x: ArrayLike<number>) => { f: Float64Array; rows: Float64Array[] };
@@ -134,7 +136,6 @@ const flatten = (layers: RefLayer[]) => Float64Array.from(layers.flatMap((l) => 
  * linearized: trains f_lin(θ) = f(θ₀) + J(θ₀)·(θ − θ₀) instead (the trainer's linearised model).
  */
 export function referenceTraining(layers0: RefLayer[], jac: Jac, X: number[][], y: number[][], o: RefTrainOptions, linearized = false): RefLayer[] {
-  const n = X.length;
   const k = y[0].length;
   const at0 = X.map((x) => jac(layers0, x));
   const f0 = at0.flatMap((j) => Array.from(j.f));
@@ -145,18 +146,20 @@ export function referenceTraining(layers0: RefLayer[], jac: Jac, X: number[][], 
   // each parameter's rate, in the same order
   const rates = Float64Array.from(layers0.flatMap((l, i) => [...new Array(l.w.length).fill(o.rates.weight[i]), ...(l.b ? new Array(l.b.length).fill(o.rates.bias[i]) : [])]));
   for (let s = 0; s < o.steps; s++) {
+    const rows = o.batches?.[s] ?? X.map((_, i) => i);
     let f: number[];
     let J: Float64Array[][];
     if (linearized) {
       const delta = flatten(current).map((v, p) => v - theta0[p]);
-      f = at0.flatMap((j) => j.rows.map((row, a) => j.f[a] + row.reduce((acc, jp, p) => acc + jp * delta[p], 0)));
-      J = at0.map((j) => j.rows);
+      f = rows.flatMap((i) => at0[i].rows.map((row, a) => at0[i].f[a] + row.reduce((acc, jp, p) => acc + jp * delta[p], 0)));
+      J = rows.map((i) => at0[i].rows);
     } else {
-      const now = X.map((x) => jac(current, x));
+      const now = rows.map((i) => jac(current, X[i]));
       f = now.flatMap((j) => Array.from(j.f));
       J = now.map((j) => j.rows);
     }
-    const r = lossCotangentRef(o.loss, f, y.flat(), n, k, o.alpha, shift);
+    const batchShift = shift ? rows.flatMap((i) => shift.slice(i * k, (i + 1) * k)) : null;
+    const r = lossCotangentRef(o.loss, f, rows.flatMap((i) => y[i]), rows.length, k, o.alpha, batchShift);
     const g = new Float64Array(theta0.length);
     J.forEach((rows, i) => rows.forEach((row, a) => row.forEach((v, p) => (g[p] += v * r[i * k + a]))));
     const theta = flatten(current);
