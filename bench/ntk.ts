@@ -16,6 +16,9 @@
 // of Θ (n = 4), its reference streamed over the width too, from the same Philox streams
 // (randomRef). The streamed case runs once (a second run at width 5·10⁷ would double the case):
 // its one timed result is the one checked, and a wrong one is reported without its time.
+//
+// Residual case (issue 14): B = 4 and 16 blocks on a stream of width 2^12 (ReLU, ntk, no bias),
+// n = 32 (--quick) or 128, checked the same way against ntkRows with the branch multiplier β = 1/√B.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { freemem, tmpdir, totalmem } from 'node:os';
@@ -42,6 +45,8 @@ export interface NtkBenchResult {
   n: number;
   d: number;
   hidden: number[];
+  /** residual blocks B (residual cases only; hidden is then [m], the stream) */
+  blocks?: number;
   ms: number | null;
   /** peak of live GPU buffers */
   peakMiB: number | null;
@@ -63,6 +68,8 @@ interface BenchCase {
   n: number;
   d: number;
   hidden: number[];
+  /** a residual net of this many blocks, β = 1/√B (hidden = [m]) */
+  blocks?: number;
 }
 
 const CASE_ENV = 'WIDENET_BENCH_NTK_CASE';
@@ -117,7 +124,10 @@ export function ntkCheck(x: Float32Array, n: number, d: number, weights: Float32
 /** One case in this process: the structured kernel (and the Jacobian contraction at the comparison size), or the streamed one. */
 async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string) => void): Promise<NtkBenchResult[]> {
   const baselineRssMiB = process.memoryUsage().rss / MiB;
-  const config = { inputDim: c.d, hidden: c.hidden, outputDim: 1, activation: 'relu', parameterization: 'ntk' as const, weightStd: 1, biasStd: 0, seed: 0 };
+  const beta = c.blocks ? 1 / Math.sqrt(c.blocks) : undefined;
+  const config: MlpConfig = { inputDim: c.d, hidden: c.hidden, outputDim: 1, activation: 'relu', parameterization: 'ntk' as const, weightStd: 1, biasStd: 0, seed: 0, residual: c.blocks ? { blocks: c.blocks, branchMultiplier: beta! } : null };
+  const label = `n=${c.n} hidden=[${c.hidden}]${c.blocks ? ` B=${c.blocks}` : ''}`;
+  const blocks = c.blocks ? { blocks: c.blocks } : {};
   const x = randn(rt, [c.n, c.d], { seed: 7, name: 'x' });
   const results: NtkBenchResult[] = [];
   if (c.method === 'streamed') {
@@ -145,16 +155,19 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     // float64 rows of Θ for the same inputs and weights
     const weights: Float32Array[] = [];
     for (const layer of net.layers) weights.push(await layer.weight.read());
-    const check = ntkCheck(await x.read(), c.n, c.d, weights, config.activation);
+    // residual nets: sampled float64 rows through the skips (ntkRows with β); plain nets: ntkCheck (a sampled block at GPU sizes)
+    const rows = beta === undefined ? [] : sampleRows(c.n);
+    const ref = beta === undefined ? null : ntkRows(await x.read(), c.n, c.d, weights, rows, config.activation, beta);
+    const check = ref === null ? ntkCheck(await x.read(), c.n, c.d, weights, config.activation) : (got: Float32Array) => checkNtk(got, c.n, rows, ref);
     const m = await timeWall(rt, () => empiricalKernels(rt, net!, x).ntk, runs, check);
     if ('mismatch' in m) {
-      results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...m });
-      log(`structured n=${c.n} hidden=[${c.hidden}]: MISMATCH (${m.mismatch}), not timed`);
+      results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ...blocks, ms: null, peakMiB: null, ...m });
+      log(`structured ${label}: MISMATCH (${m.mismatch}), not timed`);
       return results;
     }
-    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs, checked: m.checked });
-    log(`structured n=${c.n} hidden=[${c.hidden}]: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident [checked: ${m.checked}]`);
-    if (c.hidden.length === 1 && ((c.n === 256 && c.hidden[0] === 1 << 14) || c.n * c.hidden[0] <= 1 << 15)) {
+    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ...blocks, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs, checked: m.checked });
+    log(`structured ${label}: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident [checked: ${m.checked}]`);
+    if (!c.blocks && c.hidden.length === 1 && ((c.n === 256 && c.hidden[0] === 1 << 14) || c.n * c.hidden[0] <= 1 << 15)) {
       const j = await timeWall(rt, () => jacobianContractionNtk(rt, net!, x, 1024), 1, check);
       if ('mismatch' in j) {
         results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...j });
@@ -166,8 +179,8 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     }
   } catch (e) {
     if (!(e instanceof LimitExceededError)) throw e;
-    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, skipped: `cut: ${e.message}` });
-    log(`structured n=${c.n} hidden=[${c.hidden}]: cut (${e.message})`);
+    results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ...blocks, ms: null, peakMiB: null, skipped: `cut: ${e.message}` });
+    log(`structured ${label}: cut (${e.message})`);
   } finally {
     net?.dispose();
     x.dispose();
@@ -239,16 +252,19 @@ export async function benchNtk(rt: Runtime, options: { quick?: boolean; preset?:
   for (const m of S.deep) cases.push({ method: 'structured', n: S.deepN, d: S.d, hidden: [m, m, m] });
   // the `widenet ntk` case of issue 10: two-layer ReLU, n = 4, d = 2, width 5·10^7 (2^20 when quick)
   cases.push({ method: 'streamed', n: 4, d: 2, hidden: [S.streamed] });
+  // residual nets (issue 14): B = 4 and 16 blocks at width 2^12 (their cost ∝ n·B·m², not the plain cases' n²·m: always run)
+  const small = presetOf(options) === 'tiny' || presetOf(options) === 'quick';
+  for (const B of [4, 16]) cases.push({ method: 'structured', n: small ? 32 : 128, d: S.d, hidden: [1 << 12], blocks: B });
   for (const c of cases) {
     const work = c.n * c.n * c.hidden.reduce((a, b) => a + b, 0);
-    if (c.method === 'structured' && lastRate !== null && lastRate * work > budget) {
+    if (c.method === 'structured' && !c.blocks && lastRate !== null && lastRate * work > budget) {
       results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, skipped: `predicted ${((lastRate * work) / 1000).toFixed(0)} s per run, over the ${budget / 1000} s budget` });
       log(`structured n=${c.n} hidden=[${c.hidden}]: skipped (time budget)`);
       continue;
     }
     const done = isolate ? runCaseIsolated(c) : await runCase(rt, c, runs, log);
     if (!isolate) rt.trimPool();
-    const structured = done.find((r) => r.method === 'structured' && r.ms !== null);
+    const structured = done.find((r) => r.method === 'structured' && r.ms !== null && !r.blocks);
     if (structured) lastRate = structured.ms! / work;
     results.push(...done);
   }
@@ -259,11 +275,11 @@ export function ntkTable(results: NtkBenchResult[]): string {
   const head = ['method', 'n', 'd', 'hidden', 'median ms', 'peak MiB (live buffers)', 'peak RSS MiB (process)', 'checked', 'note'];
   const mib = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(0));
   const rows = results.map((r) => [
-    r.method, r.n, r.d, `[${r.hidden.map((h) => (Math.log2(h) % 1 === 0 ? `2^${Math.log2(h)}` : h)).join(', ')}]`, r.ms === null ? '—' : r.ms.toFixed(1), mib(r.peakMiB), mib(r.peakRssMiB), r.checked ?? '—',
+    r.method, r.n, r.d, `[${r.hidden.map((h) => (Math.log2(h) % 1 === 0 ? `2^${Math.log2(h)}` : h)).join(', ')}]${r.blocks ? `, residual B = ${r.blocks}` : ''}`, r.ms === null ? '—' : r.ms.toFixed(1), mib(r.peakMiB), mib(r.peakRssMiB), r.checked ?? '—',
     r.skipped ?? (r.mismatch ? `mismatch: ${r.mismatch}` : undefined) ?? `${r.runs} run(s), wall time to sync${r.chunk ? `; chunks of ${r.chunk}` : ''}${r.baselineRssMiB ? `; ${r.baselineRssMiB.toFixed(0)} MiB resident before the case` : ''}`,
   ]);
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
 /** The cases whose float64 check failed, one line each (the command exits 1 on any). */
-export const ntkMismatches = (results: NtkBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `${r.method} n=${r.n} hidden=[${r.hidden}]: ${r.mismatch}`);
+export const ntkMismatches = (results: NtkBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `${r.method} n=${r.n} hidden=[${r.hidden}]${r.blocks ? ` B=${r.blocks}` : ''}: ${r.mismatch}`);

@@ -17,15 +17,23 @@
 // updates it applied, Δw = w₁ − w₀, against −η·g with g the float64 gradient of the same weights
 // (gdStepGradRef, src/check/reference.ts), tolerance(n, largest |η·g|) plus the float32 rounding
 // of the stored weights (u·|w|).
+//
+// Residual case (issue 14): GD steps of residual nets with B = 4 and 16 blocks on a stream of width
+// 2^12 (tanh: no ReLU step for float32 rounding to cross in the check; ntk, no bias, β = 1/√B),
+// n = 32 (--quick) or 256, d = 32; the warm-up step checked against mlpGradRef (the float64 gradient
+// through the skips), tolerance(n·m, largest |η·g|) plus u·|w|: a gradient through B blocks sums over
+// the n examples and the m neurons of each block.
 import { BACKEND_PADDING, type Runtime } from '../src/gpu/runtime';
 import { Trainer } from '../src/dynamics/trainer';
 import { EPS32, tolerance } from '../src/check/tolerance';
-import { gdStepGradRef } from '../src/check/reference';
+import { gdStepGradRef, mlpGradRef } from '../src/check/reference';
 import { combine, compare, type Checked } from './check';
 import { presetOf, type BenchPreset } from './kernels';
 
 export interface TrainBenchResult {
   m: number;
+  /** residual blocks B (residual cases only) */
+  blocks?: number;
   n: number;
   d: number;
   stepsPerSecond: number | null;
@@ -74,6 +82,68 @@ export function checkStep(x: number[][], y: number[][], m: number, lr: number, w
     return compare(applied, expected, { atol: tol.atol + 4 * EPS32 * wmax, rtol: tol.rtol }, 'full');
   };
   return combine({ W1: part(w0[0], w1[0], g1, slack1), w2: part(w0[1], w1[1], g2) });
+}
+
+/** The updates one GD step applied to a residual net (every layer) against −η·g in float64 (mlpGradRef). */
+export function checkResidualStep(x: number[][], y: number[][], blocks: number, lr: number, w0: Float32Array[], w1: Float32Array[], activation: string): Checked {
+  const [n, d] = [x.length, x[0].length];
+  const m = w0[0].length / d;
+  const grads = mlpGradRef(x.flat(), y.flat(), n, d, w0, activation, 1 / Math.sqrt(blocks));
+  const parts: Record<string, Checked> = {};
+  grads.forEach((g, l) => {
+    const applied = Float64Array.from(w1[l], (v, i) => v - w0[l][i]);
+    const expected = g.map((v) => -lr * v);
+    let scale = 0;
+    let wmax = 0;
+    for (let i = 0; i < g.length; i++) { scale = Math.max(scale, Math.abs(expected[i])); wmax = Math.max(wmax, Math.abs(w0[l][i])); }
+    const tol = tolerance(n * m, scale);
+    parts[l === 0 ? 'W_in' : l === grads.length - 1 ? 'W_out' : `W_${l}`] = compare(applied, expected, { atol: tol.atol + 4 * EPS32 * wmax, rtol: tol.rtol }, 'full');
+  });
+  return combine(parts);
+}
+
+/** GD steps of residual nets (B = 4 and 16, m = 2^12): the same timing as the plain widths, one row per B. */
+async function benchResidualTrain(rt: Runtime, quick: boolean, log: (l: string) => void): Promise<TrainBenchResult[]> {
+  const n = quick ? 32 : 256;
+  const d = 32;
+  const m = 1 << 12;
+  const activation = 'tanh';
+  const x = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, q) => Math.sin(1 + i * 0.37 + q * 1.3)));
+  const y = x.map((row) => [Math.cos(row[0] + row[1])]);
+  const results: TrainBenchResult[] = [];
+  for (const blocks of [4, 16]) {
+    const base = { m, blocks, n, d, stepsPerSecond: null, wallMs: null, gpuMs: null, recordMs: null, overhead: null, timing: null };
+    const trainer = new Trainer(rt, { inputDim: d, hidden: [m], outputDim: 1, activation, parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0, residual: { blocks, branchMultiplier: 1 / Math.sqrt(blocks) } }, { x, y }, {
+      optimizer: 'gd', lr: 0.5, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false,
+    });
+    await trainer.start();
+    const weights = () => Promise.all(trainer.net.layers.map((l) => l.weight.read()));
+    const w0 = await weights();
+    trainer.step(1); // warm-up, and the step that is checked
+    const check = checkResidualStep(x, y, blocks, 0.5, w0, await weights(), activation);
+    if (check.mismatch) {
+      results.push({ ...base, ...check });
+      log(`residual B=${blocks} m=${m}: MISMATCH (${check.mismatch}), not timed`);
+    } else {
+      const steps = rt.ctx.adapter.software ? 2 : 20;
+      let recordMs = 0;
+      const t0 = performance.now();
+      for (let s = 0; s < steps; s++) {
+        const r0 = performance.now();
+        trainer.step(1);
+        recordMs += performance.now() - r0;
+      }
+      await rt.sync();
+      const wallMs = (performance.now() - t0) / steps;
+      const gpu = await rt.time(() => trainer.step(1, false));
+      const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
+      results.push({ ...base, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked });
+      log(`residual B=${blocks} m=${m} n=${n}: ${(1000 / wallMs).toFixed(3)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}% [checked: ${check.checked}]`);
+    }
+    trainer.dispose();
+    rt.trimPool();
+  }
+  return results;
 }
 
 export async function benchTrain(rt: Runtime, options: { quick?: boolean; preset?: BenchPreset; budgetMs?: number; log?: (l: string) => void } = {}): Promise<TrainBenchResult[]> {
@@ -156,6 +226,7 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; preset
     results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked, withLinearizedMs, withQuadraticMs, quadraticCost });
     log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%; with the linearised model ${withLinearizedMs.toFixed(1)} ms, with the quadratic model ${withQuadraticMs.toFixed(1)} ms (its own step = ${quadraticCost.toFixed(2)} network steps) [checked: ${check.checked}]`);
   }
+  results.push(...(await benchResidualTrain(rt, preset === 'tiny' || preset === 'quick', log)));
   return results;
 }
 
@@ -167,8 +238,13 @@ export function trainTable(results: TrainBenchResult[]): string {
         ? `| ${r.m} | — | — | — | — | — | — | — | ${r.checked} | mismatch: ${r.mismatch} |`
         : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | ${r.withLinearizedMs?.toFixed(1) ?? '—'} | ${r.withQuadraticMs?.toFixed(1) ?? '—'} (${r.quadraticCost?.toFixed(2) ?? '—'}×) | ${r.checked} | |`,
   );
+  // a residual row names its blocks and n in the m column
+  rows.forEach((row, i) => {
+    const r = results[i];
+    if (r.blocks) rows[i] = row.replace(`| ${r.m} |`, `| ${r.m}, residual B = ${r.blocks}, n = ${r.n} |`);
+  });
   return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | + linearised ms/step | + quadratic ms/step (its own cost in network steps) | checked | note |', '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The widths whose float64 check failed, one line each (the command exits 1 on any). */
-export const trainMismatches = (results: TrainBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `m=${r.m}: ${r.mismatch}`);
+export const trainMismatches = (results: TrainBenchResult[]): string[] => results.filter((r) => r.mismatch).map((r) => `m=${r.m}${r.blocks ? ` B=${r.blocks}` : ''}: ${r.mismatch}`);

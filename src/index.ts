@@ -13,7 +13,10 @@ export { randn, rand } from './kernels/init';
 export { philox4x32, randomRef } from './kernels/rng';
 export { broadcastProduct, contiguousStrides } from './kernels/elementwise';
 export { Mlp, type MlpConfig, type ForwardCache } from './nets/mlp';
-export { PARAMETERIZATIONS, layerScales, type Parameterization, type LayerScales } from './nets/parameterization';
+// the pages' Parameterization is the four of any MLP; a network's (NetParameterization) adds depth-mup (residual nets only)
+export { PARAMETERIZATIONS, layerScales, type PlainParameterization as Parameterization, type LayerScales } from './nets/parameterization';
+export { DEPTH_PARAMETERIZATIONS, type Parameterization as NetParameterization } from './nets/parameterization';
+export { denseWidths, type ResidualConfig } from './nets/residual';
 export { empiricalKernels, crossKernels, toExampleMajor, traceForm, type EmpiricalKernels } from './ntk/empirical';
 export { streamedKernels, streamingPeakBytes } from './ntk/streaming';
 export { jacobianContractionNtk } from './ntk/jacobian';

@@ -49,59 +49,108 @@ export function sampleEntries(M: number, N: number, count = 256, seed = 1): [num
 }
 
 /**
- * Empirical NTK of a bias-free MLP in the ntk parameterization with one output,
- * h_l = W_l x_{l−1}/√fan_in, x_l = φ(h_l), f = h_{L+1}: with δ_l = ∂f/∂h_l (back-propagated per example),
- * Θ(x_i, x_j) = Σ_l (δ_l(i)·δ_l(j)) · (x_{l−1}(i)·x_{l−1}(j)) / fan_in_l. Weights W_l are
- * [fan_out, fan_in] row-major. Returns the sampled rows of Θ (all columns), in float64.
+ * Per example, the inputs x_l of each dense layer and the signals δ_l = ∂f/∂(layer l's output) of a
+ * bias-free MLP in the ntk parameterization with one output: h_l = W_l x_{l−1}/√fan_in, x_l = φ(h_l),
+ * f = h_{L+1}. With `residualBeta` (a residual net, src/nets/residual.ts): layer 0 = Dense_in,
+ * 1..L−2 the branches, h ← h + β·W_l φ(h)/√m, and the stream signal g carries the skips,
+ * g ← g + β·φ'(h)⊙(W_lᵀ g)/√m, with δ_l = β·g at a branch's output. Weights W_l are [fan_out, fan_in] row-major.
  */
-export function ntkRows(x: ArrayLike<number>, n: number, d: number, weights: ArrayLike<number>[], rows: number[], activation = 'relu'): Float64Array[] {
+export function mlpSignalsRef(x: ArrayLike<number>, d: number, weights: ArrayLike<number>[], activation = 'relu', residualBeta?: number): { f: number; xs: Float64Array[]; ds: Float64Array[]; dims: number[] } {
   const phi = activationRef(activation, 0);
   const dphi = activationRef(activation, 1);
   // widths: layer l maps dims[l] → dims[l + 1]
   const dims = [d];
   for (const w of weights) dims.push(w.length / dims[dims.length - 1]);
   const L = weights.length;
-  const xs: Float64Array[][] = []; // xs[i][l] = x_l of example i
-  const ds: Float64Array[][] = []; // ds[i][l] = δ_{l+1} of example i (the signal at layer l's output)
-  for (let i = 0; i < n; i++) {
-    const acts = [Float64Array.from({ length: d }, (_, q) => x[i * d + q])];
-    const pre: Float64Array[] = [];
-    for (let l = 0; l < L; l++) {
-      const [fi, fo] = [dims[l], dims[l + 1]];
-      const h = new Float64Array(fo);
-      for (let p = 0; p < fo; p++) {
-        let s = 0;
-        for (let q = 0; q < fi; q++) s += weights[l][p * fi + q] * acts[l][q];
-        h[p] = s / Math.sqrt(fi);
-      }
-      pre.push(h);
-      if (l < L - 1) acts.push(h.map(phi));
+  const dense = (l: number, input: Float64Array) => {
+    const [fi, fo] = [dims[l], dims[l + 1]];
+    const h = new Float64Array(fo);
+    for (let p = 0; p < fo; p++) {
+      let s = 0;
+      for (let q = 0; q < fi; q++) s += weights[l][p * fi + q] * input[q];
+      h[p] = s / Math.sqrt(fi);
     }
-    const deltas: Float64Array[] = new Array(L);
-    deltas[L - 1] = Float64Array.of(1);
-    for (let l = L - 1; l > 0; l--) {
-      const [fi, fo] = [dims[l], dims[l + 1]];
-      const back = new Float64Array(fi);
-      for (let q = 0; q < fi; q++) {
-        let s = 0;
-        for (let p = 0; p < fo; p++) s += weights[l][p * fi + q] * deltas[l][p];
-        back[q] = (dphi(pre[l - 1][q]) * s) / Math.sqrt(fi);
-      }
-      deltas[l - 1] = back;
+    return h;
+  };
+  // back through layer l: (W_lᵀ δ)/√fan_in
+  const back = (l: number, delta: Float64Array) => {
+    const [fi, fo] = [dims[l], dims[l + 1]];
+    const out = new Float64Array(fi);
+    for (let q = 0; q < fi; q++) {
+      let s = 0;
+      for (let p = 0; p < fo; p++) s += weights[l][p * fi + q] * delta[p];
+      out[q] = s / Math.sqrt(fi);
     }
-    xs.push(acts);
-    ds.push(deltas);
+    return out;
+  };
+  const xs = [Float64Array.from({ length: d }, (_, q) => x[q])];
+  const pre: Float64Array[] = [];
+  let h = dense(0, xs[0]);
+  for (let l = 1; l < L; l++) {
+    pre.push(h);
+    xs.push(h.map(phi));
+    if (residualBeta === undefined || l === L - 1) h = dense(l, xs[l]);
+    else {
+      const u = dense(l, xs[l]);
+      h = h.map((v, p) => v + residualBeta * u[p]);
+    }
   }
+  const ds: Float64Array[] = new Array(L);
+  ds[L - 1] = Float64Array.of(1);
+  if (residualBeta === undefined) {
+    for (let l = L - 1; l > 0; l--) ds[l - 1] = back(l, ds[l]).map((v, q) => dphi(pre[l - 1][q]) * v);
+  } else {
+    let g = back(L - 1, ds[L - 1]).map((v, q) => dphi(pre[L - 2][q]) * v);
+    for (let l = L - 2; l > 0; l--) {
+      ds[l] = g.map((v) => residualBeta * v);
+      const t = back(l, g);
+      g = g.map((v, q) => v + residualBeta * dphi(pre[l - 1][q]) * t[q]);
+    }
+    ds[0] = g;
+  }
+  return { f: h[0], xs, ds, dims };
+}
+
+/**
+ * Empirical NTK of a bias-free MLP (or, with `residualBeta`, a residual MLP) in the ntk
+ * parameterization with one output (mlpSignalsRef): Θ(x_i, x_j) = Σ_l (δ_l(i)·δ_l(j)) · (x_l(i)·x_l(j)) / fan_in_l.
+ * Returns the sampled rows of Θ (all columns), in float64.
+ */
+export function ntkRows(x: ArrayLike<number>, n: number, d: number, weights: ArrayLike<number>[], rows: number[], activation = 'relu', residualBeta?: number): Float64Array[] {
+  const L = weights.length;
+  const per = Array.from({ length: n }, (_, i) => mlpSignalsRef(Array.from({ length: d }, (_, q) => x[i * d + q]), d, weights, activation, residualBeta));
+  const dims = per[0].dims;
   const dot = (u: Float64Array, v: Float64Array) => { let s = 0; for (let q = 0; q < u.length; q++) s += u[q] * v[q]; return s; };
   return rows.map((i) => {
     const row = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let l = 0; l < L; l++) s += (dot(ds[i][l], ds[j][l]) * dot(xs[i][l], xs[j][l])) / dims[l];
+      for (let l = 0; l < L; l++) s += (dot(per[i].ds[l], per[j].ds[l]) * dot(per[i].xs[l], per[j].xs[l])) / dims[l];
       row[j] = s;
     }
     return row;
   });
+}
+
+/**
+ * The MSE gradient (1/(2n)·Σ(f − y)²) of every layer of a bias-free (residual, with `residualBeta`)
+ * MLP in the ntk parameterization with one output: g_l = Σ_i r_i·δ_l(i) x_l(i)ᵀ/√fan_in_l, r_i = (f(x_i) − y_i)/n.
+ */
+export function mlpGradRef(x: ArrayLike<number>, y: ArrayLike<number>, n: number, d: number, weights: ArrayLike<number>[], activation = 'relu', residualBeta?: number): Float64Array[] {
+  const grads = weights.map((w) => new Float64Array(w.length));
+  for (let i = 0; i < n; i++) {
+    const { f, xs, ds, dims } = mlpSignalsRef(Array.from({ length: d }, (_, q) => x[i * d + q]), d, weights, activation, residualBeta);
+    const r = (f - y[i]) / n;
+    grads.forEach((g, l) => {
+      const [fi, fo] = [dims[l], dims[l + 1]];
+      const c = r / Math.sqrt(fi);
+      for (let p = 0; p < fo; p++) {
+        const a = c * ds[l][p];
+        for (let q = 0; q < fi; q++) g[p * fi + q] += a * xs[l][q];
+      }
+    });
+  }
+  return grads;
 }
 
 /**

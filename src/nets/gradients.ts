@@ -4,6 +4,7 @@
 //        ∂/∂w_l = mult_l·δ_lᵀ x_{l−1},  ∂/∂b_l = biasMult_l·Σ_i δ_l[i].
 //   jvp: given a tangent (v_w, v_b) per layer, J·v = ∂f/∂θ·v [E, n, k] by forward mode:
 //        ṫh_l = mult_l·(ẋ_{l−1} w_lᵀ + x_{l−1} v_wᵀ) + biasMult_l·v_b,  ẋ_l = φ'(h_l) ⊙ ṫh_l, ẋ_0 = 0.
+// Residual nets (MlpConfig.residual) take the same contract through src/nets/residual.ts.
 // The MSE loss L = 1/(2nk)·Σ‖α·f − y‖² (neural-tangents' convention) has r = α·(α·f − y)/(n·k).
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
@@ -14,6 +15,7 @@ import { onesRow } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { ForwardCache, Mlp } from './mlp';
 import { outputScale } from './output-scale';
+import { residualJvp, residualVjp } from './residual';
 
 export interface LayerTensors {
   weight: Tensor;
@@ -30,6 +32,7 @@ export function vjp(rt: Runtime, net: Mlp, cache: ForwardCache, r: Tensor, froze
   const n = cache.n;
   const k = net.config.outputDim;
   if (r.size !== E * n * k) throw new ShapeError(`vjp: cotangent "${r.name}" has ${r.size} elements, expected [E, n, k] = [${E}, ${n}, ${k}]`);
+  if (net.residual) return residualVjp(rt, net, cache, r, frozen);
   const grads: (LayerTensors | null)[] = new Array(net.layers.length).fill(null);
   const lowest = net.layers.findIndex((_, l) => !frozen.includes(l));
   let delta = r.reshape([E, n, k]);
@@ -71,6 +74,7 @@ function backward(rt: Runtime, net: Mlp, cache: ForwardCache, delta: Tensor, l: 
 export function jvp(rt: Runtime, net: Mlp, cache: ForwardCache, tangent: LayerTensors[]): Tensor {
   const E = net.ensemble;
   const n = cache.n;
+  if (net.residual) return residualJvp(rt, net, cache, tangent);
   let dx: Tensor | null = null; // ẋ_{l−1}; ẋ_0 = 0
   for (let l = 0; l < net.layers.length; l++) {
     const layer = net.layers[l];

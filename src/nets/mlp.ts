@@ -1,6 +1,8 @@
 // The MLP f(x) = h_{L+1}, h_l = mult_l · w_l x_{l−1} + biasMult_l · b_l, x_l = φ(h_l), x_0 = x,
 // for E ensemble members at once: every weight tensor is [E, m_l, m_{l−1}] (row j = neuron j's
 // incoming weights), every activation [E, n, m_l], and each layer is one batched matmul.
+// With `residual` the net is a residual MLP (src/nets/residual.ts): one width m, dense layers
+// 0 = Dense_in, 1..B = the branches, B + 1 = Dense_out, numbered as a plain MLP with B + 1 hidden layers.
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
@@ -9,6 +11,7 @@ import { activateWithDerivative } from '../kernels/elementwise';
 import { randn } from '../kernels/init';
 import { matmul } from '../kernels/matmul';
 import { layerScales, type LayerScales, type Parameterization } from './parameterization';
+import { denseWidths, residualForward, residualOf, type ResidualConfig } from './residual';
 
 export interface MlpConfig {
   inputDim: number;
@@ -23,6 +26,11 @@ export interface MlpConfig {
   centered?: boolean;
   ensemble?: number;
   seed: number;
+  /**
+   * A residual MLP (issue 14): h₀ = Dense_in(x), h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), f = Dense_out(φ(h_B)),
+   * with hidden = [m] the width of the residual stream and β resolved to a number; null/absent: a plain MLP.
+   */
+  residual?: ResidualConfig | null;
 }
 
 export interface Layer {
@@ -36,7 +44,7 @@ export interface Layer {
 /** What a forward pass keeps for the backward pass and the NTK. */
 export interface ForwardCache {
   n: number;
-  /** x_0 (shared, [n, d]) then x_1..x_L ([E, n, m_l]) */
+  /** x_0 (shared, [n, d]) then x_1..x_L ([E, n, m_l]): the input of dense layer l is inputs[l] (residual: φ(h_{l−1})) */
   inputs: Tensor[];
   /** φ'(h_l), l = 1..L, [E, n, m_l] */
   derivatives: Tensor[];
@@ -51,7 +59,10 @@ export const biasStream = (e: number, l: number) => ({ stream: e, stream2: 2 * l
 export class Mlp {
   readonly layers: Layer[];
   readonly ensemble: number;
+  /** [d, m_1, ..., m_L, k]: fan-ins then the readout's fan-out (residual: [d, m × (B + 1), k]) */
   readonly widths: number[];
+  /** the residual blocks, or null for a plain MLP */
+  readonly residual: ResidualConfig | null;
 
   constructor(readonly rt: Runtime, readonly config: MlpConfig) {
     lookupActivation(config.activation); // fails early, by name
@@ -60,7 +71,8 @@ export class Mlp {
     }
     if (config.hidden.length < 1) throw new ShapeError('mlp: at least one hidden layer is needed');
     this.ensemble = config.ensemble ?? 1;
-    this.widths = [config.inputDim, ...config.hidden, config.outputDim];
+    this.residual = residualOf(config);
+    this.widths = denseWidths(config);
     const scales = layerScales(config.parameterization, this.widths, config.weightStd, config.biasStd);
     this.layers = scales.map((s, i) => ({
       scales: s,
@@ -70,8 +82,9 @@ export class Mlp {
     this.initialize();
   }
 
+  /** L, the number of hidden layers (dense layers − 1; a residual net of B blocks has B + 1) */
   get depth(): number {
-    return this.config.hidden.length;
+    return this.layers.length - 1;
   }
 
   /** Draws every parameter from the seed. Neuron j of layer l of member e depends on (seed, e, l, j) only. */
@@ -96,6 +109,7 @@ export class Mlp {
   forward(x: Tensor): ForwardCache {
     const { rt } = this;
     if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDim) throw new ShapeError(`mlp: inputs "${x.name}" have shape [${x.shape}], expected [n, ${this.config.inputDim}]`);
+    if (this.residual) return residualForward(rt, this, x);
     const n = x.shape[0];
     const inputs: Tensor[] = [x];
     const derivatives: Tensor[] = [];

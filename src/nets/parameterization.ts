@@ -8,6 +8,7 @@
 // | ntk       | mult σ_w/√fan_in, w ~ N(0,1); biasMult σ_b, b ~ N(0,1) | same (neural-tangents' Dense, parameterization='ntk') | 1                |
 // | mup       | mult 1, w ~ N(0, σ_w²/fan_in), b ~ N(0, σ_b²)  | mult 1, w ~ N(0, σ_w²/fan_in²)                 | input layer and hidden biases: fan_out; hidden: 1; readout: 1/fan_in, readout bias 1 (Tensor Programs V, arXiv:2203.03466, Table 3, SGD) |
 // | meanfield | two-layer: f = (σ_w/m) Σ_j a_j φ(σ_w w_j·x/√d + σ_b b_j) + σ_b b_out, a, w, b ~ N(0,1), lr scale m for a, w and b, 1 for b_out (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018). Deeper: the same as mup. |
+// | depth-mup | residual networks only (MlpConfig.residual): Depth-µP of Yang, Yu, Zhu & Hayou, Tensor Programs VI (arXiv:2310.02244): the width-µP scales above for every Dense (input, branch and readout layers), branch multiplier β = 1/√B on each of the B residual branches (checked in src/nets/residual.ts), and for SGD a learning rate that does not scale with depth (η·B⁰ on the blocks; the paper's 1/√B learning-rate factor is Adam's). Each block's term of Θ_η is then β²·O(1) = O(1/B), so Θ_η = O(1) in both width and depth. |
 //
 // Learning-rate scales are chosen so that each parameter group's term of the kernel GD follows,
 // Θ_η = Σ_p lrScale_p·J_p J_pᵀ, is O(1) in width under meanfield and mup (a width-independent stable
@@ -15,7 +16,11 @@
 // so its term is O(1) only with lrScale 1: mup's MuSGD likewise leaves such "scalar-like" parameters
 // unscaled. (Its fan_out is k, a finite number, not a width.)
 export const PARAMETERIZATIONS = ['standard', 'ntk', 'meanfield', 'mup'] as const;
-export type Parameterization = (typeof PARAMETERIZATIONS)[number];
+/** Parameterizations defined for residual networks only (MlpConfig.residual). */
+export const DEPTH_PARAMETERIZATIONS = ['depth-mup'] as const;
+/** The four that apply to any MLP (the pages' choices). */
+export type PlainParameterization = (typeof PARAMETERIZATIONS)[number];
+export type Parameterization = PlainParameterization | (typeof DEPTH_PARAMETERIZATIONS)[number];
 
 export interface LayerScales {
   fanIn: number;
@@ -37,7 +42,8 @@ export function layerScales(parameterization: Parameterization, widths: readonly
   const layers = widths.length - 1;
   const hasBias = biasStd > 0;
   const twoLayerMeanField = parameterization === 'meanfield' && layers === 2;
-  const scheme = parameterization === 'meanfield' && !twoLayerMeanField ? 'mup' : parameterization;
+  // deep mean-field is µP; Depth-µP's Denses are µP's too (its depth scaling is the branch multiplier, and none on SGD's rates)
+  const scheme = (parameterization === 'meanfield' && !twoLayerMeanField) || parameterization === 'depth-mup' ? 'mup' : parameterization;
   return widths.slice(1).map((fanOut, i) => {
     const fanIn = widths[i];
     const readout = i === layers - 1;
@@ -62,7 +68,7 @@ export function layerScales(parameterization: Parameterization, widths: readonly
           biasLrScale: readout ? 1 : fanOut,
         };
       default:
-        throw new Error(`unknown parameterization "${parameterization}"; expected one of ${PARAMETERIZATIONS.join(', ')}`);
+        throw new Error(`unknown parameterization "${parameterization}"; expected one of ${[...PARAMETERIZATIONS, ...DEPTH_PARAMETERIZATIONS].join(', ')}`);
     }
   });
 }

@@ -5,6 +5,8 @@
 // with the back-propagated signals
 //   δ_{L+1}^a = e_a,  δ_L^a = mult_{L+1} · w_{L+1}[a,:] ⊙ φ'(h_L),  δ_{l−1}^a = mult_l · (w_lᵀ δ_l^a) ⊙ φ'(h_{l−1}).
 // Two Grams, one broadcast product per layer; all E members as batched kernels.
+// A residual net (src/nets/residual.ts) has the stream signals g_l (skip connections included) in
+// place of δ_l, and its branch layer l's term carries β² (its output signal is β·g_l).
 import { ShapeError } from '../gpu/errors';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
@@ -14,11 +16,12 @@ import { gram } from '../kernels/gram';
 import { matmul } from '../kernels/matmul';
 import { Mlp, type ForwardCache } from '../nets/mlp';
 import { modelKernelFactor } from '../nets/output-scale';
+import { branchFactor, residualBackSignals } from '../nets/residual';
 
 export interface EmpiricalKernels {
   /** [E, k, n, k, n]: Θ[e, a, i, b, j] of the model α·f (α² times the NTK of f) */
   ntk: Tensor;
-  /** per-layer contributions (same layout), when asked for */
+  /** per-layer contributions (same layout), when asked for: one per dense layer (residual: Dense_in, the B blocks, Dense_out) */
   layers?: Tensor[];
   /** [E, n, n]: the NNGP of the readout given the last features, α²·E_{w_{L+1}, b_{L+1}}[f_a(x) f_a(x')] */
   nngp: Tensor;
@@ -26,6 +29,7 @@ export interface EmpiricalKernels {
 
 /** Δ_l for l = L..1 (index 0 = layer 1), each [E, k, n, m_l]. */
 function backSignals(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
+  if (net.residual) return residualBackSignals(rt, net, cache);
   const E = net.ensemble;
   const k = net.config.outputDim;
   const n = cache.n;
@@ -90,6 +94,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: Empi
     const etaB = options.parameterScales?.bias[l] ?? 1;
     const skip = etaW === 0;
     const gamma = (biasMult * biasMult * etaB) / (mult * mult * etaW);
+    const branch2 = branchFactor(net.residual, l) ** 2; // β² on a residual branch, else 1
     if (l === L) {
       // readout: δ_{L+1}^a = e_a, so G_δ = δ_ab
       if (!skip) broadcastProduct(rt, shape, { tensor: identity, strides: [0, k, 0, 1, 0] }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult * etaW, gamma, beta: 1, out: target });
@@ -98,7 +103,7 @@ export function empiricalKernels(rt: Runtime, net: Mlp, x: Tensor, options: Empi
         { alpha: alpha2 * (mult * initStd) ** 2, gamma: (biasMult * biasStd) ** 2 / (mult * initStd) ** 2 });
     } else if (!skip) {
       const gd = gram(rt, signals[l].reshape([E, k * n, net.widths[l + 1]]));
-      broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * mult * mult * etaW, gamma, beta: 1, out: target });
+      broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: gxStrides }, { alpha: alpha2 * branch2 * mult * mult * etaW, gamma, beta: 1, out: target });
       gd.dispose();
     }
     gx.dispose();

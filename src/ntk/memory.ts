@@ -7,6 +7,8 @@
 //   forward     h_l, x_l = φ(h_l), φ'(h_l)  [E, n, m_l] (l ≤ L), f [E, n, k]
 //   signals     δ_l [E, k, n, m_l], and the product δ_{l+1}·W_{l+1} [E, k·n, m_l] (l < L)
 //   kernels     Θ [E, k, n, k, n], per-layer G_x [E, n, n] and G_δ [E, k·n, k·n], NNGP [E, n, n]
+// A residual net (MlpConfig.residual) is counted as the plain MLP of its dense layers, [d, m × (B + 1), k]
+// (an upper bound: its stream h is updated in place, and each skip adds into a signal already counted).
 // Every tensor allocated is counted once. Freed buffers stay in the runtime's pool (resident on
 // SwiftShader, where GPU memory is host memory) and are only ever reused, so this sum bounds the
 // buffers' part of the process's resident size (up to the pool's size-class rounding, ≤ 1 MiB each).
@@ -14,6 +16,7 @@ import { WidenetError } from '../gpu/errors';
 import { BACKEND_PADDING } from '../gpu/runtime';
 import type { MlpConfig } from '../nets/mlp';
 import { layerScales } from '../nets/parameterization';
+import { denseWidths } from '../nets/residual';
 import { streamingPeakBytes } from './streaming';
 
 export interface TensorBytes {
@@ -32,8 +35,8 @@ export function inMemoryNtkTensors(config: MlpConfig, n: number): TensorBytes[] 
   const E = config.ensemble ?? 1;
   const d = config.inputDim;
   const k = config.outputDim;
-  const L = config.hidden.length;
-  const widths = [d, ...config.hidden, k];
+  const widths = denseWidths(config);
+  const L = widths.length - 2;
   const scales = layerScales(config.parameterization, widths, config.weightStd, config.biasStd);
   const out: TensorBytes[] = [tensor('x', null, [n, d])];
   scales.forEach((s, i) => {
@@ -66,7 +69,7 @@ export interface InMemoryNtkBytes {
 /** The memory the in-memory empirical NTK of `config` on n inputs needs. */
 export function inMemoryNtkBytes(config: MlpConfig, n: number): InMemoryNtkBytes {
   const tensors = inMemoryNtkTensors(config, n);
-  const perLayer = new Array(config.hidden.length + 1).fill(0);
+  const perLayer = new Array(denseWidths(config).length - 1).fill(0);
   for (const t of tensors) if (t.layer !== null) perLayer[t.layer - 1] += t.bytes;
   return { bytes: tensors.reduce((a, t) => a + t.bytes, 0), tensors, largest: tensors.reduce((a, t) => (t.bytes > a.bytes ? t : a)), perLayer };
 }
@@ -146,12 +149,12 @@ export function planKernels(config: MlpConfig, n: number, budget: MemoryBudget):
   const reason = overBuffer
     ? `${need.largest.name} [${need.largest.shape}] needs ${formatBytes(need.largest.bytes)}, over the per-buffer budget of ${formatBytes(budget.buffer)} (all tensors: ${formatBytes(need.bytes)}, total budget ${formatBytes(budget.total)})`
     : `the in-memory network and kernels need ${formatBytes(need.bytes)}, over the budget of ${formatBytes(budget.total)}`;
-  const where = `hidden [${config.hidden}], ensemble ${config.ensemble ?? 1}, n = ${n}`;
-  if (config.hidden.length !== 1) {
+  const where = `hidden [${config.hidden}]${config.residual ? ` with ${config.residual.blocks} residual blocks` : ''}, ensemble ${config.ensemble ?? 1}, n = ${n}`;
+  if (config.hidden.length !== 1 || config.residual) {
     const l = need.perLayer.indexOf(Math.max(...need.perLayer)) + 1;
     throw new MemoryBudgetError(
-      `the empirical NTK of ${where} does not fit in memory: ${reason}; layer ${l} (width ${[config.inputDim, ...config.hidden, config.outputDim][l]}) alone needs ${formatBytes(need.perLayer[l - 1])} ` +
-        `(budget: ${budget.source}). Width streaming (src/ntk/streaming.ts) handles only two-layer networks (one hidden layer); use narrower layers, fewer inputs or a larger --max-memory.`,
+      `the empirical NTK of ${where} does not fit in memory: ${reason}; layer ${l} (width ${denseWidths(config)[l]}) alone needs ${formatBytes(need.perLayer[l - 1])} ` +
+        `(budget: ${budget.source}). Width streaming (src/ntk/streaming.ts) handles only two-layer networks (one hidden layer, no residual blocks); use narrower layers, fewer inputs or a larger --max-memory.`,
     );
   }
   const m = config.hidden[0];

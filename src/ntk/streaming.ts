@@ -35,6 +35,7 @@ export function streamingPeakBytes(n: number, d: number, k: number, c: number): 
 
 /** Θ as [k, n, k, n] and the NNGP [n, n] of member `member` of a two-layer network, streamed over the width. */
 export async function streamedKernels(rt: Runtime, config: MlpConfig, x: Tensor, options: StreamOptions = {}): Promise<{ ntk: Float32Array; nngp: Float32Array; chunks: number; peakBytes: number }> {
+  if (config.residual) throw new ShapeError(`width streaming is for two-layer networks; a residual network (${config.residual.blocks} blocks) is not streamed: its blocks' m×m weights couple every neuron of the stream to every other, so the kernel does not split into chunks of neurons`);
   if (config.hidden.length !== 1) throw new ShapeError(`width streaming is for two-layer networks (one hidden layer); got hidden [${config.hidden}]`);
   const [n, d] = x.shape;
   if (x.shape.length !== 2 || d !== config.inputDim) throw new ShapeError(`streaming: inputs "${x.name}" have shape [${x.shape}], expected [n, ${config.inputDim}]`);
