@@ -23,6 +23,8 @@ export interface MlpConfig {
   centered?: boolean;
   ensemble?: number;
   seed: number;
+  /** residual MLP (issue 14): hidden = [m]; h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), β = branchMultiplier resolved to a number */
+  residual?: { blocks: number; branchMultiplier: number } | null;
 }
 
 export interface Layer {

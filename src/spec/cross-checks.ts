@@ -3,6 +3,7 @@
 // labels, targets and CPU sizes (data-checks.ts).
 import type { z } from 'zod';
 import { checkLabelsAndSizes } from './data-checks';
+import { checkResidualModel, residualReadoutIndex } from './residual-checks';
 import { GENERATED_KINDS, PLANAR_KINDS, formatPath, isCount, isRecord, plural, type GeneratedKind, type Path } from './vocabulary';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
@@ -59,14 +60,16 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
     }
   }
 
-  // Frozen layers must exist: dense layers 0 (input) … L (readout).
-  if (model && depth !== undefined && Array.isArray(model.frozen)) {
+  // Frozen layers must exist: dense layers 0 (input) … L (readout); a residual model's readout is B + 1.
+  const readout = residualReadoutIndex(model) ?? depth;
+  if (model && readout !== undefined && Array.isArray(model.frozen)) {
     model.frozen.forEach((index, i) => {
-      if (typeof index === 'number' && Number.isSafeInteger(index) && index > depth) {
-        issue(ctx, ['model', 'frozen', i], `expected a layer index from 0 to ${depth} (0 = input layer, ${depth} = readout); received ${index}`);
+      if (typeof index === 'number' && Number.isSafeInteger(index) && index > readout) {
+        issue(ctx, ['model', 'frozen', i], `expected a layer index from 0 to ${readout} (0 = input layer, ${readout} = readout); received ${index}`);
       }
     });
   }
+  checkResidualModel(spec, (path, message) => issue(ctx, path, message));
 
   // Data sets against the model's dimensions.
   let trainSize: number | undefined;
