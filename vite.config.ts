@@ -57,13 +57,13 @@ export default defineConfig(({ mode, command }) => {
             'lib/theory': resolve(__dirname, 'src/theory/index.ts'),
           },
           // the bench harness's devDependencies stay external: loaded only by `widenet bench`
-          external: ['webgpu', /^node:/, 'vite', 'puppeteer-core'],
+          external: ['webgpu', /^node:/, 'vite', 'puppeteer-core', '@resvg/resvg-js', 'canvas'],
           // zod ships a comment Rollup cannot place; it is harmless
           onwarn: (warning, warn) => (warning.code === 'INVALID_ANNOTATION' ? undefined : warn(warning)),
           output: { format: 'es', entryFileNames: '[name].js', banner: (chunk) => (chunk.name === 'cli/widenet' ? '#!/usr/bin/env node' : '') },
         },
       },
-      ssr: { noExternal: true, external: ['webgpu', 'vite', 'puppeteer-core'] },
+      ssr: { noExternal: true, external: ['webgpu', 'vite', 'puppeteer-core', '@resvg/resvg-js', 'canvas'] },
     };
   }
   // One entry per demo page (the dev server serves them at /demos/...; tests/browser opens them).

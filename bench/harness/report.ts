@@ -1,7 +1,7 @@
 // The human-readable report of a benchmark run: Markdown tables per suite, the targets with their
-// measured ratios, the autotuning choice, and one SVG chart per suite.
+// measured ratios, the autotuning choice, and one SVG chart per suite (./charts.ts).
 import type { BenchResult, SuiteName } from '../page/types';
-import { groupedBarChart, type BarGroup } from './svg';
+import { groupedBarChart, type BarGroup } from './charts';
 import type { BenchJson } from './run';
 
 /** How a result is labelled in tables and charts: the implementation plus its variant (tfjs's two Grams). */
@@ -50,7 +50,7 @@ export function suiteTable(results: BenchResult[]): string {
   return [head, '| --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-export function suiteChart(json: BenchJson, suite: SuiteName): string | null {
+export async function suiteChart(json: BenchJson, suite: SuiteName): Promise<string | null> {
   const results = json.results.filter((r) => r.suite === suite);
   if (results.length === 0) return null;
   const m = metric(suite);

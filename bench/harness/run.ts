@@ -125,7 +125,7 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{ json: B
       results: report.results,
       ms: performance.now() - t0,
     };
-    return { json, files: writeReport(json, options.outDir ?? join(root, 'bench', 'results'), options.jsonPath) };
+    return { json, files: await writeReport(json, options.outDir ?? join(root, 'bench', 'results'), options.jsonPath) };
   } finally {
     await (browser as { close(): Promise<void> } | null)?.close().catch(() => undefined);
     server.close();
@@ -134,14 +134,14 @@ export async function runBench(options: RunBenchOptions = {}): Promise<{ json: B
 }
 
 /** Writes <adapter>-<date>.json, .md and -<suite>.svg into outDir (and the JSON to jsonPath too); returns the paths. */
-export function writeReport(json: BenchJson, outDir: string, jsonPath?: string): string[] {
+export async function writeReport(json: BenchJson, outDir: string, jsonPath?: string): Promise<string[]> {
   mkdirSync(outDir, { recursive: true });
   const a = json.adapter;
   const base = `${slug([a.vendor, a.architecture].filter(Boolean).join('-') || 'adapter')}-${json.date}`;
   const files: string[] = [];
   const charts: Record<string, string> = {};
   for (const suite of ['matmul', 'gram', 'activation', 'ntk', 'training'] as SuiteName[]) {
-    const svg = suiteChart(json, suite);
+    const svg = await suiteChart(json, suite);
     if (!svg) continue;
     const name = `${base}-${suite}.svg`;
     writeFileSync(join(outDir, name), svg);

@@ -11,6 +11,7 @@ import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type Ou
 import { applyCachedTiles } from '../kernels/autotune';
 import { fileCache } from '../kernels/autotune-node';
 import { registerBench, registerNodeBench } from './bench';
+import { registerPlot } from './plot';
 
 // --debug (anywhere on the command line) or WIDENET_DEBUG=1: errors with their stack traces
 const debug = process.argv.includes('--debug') || process.env.WIDENET_DEBUG === '1';
@@ -132,6 +133,7 @@ program
 
 registerNodeBench(program, withRuntime);
 registerBench(program);
+registerPlot(program);
 
 program.option('--debug', 'print the stack trace of an error (also: WIDENET_DEBUG=1)');
 

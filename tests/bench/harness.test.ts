@@ -48,6 +48,12 @@ describe('widenet bench (tiny preset)', () => {
     if (json.software) expect(md).toContain('not GPU numbers');
     const svgs = files.filter((f) => f.endsWith('.svg'));
     expect(svgs.length).toBe(SUITES.length);
-    for (const f of svgs) expect(readFileSync(f, 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<rect[\s\S]*<\/svg>\n$/);
+    // each chart draws one bar per timed result of its suite (Vega's rect marks are paths)
+    for (const suite of SUITES) {
+      const svg = readFileSync(svgs.find((f) => f.endsWith(`-${suite}.svg`))!, 'utf8');
+      expect(svg).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>$/);
+      const bars = /<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg);
+      expect((bars?.[1].match(/<path /g) ?? []).length, suite).toBe(json.results.filter((r) => r.suite === suite && r[suite === 'activation' ? 'gbps' : suite === 'matmul' || suite === 'gram' ? 'gflops' : 'ms'] !== null).length);
+    }
   }, 240_000);
 });

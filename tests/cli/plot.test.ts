@@ -1,0 +1,169 @@
+// `widenet plot`: the figures of a real run and of hand-made grid results, opened in headless
+// Chromium (SVG) or decoded by it (PNG), holding the series that were plotted; and its errors.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { widenet, ownStderr, specFolder } from '../helpers/cli';
+import { withBrowser, type BrowserSession } from '../helpers/browser';
+
+const { dir, specFile } = specFolder('widenet-plot-');
+const fileServer = async () => ({ baseUrl: `file://${dir}`, close: async () => {} });
+const withFiles = <T>(fn: (s: BrowserSession) => Promise<T>) => withBrowser(fn, { webgpu: false, server: fileServer });
+
+/** The aria labels Vega gives each mark of one kind ("lr: 0.1; loss: 0.5; …"), as field → value maps. */
+const marks = (svg: string, kind: string) =>
+  [...svg.matchAll(new RegExp(`<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="${kind}"`, 'g'))].map((m) =>
+    Object.fromEntries(m[1].split('; ').map((kv) => kv.split(': ') as [string, string])),
+  );
+
+describe('widenet plot of a run', () => {
+  let metrics: string;
+  let summary: { slopes: { ntkChange: number } };
+  beforeAll(() => {
+    const spec = specFile('spec.json', {
+      seed: 1,
+      model: { inputDim: 3, hidden: [[32], [128]], outputDim: 1, activation: 'tanh', parameterization: 'ntk' },
+      data: { train: { kind: 'sphere', n: 8 }, test: { kind: 'sphere', n: 8 }, target: { kind: 'teacher', hidden: [3], activation: 'tanh' } },
+      train: { lr: 0.5, steps: 6, recordEvery: 3, linearized: true },
+    });
+    const r = widenet(['run', spec]);
+    expect(r.code, ownStderr(r.stderr)).toBe(0);
+    metrics = join(dir, 'metrics.jsonl');
+    writeFileSync(metrics, r.stdout);
+    summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!).summary;
+  }, 120_000);
+
+  it('SVG: the loss figure opens in Chromium with one line per width and curve; the width figure states the summary\'s slope', async () => {
+    const out = join(dir, 'loss.svg');
+    expect(widenet(['plot', metrics, '--figure', 'loss', '--out', out]).code).toBe(0);
+    const widthOut = join(dir, 'width.svg');
+    const w = widenet(['plot', dir, '--out', widthOut]); // the folder, and the default figure for two widths
+    expect(w.stderr).toContain('wrote the width figure');
+    expect(readFileSync(widthOut, 'utf8')).toContain(`ntkChange (slope ${summary.slopes.ntkChange.toFixed(2)})`);
+    await withFiles(async (s) => {
+      const { page } = await s.open('/loss.svg');
+      const found = await page.evaluate(() => ({ root: document.documentElement.nodeName, lines: document.querySelectorAll('.mark-line path').length, text: document.documentElement.textContent }));
+      expect(found.root).toBe('svg');
+      // 2 widths × (network, linearised) × (train, test)
+      expect(found.lines).toBe(8);
+      expect(found.text).toContain('width 128');
+      expect(found.text).toContain('linearised, test');
+    });
+  }, 120_000);
+
+  it('PNG: decodes in Chromium at twice the SVG size, with the series drawn in their colours', async () => {
+    const out = join(dir, 'loss.png');
+    expect(widenet(['plot', metrics, '--figure', 'loss', '--out', out]).code).toBe(0);
+    const png = readFileSync(out);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    const svgWidth = Number(/^<svg[^>]* width="(\d+)"/.exec(readFileSync(join(dir, 'loss.svg'), 'utf8'))![1]);
+    writeFileSync(join(dir, 'blank.html'), '<!doctype html><title>png</title>');
+    await withFiles(async (s) => {
+      const { page } = await s.open('/blank.html');
+      const decoded = await page.evaluate(async (b64: string) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const g = c.getContext('2d')!;
+        g.drawImage(img, 0, 0);
+        const px = g.getImageData(0, 0, c.width, c.height).data;
+        // Vega's first two categorical colours, #4c78a8 and #f58518
+        let blue = 0;
+        let orange = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          if (Math.abs(px[i] - 76) < 12 && Math.abs(px[i + 1] - 120) < 12 && Math.abs(px[i + 2] - 168) < 12) blue++;
+          if (Math.abs(px[i] - 245) < 12 && Math.abs(px[i + 1] - 133) < 12 && Math.abs(px[i + 2] - 24) < 12) orange++;
+        }
+        return { width: img.naturalWidth, blue, orange };
+      }, png.toString('base64'));
+      expect(decoded.width).toBe(2 * svgWidth);
+      expect(decoded.blue).toBeGreaterThan(200);
+      expect(decoded.orange).toBeGreaterThan(200);
+    });
+  }, 120_000);
+});
+
+describe('widenet plot of grid results', () => {
+  // hand-made grids. µTransfer: loss = (log10 lr − log10(1/width))² + 0.01, the largest lr diverging at the widest net;
+  // the phase diagram: ntkChange = α·width/1000 over α × width, one run diverged
+  const widths = [64, 256];
+  const lrs = [0.001, 0.01, 0.1];
+  const alphas = [0.1, 1, 10];
+  const loss = (lr: number, w: number) => (Math.log10(lr) - Math.log10(1 / w)) ** 2 + 0.01;
+  const grid = (swept: string, values: number[], diverges: (v: number, w: number) => boolean, record: (v: number, w: number) => object) => {
+    const lines: string[] = [];
+    for (const w of widths) {
+      for (const v of values) {
+        const point = { 'model.hidden': [w], [swept]: v };
+        const base = { width: [w], point, testLoss: null, weightChange: [0.1, 0.1], linearGap: null };
+        lines.push(JSON.stringify({ ...base, step: 0, trainLoss: 1, ntkChange: 0 }));
+        if (diverges(v, w)) lines.push(JSON.stringify({ point, diverged: { width: [w], step: 3, layer: 1, model: 'network', lr: 1, suggestedMaxLr: 0.05, reason: 'loss' } }));
+        else lines.push(JSON.stringify({ ...base, step: 10, ...record(v, w) }));
+      }
+    }
+    const file = join(dir, `grid-${swept}.jsonl`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+  const lrGrid = grid('train.lr', lrs, (lr, w) => w === 256 && lr === 0.1, (lr, w) => ({ trainLoss: loss(lr, w), ntkChange: 0.1 }));
+  const alphaGrid = grid('model.alpha', alphas, (a, w) => w === 64 && a === 10, (a, w) => ({ trainLoss: 0.1, ntkChange: (a * w) / 1000 }));
+
+  it('lr (the default for a grid over train.lr): a point per trained run at its final loss, the diverged run as a cross', () => {
+    const out = join(dir, 'lr.svg');
+    expect(widenet(['plot', lrGrid, '--out', out]).stderr).toContain('wrote the lr figure');
+    const svg = readFileSync(out, 'utf8');
+    const pts = marks(svg, 'point');
+    const trained = pts.filter((m) => m['final train loss'] !== undefined).map((m) => [Number(m['learning rate η']), Number(m['final train loss'])]);
+    const expected = widths.flatMap((w) => lrs.filter((lr) => !(w === 256 && lr === 0.1)).map((lr) => [lr, loss(lr, w)]));
+    expect(trained.length).toBe(expected.length);
+    for (const [lr, l] of expected) expect(trained.some(([a, b]) => a === lr && Math.abs(b - l) < 1e-3 * l + 1e-4), `${lr} ${l}`).toBe(true);
+    // the diverged run: one cross, drawn at the top (twice the largest final loss)
+    expect(pts.length - trained.length).toBe(1);
+    expect(svg).toContain('diverged runs: crosses at the top');
+  });
+
+  it('stable-lr: the largest non-diverged learning rate per width, with its slope', () => {
+    const out = join(dir, 'stable.svg');
+    expect(widenet(['plot', lrGrid, '--figure', 'stable-lr', '--out', out]).code).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    const pts = marks(svg, 'point').map((m) => [Number(m['width m']), Number(m['largest stable η'])]);
+    expect(pts.sort((a, b) => a[0] - b[0])).toEqual([[64, 0.1], [256, 0.01]]);
+    expect(svg).toContain(`(slope ${(Math.log(0.01 / 0.1) / Math.log(4)).toFixed(2)})`);
+  });
+
+  it('phase (the default for a grid over model.alpha and widths): one cell per point, coloured by NTK change, the diverged cell grey', () => {
+    const out = join(dir, 'phase.svg');
+    expect(widenet(['plot', alphaGrid, '--out', out]).stderr).toContain('wrote the phase figure');
+    const svg = readFileSync(out, 'utf8');
+    const cells = marks(svg, 'rect mark');
+    expect(cells.length).toBe(widths.length * alphas.length);
+    const coloured = cells.filter((c) => c['‖Θ_t − Θ₀‖/‖Θ₀‖'] !== undefined).map((c) => [Number(c['width m']), Number(c['output scale α']), Number(c['‖Θ_t − Θ₀‖/‖Θ₀‖'])]);
+    expect(coloured.length).toBe(5);
+    for (const [w, a, v] of coloured) expect(v).toBeCloseTo((a * w) / 1000, 6);
+    expect(svg).toContain('>diverged<');
+  });
+});
+
+describe('widenet plot: bad input', () => {
+  it('names a line that is not JSON, an unknown format and a figure the results cannot make', () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"step": 0, "width": [4], "trainLoss": 1}\n{"step": 1,\n');
+    const a = widenet(['plot', bad, '--out', join(dir, 'x.svg')]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toContain('bad.jsonl:2: not a JSON line');
+    const b = widenet(['plot', bad, '--out', join(dir, 'x.pdf')]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain('expected a file name ending in .svg or .png');
+    const ok = join(dir, 'one.jsonl');
+    writeFileSync(ok, '{"step": 0, "width": [4], "trainLoss": 1}\n');
+    const c = widenet(['plot', ok, '--figure', 'lr', '--out', join(dir, 'x.svg')]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('figure lr: expected a grid over "train.lr"');
+    const d = widenet(['plot', ok, '--figure', 'nope', '--out', join(dir, 'x.svg')]);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain('expected one of loss, width, lr, stable-lr, phase');
+  });
+});
