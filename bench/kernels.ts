@@ -134,7 +134,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   for (const version of MATMUL_VERSIONS) await matmulCase(version, 16, 16, longK);
   // the wide shape of this project: inputs [n, d] times first-layer weights [d, m]
   const wide = options.quick ? [1024, 16384, 64] : [1024, 65536, 64];
-  for (const version of ['v1_naive', 'v2_regtile', 'v3_smem'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
+  for (const version of ['v1_naive', 'v2_regtile', 'v3_smem', 'v5_bigtile'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
 
   // a layer's forward pass x·Wᵀ: A [n, d], B = W [m, d] transposed (v2's vec4 'nt' path)
   {

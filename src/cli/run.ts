@@ -13,7 +13,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
 import { runExperiment } from '../dynamics/experiment';
-import type { ExperimentSpec } from '../spec';
+import { pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
+import { SHARD_FILE, ShardLog, shardIndices, type Shard } from './shard';
+import { SweepProgress, type ProgressStream } from './progress';
 
 /** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
 export class OutDirError extends WidenetError {}
@@ -36,7 +38,8 @@ export class OutputClosedError extends WidenetError {
 }
 
 /** The files a run writes into its folder; --force deletes these and nothing else. */
-export const isOwnResultFile = (name: string): boolean => name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-[0-9x]+\.json$/.test(name);
+export const isOwnResultFile = (name: string): boolean =>
+  name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-(p\d+-)?[0-9x]+\.json$/.test(name) || name === SHARD_FILE || name === `${SHARD_FILE}.tmp`;
 export const LOCK_FILE = '.lock';
 
 const reason = (e: unknown): string => {
@@ -147,13 +150,6 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
   return { dir, release };
 }
 
-/** A one-line progress bar for a terminal: `[#####-----] width [4096] step 500/1000`. */
-function progressBar(width: number[], step: number, total: number): string {
-  const cells = 30;
-  const done = total > 0 ? Math.round((cells * step) / total) : cells;
-  return `\r[${'#'.repeat(done)}${'-'.repeat(cells - done)}] width [${width.join(', ')}] step ${step}/${total}`;
-}
-
 export interface RunOptions {
   /** a folder from prepareOutDir (or a path, prepared here) */
   out?: OutDir | string;
@@ -161,6 +157,10 @@ export interface RunOptions {
   /** writes one line to stdout; throws OutputClosedError once stdout is closed */
   write: (line: string) => void;
   status: (text: string) => void;
+  /** the terminal the progress bar is drawn on (with progress: true; default process.stderr) */
+  progressStream?: ProgressStream;
+  /** run only this shard's points (shard.ts), without the summary; --out then also writes shard.json */
+  shard?: Shard | null;
   /** the signal that asked the run to stop, if one did (checked after each line) */
   stopRequested?: () => 'SIGINT' | 'SIGTERM' | null;
 }
@@ -168,28 +168,37 @@ export interface RunOptions {
 export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOptions): Promise<void> {
   const out = typeof o.out === 'string' ? prepareOutDir(o.out) : o.out;
   const metrics = out ? join(out.dir, 'metrics.jsonl') : null;
+  const specText = JSON.stringify(spec, null, 2) + '\n';
+  const grid = specGrid(spec) !== null;
+  const total = pointCount(spec);
+  const indices = o.shard ? shardIndices(total, o.shard) : undefined;
   if (out) {
-    writeFileSync(join(out.dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+    writeFileSync(join(out.dir, 'spec.json'), specText);
     writeFileSync(metrics!, '');
   }
+  const shardLog = out && o.shard ? new ShardLog(out.dir, o.shard, specText, total, indices!) : null;
   // where the run is, for the {"interrupted": …} line
   let at: { width: number[] | null; step: number } = { width: null, step: 0 };
-  let lastDrawn = 0;
+  let atPoint: Record<string, unknown> | null = null;
+  const progress = o.progress ? new SweepProgress(o.progressStream ?? process.stderr, indices?.length ?? total) : null;
   const lines = runExperiment(rt, spec, {
-    onStep: (width, step, total) => {
+    indices,
+    onPointStart: (point, ordinal) => {
+      atPoint = point.point;
+      shardLog?.pointStarted();
+      progress?.pointStart(ordinal, point.point, pointWidth(point.spec), point.spec.train.steps);
+    },
+    onPointEnd: (point, count) => shardLog?.pointDone(point.index, count),
+    onStep: (width, step, steps) => {
       at = { width, step };
-      if (!o.progress) return;
-      const now = Date.now();
-      if (now - lastDrawn > 100 || step === total) {
-        o.status(progressBar(width, step, total));
-        lastDrawn = now;
-      }
+      progress?.step(step, steps);
     },
     onWidthEnd: out
-      ? async (experiment) => {
+      ? async (experiment, point) => {
           const kernels = await experiment.probeKernels();
-          const file = join(out.dir, `kernels-${experiment.width.join('x')}.json`);
-          writeFileSync(file, JSON.stringify({ width: experiment.width, step: experiment.stepIndex, probe: spec.observe.probe, ...kernels }) + '\n');
+          // a grid's points may share a width: its files carry the point index
+          const file = join(out.dir, `kernels-${grid ? `p${point.index}-` : ''}${experiment.width.join('x')}.json`);
+          writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), step: experiment.stepIndex, probe: point.spec.observe.probe, ...kernels }) + '\n');
         }
       : undefined,
   });
@@ -199,11 +208,11 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     if (metrics) appendFileSync(metrics, text + '\n');
     if (toStdout) o.write(text + '\n');
   };
-  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, step: at.step, signal } });
+  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, ...(grid ? { point: atPoint } : {}), step: at.step, signal } });
   try {
     for await (const line of lines) {
       if ('step' in line && Array.isArray((line as { width?: unknown }).width)) at = { width: (line as { width: number[] }).width, step: (line as { step: number }).step };
-      if (o.progress) o.status('\r\x1b[2K');
+      progress?.clearLine();
       emit(JSON.stringify(line), true);
       const signal = o.stopRequested?.();
       if (signal) {
@@ -216,6 +225,9 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     if (e instanceof OutputClosedError && metrics) appendFileSync(metrics, interrupted('SIGPIPE') + '\n');
     throw e;
   } finally {
+    progress?.stop();
     if (typeof o.out === 'string') out?.release();
   }
+  shardLog?.finish();
+  if (o.shard) o.status(`widenet: shard ${o.shard.index}/${o.shard.count} (from ${o.shard.source}) ran ${indices!.length} of ${total} points${indices!.length ? ` (${indices!.slice(0, 8).join(', ')}${indices!.length > 8 ? ', …' : ''})` : ''}; merge the shards' --out folders with widenet merge\n`);
 }

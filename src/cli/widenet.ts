@@ -8,10 +8,13 @@ import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
 import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
+import { resolveShard } from './shard';
+import { MergeError } from './merge';
 import { applyCachedTiles } from '../kernels/autotune';
 import { fileCache } from '../kernels/autotune-node';
 import { registerBench, registerNodeBench } from './bench';
 import { registerPlot } from './plot';
+import { registerSweepCommands } from './sweep-commands';
 
 // --debug (anywhere on the command line) or WIDENET_DEBUG=1: errors with their stack traces
 const debug = process.argv.includes('--debug') || process.env.WIDENET_DEBUG === '1';
@@ -86,17 +89,20 @@ program
   })
   .action(async (path: string, opts: { maxMemory?: number }) => {
     const spec = readSpec(path); // before any GPU work: a bad spec costs nothing
+    if (spec.sweep?.grid) throw new Error('widenet ntk: expected a spec without sweep.grid (the kernels of one network or a width sweep); list the grid\'s points with `widenet sweep SPEC --list` and give ntk one of them');
     warnAboutSpec(spec);
     await withRuntime((rt) => ntkCommand(rt, spec, (obj) => writeOut(JSON.stringify(obj) + '\n'), { maxMemory: opts.maxMemory }));
   });
 
 program
   .command('run')
-  .description('train every width of the spec; prints JSON Lines (one record per line, then a sweep summary)')
+  .description('train every point of the spec (each width of a width sweep, each point of a sweep.grid); prints JSON Lines (one record per line, then a sweep summary)')
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
-  .option('--force', "with --out: delete widenet's own results in the folder (metrics.jsonl, spec.json, kernels-*.json) first")
-  .action(async (path: string, opts: { out?: string; force?: boolean }) => {
+  .option('--force', "with --out: delete widenet's own results in the folder (metrics.jsonl, spec.json, kernels-*.json, shard.json) first")
+  .option('--shard <i/N>', 'run only the points whose index ≡ i (mod N) (default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N); --out then writes shard.json for widenet merge')
+  .option('--shards <N>', "the shard count of a Kubernetes Indexed Job (the Job's completions; the index is JOB_COMPLETION_INDEX)")
+  .action(async (path: string, opts: { out?: string; force?: boolean; shard?: string; shards?: string }) => {
     // SIGINT/SIGTERM: finish the line being written, end with {"interrupted": …}, release the
     // lock and the device, exit 128 + signal; a second signal exits at once
     let stop: 'SIGINT' | 'SIGTERM' | null = null;
@@ -112,6 +118,7 @@ program
     }
     const spec = readSpec(path, { training: true });
     warnAboutSpec(spec);
+    const shard = resolveShard(opts.shard, opts.shards, process.env);
     // the folder is checked, created and locked before any GPU work
     if (opts.out) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
     else if (opts.force) throw new Error('--force is only meaningful with --out DIR');
@@ -124,6 +131,7 @@ program
           write: writeOut,
           status: (text) => process.stderr.write(text),
           stopRequested: () => stop,
+          shard,
         }),
       );
     } finally {
@@ -131,6 +139,7 @@ program
     }
   });
 
+registerSweepCommands(program, readSpec);
 registerNodeBench(program, withRuntime);
 registerBench(program);
 registerPlot(program);
@@ -158,7 +167,9 @@ program
       process.stderr.write(`widenet: ${error.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`widenet: ${oneLine(error)}\n`);
+    // a merge's problems, one per line (each names its shard)
+    if (error instanceof MergeError) process.stderr.write(`widenet: cannot merge:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    else process.stderr.write(`widenet: ${oneLine(error)}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     // Dawn keeps the process alive: exit explicitly
     process.exit(error instanceof InterruptedError ? error.exitCode : 1);

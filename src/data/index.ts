@@ -12,7 +12,7 @@ export { Rng, deriveSeed, STREAM } from './rng';
 export { DataError } from './errors';
 export { generateInputs, generateClassification, defaultSphereRadius, CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind } from './datasets';
 export { MAX_CPU_ARRAY_NUMBERS, FLOAT32_MAX } from './limits';
-export { makeTarget, activationRms, DEFAULT_TARGET_ACTIVATION, type Target } from './targets';
+export { makeTarget, activationRms, quadraticTargetMatrices, DEFAULT_TARGET_ACTIVATION, type Target } from './targets';
 
 export interface DataSet {
   x: number[][];

@@ -95,8 +95,8 @@ export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number
       // ⟨w, x⟩² = R²·u with u ~ Beta(1/2, (d−1)/2): Var y = (R²/d)²·d/(d + 2), in [1/2, 1) at the default R = √d.
       if (d < 2) throw new DataError(`the quadratic target needs inputDim ≥ 2 (in one dimension the centred quadratic is identically 0); received inputDim = ${d}`);
       checkWeights('quadratic target', outputDim, d);
-      const ws = Array.from({ length: outputDim }, () => rng.unitVector(d));
-      const scale = 1 / Math.sqrt(2 * (1 - 1 / d));
+      const ws = quadraticDirections(rng, d, outputDim);
+      const scale = QUADRATIC_SCALE(d);
       return (x) => {
         checkInput(x, d);
         const r2 = dot(x, x) / d;
@@ -118,4 +118,25 @@ export function makeTarget(spec: TargetSpec, inputDim: number, outputDim: number
     default:
       throw new DataError(`unknown target kind "${String((spec as { kind: unknown }).kind)}"; expected one of: ${TARGET_KINDS.join(', ')}`);
   }
+}
+
+/** s = 1/√(2(1 − 1/d)), the quadratic target's scale (variance 1 for x ~ N(0, I_d)). */
+const QUADRATIC_SCALE = (d: number) => 1 / Math.sqrt(2 * (1 - 1 / d));
+/** The quadratic target's directions w_k, one unit vector per output, in the order makeTarget draws them. */
+const quadraticDirections = (rng: Rng, d: number, outputDim: number) => Array.from({ length: outputDim }, () => rng.unitVector(d));
+
+/**
+ * The matrices of the "quadratic" target, y_k = xᵀB_k x with B_k = s·(w_k w_kᵀ − I/d) (traceless, symmetric),
+ * for the same (inputDim, outputDim, seed) as makeTarget: the closed-form population risks
+ * (theory/quadratic-risk.ts) need the target's matrix itself.
+ */
+export function quadraticTargetMatrices(inputDim: number, outputDim: number, seed: number): number[][][] {
+  const d = inputDim;
+  if (!Number.isSafeInteger(d) || d < 2) throw new DataError(`the quadratic target needs inputDim ≥ 2; received inputDim = ${String(d)}`);
+  if (!Number.isSafeInteger(outputDim) || outputDim < 1) throw new DataError(`expected outputDim: an integer ≥ 1; received ${String(outputDim)}`);
+  checkWeights('quadratic target', outputDim, d * d);
+  const s = QUADRATIC_SCALE(d);
+  return quadraticDirections(new Rng(seed, STREAM.target), d, outputDim).map((w) =>
+    Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => s * (w[i] * w[j] - (i === j ? 1 / d : 0)))),
+  );
 }

@@ -59,7 +59,7 @@ export class Experiment {
     if (!train.y) throw new DataError('data.train: expected labels to train on; received inputs without y (give "y" with the points, or a data.target)');
     const trainer = new Trainer(rt, mlpConfig(spec, width), { x: train.x, y: train.y }, {
       optimizer: spec.train.optimizer, lr: spec.train.lr, momentum: spec.train.momentum, batchSize: spec.train.batchSize,
-      loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized,
+      loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized || spec.train.compare, // compare's NT is the linearised model
     });
     await trainer.start();
     const split = async (data: DataSet, x: Tensor, cache0: ForwardCache): Promise<Split> => ({ x, data, n: data.x.length, cache0, f0: await cache0.output.read() });

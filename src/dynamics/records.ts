@@ -29,7 +29,28 @@ export interface RunRecord {
   kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
   particles?: { a: number[]; w: number[][] };
+  /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
+  models?: ModelComparisonRecord;
   std: Record<string, EnsembleStat>;
+}
+
+/** One model's losses (ensemble means; testLoss null without a labelled test set, both null after it diverged). */
+export interface ModelLosses {
+  trainLoss: number | null;
+  testLoss: number | null;
+}
+
+/**
+ * The `models` block of train.compare: rf = the same network with every layer but the readout frozen
+ * (trained beside it from the same θ₀), nt = the linearised network, nn = the network; `population`, the
+ * closed-form population risks on the sphere for the quadratic target with the quadratic activation
+ * (theory/quadratic-risk.ts; null elsewhere), ensemble means over the members' own first-layer weights.
+ */
+export interface ModelComparisonRecord {
+  rf: ModelLosses & { weightChange: number[] | null; diverged?: DivergenceRecord };
+  nt: ModelLosses;
+  nn: ModelLosses;
+  population: { radius: number; rf: number; nt: number; nn: number | null } | null;
 }
 
 export interface DivergenceRecord {
@@ -47,11 +68,52 @@ export interface DivergenceRecord {
   reason: string;
 }
 
-export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary };
+export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary | GridSummary };
 
 export interface SweepSummary {
   widths: number[];
   slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+}
+
+// The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).
+// `point` in each entry: the swept values that identify it, by path, without the ones it runs over.
+
+/** Log-log slopes against width of one family of points that differ only in model.hidden. */
+export interface WidthSlopes extends SweepSummary {
+  point: Record<string, unknown>;
+}
+/** µTransfer: the lr of least final train loss at one width (null: every lr diverged); `diverged`: the lrs that did. */
+export interface BestLrEntry {
+  point: Record<string, unknown>;
+  width: number[];
+  lr: number | null;
+  trainLoss: number | null;
+  diverged: number[];
+}
+/** The largest stable lr of the grid per width (null: none), `capped` where the grid's largest lr was stable, and its log-log slope. */
+export interface MaxStableLrCurve {
+  point: Record<string, unknown>;
+  widths: number[];
+  lr: (number | null)[];
+  capped: boolean[];
+  slope: number | null;
+}
+/** The lazy–rich crossover α* per width (null: no crossing on the grid) and its log-log slope. */
+export interface CrossoverCurve {
+  point: Record<string, unknown>;
+  widths: number[];
+  alphaStar: (number | null)[];
+  slope: number | null;
+}
+export interface GridSummary extends Partial<SweepSummary> {
+  /** how many points the grid has */
+  points: number;
+  /** the swept paths, in point order (the last varies fastest) */
+  grid: string[];
+  widthSlopes?: WidthSlopes[];
+  bestLr?: BestLrEntry[];
+  maxStableLr?: MaxStableLrCurve[];
+  crossover?: { threshold: number; curves: CrossoverCurve[] };
 }
 
 /** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */

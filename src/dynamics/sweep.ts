@@ -1,58 +1,84 @@
-// The sweep runner: every width of a spec, each a life cycle of Experiment, then the summary.
+// The sweep runner: every point of a spec (a width of a width sweep, a point of a grid; grid.ts),
+// each a life cycle of Experiment, then the summary (grid-summary.ts).
 import type { Runtime } from '../gpu/runtime';
-import { specWidths, type ExperimentSpec } from '../spec';
+import { expandGrid, pointWidth, specGrid, type ExpandedPoint, type ExperimentSpec } from '../spec';
 import { Experiment } from './experiment';
-import { logLogSlope } from './observables';
-import type { RunLine, RunRecord } from './records';
+import { ModelComparison } from './model-comparison';
+import { sweepSummary, type PointLines } from './grid-summary';
+import type { RunLine } from './records';
+
+export interface RunExperimentOptions {
+  onStep?: (width: number[], step: number, total: number) => void;
+  onWidthEnd?: (experiment: Experiment, point: ExpandedPoint) => Promise<void>;
+  /** called before each point: its place among the points run (0-based) and how many run */
+  onPointStart?: (point: ExpandedPoint, ordinal: number, count: number) => void;
+  /** called after each point with its lines (a shard's bookkeeping) */
+  onPointEnd?: (point: ExpandedPoint, lines: number) => void;
+  /** run only these points (a shard, in increasing order); no summary then, it needs every point */
+  indices?: readonly number[];
+}
+
+/** A grid point's line with its `point` beside `width` (in a record, and inside a divergence line). */
+function withPoint(line: RunLine, point: ExpandedPoint['point']): RunLine {
+  if ('diverged' in line) {
+    const { width, ...rest } = line.diverged;
+    return { diverged: { width, point, ...rest } } as RunLine;
+  }
+  if ('step' in line) {
+    const { width, ...rest } = line;
+    return { width, point, ...rest } as RunLine;
+  }
+  return line;
+}
 
 /**
- * Runs every width of a spec: a record every `recordEvery` steps (and at the first and last step);
- * a diverged width ends with its divergence line; a sweep ends with the summary of log-log slopes
- * of the last records against the first hidden width.
+ * Runs every point of a spec: a record every `recordEvery` steps (and at the first and last step);
+ * a diverged network ends its point with the divergence line; a sweep ends with the summary
+ * (sweepSummary), computed from the lines as printed (JSON), so that `widenet merge` of shards
+ * gets the same bytes.
  */
-export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: { onStep?: (width: number[], step: number, total: number) => void; onWidthEnd?: (experiment: Experiment) => Promise<void> } = {}): AsyncGenerator<RunLine> {
-  const widths = specWidths(spec);
-  const finals: { width: number; record: RunRecord }[] = [];
-  for (const hidden of widths) {
-    const experiment = await Experiment.create(rt, spec, { hidden });
+export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: RunExperimentOptions = {}): AsyncGenerator<RunLine> {
+  const grid = specGrid(spec);
+  const points = expandGrid(spec, options.indices);
+  const done: PointLines[] = [];
+  for (const [ordinal, point] of points.entries()) {
+    options.onPointStart?.(point, ordinal, points.length);
+    const hidden = pointWidth(point.spec);
+    const printed: RunLine[] = [];
+    const emit = (line: RunLine): RunLine => {
+      const out = grid ? withPoint(line, point.point) : line;
+      printed.push(JSON.parse(JSON.stringify(out)) as RunLine);
+      return out;
+    };
+    const experiment = await Experiment.create(rt, point.spec, { hidden });
+    let comparison: ModelComparison | null = null;
     try {
-      const first = await experiment.record();
-      yield first;
+      // train.compare: random features trained beside it, their losses merged into each record
+      if (point.spec.train.compare) comparison = await ModelComparison.create(rt, point.spec, experiment);
+      const first = await ModelComparison.merge(comparison, await experiment.record());
+      yield emit(first);
       let diverged = 'diverged' in first;
-      const { steps, recordEvery } = spec.train;
+      const { steps, recordEvery } = point.spec.train;
       while (!diverged && experiment.stepIndex < steps) {
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
         for (let s = 0; s < chunk; s++) {
           experiment.trainer.step(1);
+          comparison?.step(1);
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
-        const line = await experiment.record();
+        const line = await ModelComparison.merge(comparison, await experiment.record());
         diverged = 'diverged' in line;
-        yield line;
+        yield emit(line);
       }
-      if (!diverged && experiment.lastRecord) finals.push({ width: hidden[0], record: experiment.lastRecord });
-      await options.onWidthEnd?.(experiment);
+      await options.onWidthEnd?.(experiment, point);
     } finally {
+      comparison?.dispose();
       experiment.dispose();
     }
+    done.push({ index: point.index, point: point.point, width: hidden, lines: printed });
+    options.onPointEnd?.(point, printed.length);
   }
-  if (widths.length > 1) {
-    const w = finals.map((f) => f.width);
-    const slope = (pick: (r: RunRecord) => number | null) => {
-      const values = finals.map((f) => pick(f.record));
-      return values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
-    };
-    const layers = finals[0]?.record.weightChange.length ?? 0;
-    yield {
-      summary: {
-        widths: w,
-        slopes: {
-          ntkChange: slope((r) => r.ntkChange),
-          linearGap: slope((r) => r.linearGap),
-          weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
-          trainLoss: slope((r) => r.trainLoss),
-        },
-      },
-    };
-  }
+  if (options.indices) return;
+  const summary = sweepSummary(done, grid ? Object.keys(grid) : null);
+  if (summary) yield { summary };
 }

@@ -44,6 +44,8 @@ interface PendingRead {
  * Gram's workgroup edge WG. */
 export interface TunedTiles {
   matmul: Partial<Record<string, Record<string, number>>>;
+  /** the tiled matmul version autotuning found fastest for large outputs on this adapter (v3 when absent) */
+  matmulVersion?: string;
   gram?: { wg: number };
 }
 

@@ -19,10 +19,11 @@ import { setTunedTiles, warnOnce } from './tuning';
 export { warnOnce };
 
 /** Bump when the candidates or the shaders change, so that stale cached choices are ignored. */
-export const AUTOTUNE_VERSION = 2;
+export const AUTOTUNE_VERSION = 3;
 
 /** Candidate override constants per version. v2: workgroups of WG_X×WG_Y invocations, each a 4×4
- * block; v3: a BM×BN tile staged through BK-deep slices, (BM/4)·(BN/4) ≤ 256 invocations. */
+ * block; v3: a BM×BN tile staged through BK-deep slices, (BM/4)·(BN/4) ≤ 256 invocations; v5: the
+ * same with 8×4 blocks, (BM/8)·(BN/4) invocations (BM a multiple of 8, BN and BK of 4). */
 export const MATMUL_CANDIDATES: Partial<Record<MatmulVersion, Record<string, number>[]>> = {
   v2_regtile: [
     { WG_X: 8, WG_Y: 8 }, { WG_X: 16, WG_Y: 16 }, { WG_X: 16, WG_Y: 8 }, { WG_X: 8, WG_Y: 16 },
@@ -32,11 +33,19 @@ export const MATMUL_CANDIDATES: Partial<Record<MatmulVersion, Record<string, num
     { BM: 64, BN: 64, BK: 16 }, { BM: 64, BN: 64, BK: 8 }, { BM: 32, BN: 32, BK: 16 },
     { BM: 64, BN: 32, BK: 16 }, { BM: 32, BN: 64, BK: 16 }, { BM: 64, BN: 64, BK: 32 },
   ],
+  v5_bigtile: [
+    { BM: 128, BN: 64, BK: 16 }, { BM: 64, BN: 128, BK: 16 }, { BM: 128, BN: 64, BK: 8 },
+    { BM: 64, BN: 64, BK: 16 }, { BM: 128, BN: 32, BK: 16 },
+  ],
 };
+/** On a GPU the search also chooses between the tiled versions for large outputs (chooseMatmulVersion). */
+const TILED_VERSIONS: MatmulVersion[] = ['v3_smem', 'v5_bigtile'];
 /** Gram: workgroup edge WG (an invocation holds a 4×4 block, a tile is 4·WG on a side). */
 export const GRAM_CANDIDATES = [4, 8, 16];
 
 export interface CandidateTiming {
+  /** the matmul version of a matmul candidate */
+  version?: MatmulVersion;
   config: Record<string, number>;
   ms: number;
 }
@@ -104,7 +113,7 @@ async function timeCandidates<C>(rt: Runtime, configs: C[], record: (config: C) 
   return best;
 }
 
-function fastest(c: CandidateTiming[]): CandidateTiming {
+function fastest<T extends { ms: number }>(c: T[]): T {
   return c.reduce((best, x) => (x.ms < best.ms ? x : best));
 }
 
@@ -144,6 +153,11 @@ export function cachedChoiceProblem(rt: Runtime, entry: unknown): string | null 
   return null;
 }
 
+/** What a report puts on the runtime: the chosen tile of its version, the version itself, the Gram edge. */
+function tunedFrom(report: Pick<AutotuneReport, 'matmul' | 'gram'>) {
+  return { matmul: { [report.matmul.version]: report.matmul.chosen }, matmulVersion: report.matmul.version, gram: report.gram.chosen };
+}
+
 /** The cached choice for this adapter when there is a usable one; a bad entry is reported once and ignored. */
 function cachedChoice(rt: Runtime, cache: AutotuneCache, warn: (message: string) => void): AutotuneReport | null {
   const key = adapterKey(rt);
@@ -170,7 +184,7 @@ function cachedChoice(rt: Runtime, cache: AutotuneCache, warn: (message: string)
 export function applyCachedTiles(rt: Runtime, cache: AutotuneCache, warn: (message: string) => void = defaultWarn): AutotuneReport | null {
   const cached = cachedChoice(rt, cache, warn);
   if (!cached) return null;
-  setTunedTiles(rt, { matmul: { [cached.matmul.version]: cached.matmul.chosen }, gram: cached.gram.chosen });
+  setTunedTiles(rt, tunedFrom(cached));
   return { ...cached, source: 'cache', cache: cache.where, searchMs: 0 };
 }
 
@@ -191,6 +205,7 @@ function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): b
   const limits = rt.limits;
   if (version === 'v2_regtile') return c.WG_X * c.WG_Y <= limits.maxComputeInvocationsPerWorkgroup;
   if (version === 'v3_smem') return (c.BM / 4) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
+  if (version === 'v5_bigtile') return c.BM % 8 === 0 && c.BN % 4 === 0 && c.BK % 4 === 0 && (c.BM / 8) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
   return true;
 }
 
@@ -208,6 +223,8 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const s = software ? 512 : 2048;
   const [gn, gm] = software ? [256, 2048] : [1024, 8192];
   const version = chooseMatmulVersion({ m: s, n: s, k: s, batch: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }, rt.ctx.adapter);
+  // the versions searched: the adapter's own (v2 on a CPU adapter), or on a GPU both tiled versions
+  const versions = software ? [version] : TILED_VERSIONS;
   const base = { key, cache: cache?.where ?? 'none', matmul: { version, shape: [s, s, s] as [number, number, number] }, gram: { shape: [gn, gm] as [number, number] } };
 
   if (options.enabled === false) {
@@ -215,9 +232,9 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
     return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8 }, candidates: [] }, searchMs: 0 };
   }
   const cached = options.force || !cache ? null : cachedChoice(rt, cache, options.warn ?? defaultWarn);
-  if (cached && cached.matmul?.version === version) {
-    setTunedTiles(rt, { matmul: { [version]: cached.matmul.chosen }, gram: cached.gram.chosen });
-    log(`autotune: ${key}: from ${cache!.where}: matmul ${version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);
+  if (cached && versions.includes(cached.matmul?.version)) {
+    setTunedTiles(rt, tunedFrom(cached));
+    log(`autotune: ${key}: from ${cache!.where}: matmul ${cached.matmul.version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);
     return { ...cached, source: 'cache', cache: cache!.where, searchMs: 0 };
   }
 
@@ -227,10 +244,11 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const a = randn(rt, [s, s], { seed: 11, name: 'A' });
   const b = randn(rt, [s, s], { seed: 12, name: 'B' });
   const c = Tensor.empty(rt, [s, s], 'C');
-  const configs = (MATMUL_CANDIDATES[version] ?? [DEFAULT_TILES[version]]).filter((config) => fits(rt, version, config));
-  const matmulMs = await timeCandidates(rt, configs, (tile) => matmul(rt, a, b, { version, tile, out: c }), runs);
-  const matmulTimes: CandidateTiming[] = configs.map((config, i) => ({ config, ms: matmulMs[i] }));
-  matmulTimes.forEach((t) => log(`autotune: matmul ${version} ${s}³ ${JSON.stringify(t.config)}: ${t.ms.toFixed(2)} ms`));
+  const configs = versions.flatMap((v) => (MATMUL_CANDIDATES[v] ?? [DEFAULT_TILES[v]]).filter((config) => fits(rt, v, config)).map((tile) => ({ version: v, tile })));
+  const matmulMs = await timeCandidates(rt, configs, ({ version: v, tile }) => matmul(rt, a, b, { version: v, tile, out: c }), runs);
+  const matmulTimes = configs.map(({ version: v, tile }, i) => ({ version: v, config: tile, ms: matmulMs[i] }));
+  matmulTimes.forEach((t) => log(`autotune: matmul ${t.version} ${s}³ ${JSON.stringify(t.config)}: ${t.ms.toFixed(2)} ms`));
+  const best = fastest(matmulTimes);
   [a, b, c].forEach((t) => t.dispose());
   const f = randn(rt, [gn, gm], { seed: 13, name: 'features' });
   const g = Tensor.empty(rt, [gn, gn], 'G');
@@ -242,12 +260,12 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const report: AutotuneReport = {
     ...base,
     source: 'search',
-    matmul: { ...base.matmul, chosen: fastest(matmulTimes).config, candidates: matmulTimes },
+    matmul: { ...base.matmul, version: best.version, chosen: best.config, candidates: matmulTimes },
     gram: { ...base.gram, chosen: { wg: fastest(gramTimes).config.WG }, candidates: gramTimes },
     searchMs: performance.now() - t0,
   };
-  setTunedTiles(rt, { matmul: { [version]: report.matmul.chosen }, gram: report.gram.chosen });
+  setTunedTiles(rt, tunedFrom(report));
   cache?.save(key, report);
-  log(`autotune: chose matmul ${version} ${JSON.stringify(report.matmul.chosen)}, gram WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
+  log(`autotune: chose matmul ${best.version} ${JSON.stringify(report.matmul.chosen)}, gram WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
   return report;
 }

@@ -9,7 +9,7 @@ import { activation } from './activations';
 import { assertLive, kernelProgram, dummyTensor, outputTensor, type Cost } from './common';
 import { tunedTiles } from './tuning';
 
-export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk'] as const;
+export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk', 'v5_bigtile'] as const;
 export type MatmulVersion = (typeof MATMUL_VERSIONS)[number];
 
 export interface MatmulOptions {
@@ -56,6 +56,7 @@ function tileOf(version: MatmulVersion, c: Record<string, number>): [number, num
     case 'v2_regtile': return [c.WG_Y * 4, c.WG_X * 4];
     case 'v3_smem': return [c.BM, c.BN];
     case 'v4_splitk': return [1, 1];
+    case 'v5_bigtile': return [c.BM, c.BN];
   }
 }
 
@@ -64,6 +65,7 @@ export const DEFAULT_TILES: Record<MatmulVersion, Record<string, number>> = {
   v2_regtile: { WG_X: 8, WG_Y: 8 },
   v3_smem: { BM: 64, BN: 64, BK: 16 },
   v4_splitk: { WG: 256 },
+  v5_bigtile: { BM: 128, BN: 64, BK: 16 },
 };
 
 /** v2's vec4 paths: 'nn' (no transposes; K, N and batch offsets multiples of 4) or 'nt'
@@ -74,18 +76,25 @@ export function vec4Path(p: MatmulProblem): 'nn' | 'nt' | null {
   return 'nt';
 }
 
+/** v5's vec4 global loads: an operand's stored rows (its contiguous dimension) and batch stride multiples of 4. */
+export function bigTileVec4(p: MatmulProblem, aCols: number, bCols: number): { a: boolean; b: boolean } {
+  return { a: aCols % 4 === 0 && p.aBatchStride % 4 === 0, b: bCols % 4 === 0 && p.bBatchStride % 4 === 0 };
+}
+
 /**
  * The one place where a version is chosen. CPU adapters (SwiftShader: barriers are costly, few
  * cores) get register tiling for every shape; it measured fastest there even for 16×16×2^20
  * (1.54 GFLOP/s against 0.12 for split-K, see the README). On GPUs, small outputs with a long
  * reduction go to split-K (register tiling would leave most of the GPU idle), the rest to
- * workgroup-memory tiling.
+ * workgroup-memory tiling: v3's 64×64 tiles, or v5's large ones when autotuning found them faster
+ * on this adapter (`tiled`, from rt.tuning). v5 only pays when the output has enough tiles to fill
+ * the GPU, so small outputs stay on v3.
  */
-export function chooseMatmulVersion(p: MatmulProblem, adapter: { software: boolean }): MatmulVersion {
+export function chooseMatmulVersion(p: MatmulProblem, adapter: { software: boolean }, tiled: MatmulVersion = 'v3_smem'): MatmulVersion {
   if (adapter.software) return 'v2_regtile';
   const outputs = p.m * p.n * p.batch;
   if (outputs <= 4096 && p.k >= 1024) return 'v4_splitk';
-  return 'v3_smem';
+  return tiled === 'v5_bigtile' && outputs >= 256 * 256 ? 'v5_bigtile' : 'v3_smem';
 }
 
 function batchOf(t: Tensor): number {
@@ -108,14 +117,17 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
   return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
 }
 
-function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
+function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
-  const own = version === 'v2_regtile' ? [] : ['matmul/bindings'];
-  const loads = version === 'v2_regtile' && vec4 ? [] : ['matmul/loads'];
+  // v2 and v5 declare their own bindings (vec4 views of A and B) and loads
+  const ownBindings = version === 'v2_regtile' || version === 'v5_bigtile';
+  const own = ownBindings ? [] : ['matmul/bindings'];
+  const loads = (version === 'v2_regtile' && vec4) || version === 'v5_bigtile' ? [] : ['matmul/loads'];
+  const bigLabel = version === 'v5_bigtile' && (big.a || big.b) ? ` vec4 ${big.a ? 'A' : ''}${big.b ? 'B' : ''}` : '';
   return kernelProgram({
-    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}`,
+    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}${bigLabel}`,
     shaders: ['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`],
-    flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null },
+    flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null, A_VEC4: version === 'v5_bigtile' && big.a, B_VEC4: version === 'v5_bigtile' && big.b },
     storage: ['read', 'read', 'read', 'read_write'],
     params: PARAMS,
     constants,
@@ -137,7 +149,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
     biasBatchStride = bs === p.n ? 0 : p.n;
   }
   const act = activation(options.activation ?? 'identity').id;
-  const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter);
+  const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter, tunedTiles(rt)?.matmulVersion as MatmulVersion | undefined);
   const vec4 = version === 'v2_regtile' ? vec4Path(p) : null;
   // an explicit tile, else the autotuned one for this device (src/kernels/autotune.ts), else the default
   const tile = options.tile ?? tunedTiles(rt)?.matmul[version] ?? DEFAULT_TILES[version];
@@ -148,7 +160,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const ac = a.shape[a.shape.length - 1];
   const bc = b.shape[b.shape.length - 1];
   rt.dispatch(
-    programFor(version, vec4, act, !!options.bias, tile),
+    programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile),
     [a, b, options.bias ?? dummyTensor(rt), c],
     {
       m: p.m, n: p.n, k: p.k,

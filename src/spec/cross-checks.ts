@@ -26,10 +26,10 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
   // Widths: in model.hidden or in the sweep block, not both, not neither.
   const sweep = isRecord(spec.sweep) ? spec.sweep : undefined;
   const hasHidden = model !== undefined && model.hidden !== undefined;
-  if (model && !hasHidden && spec.sweep === undefined) {
+  if (model && !hasHidden && sweep?.hidden === undefined) {
     issue(ctx, ['model', 'hidden'], 'required field is missing; expected a width list like [4096], a width sweep like [[256], [1024]], or a top-level sweep block {"hidden": [[256], [1024]]}');
   }
-  if (hasHidden && spec.sweep !== undefined) {
+  if (hasHidden && sweep?.hidden !== undefined) {
     issue(ctx, ['sweep'], 'expected the widths in one place only; received both model.hidden and a sweep block (remove one of them)');
   }
   // A sweep varies widths at fixed depth (the summary's slopes are against width).
@@ -105,6 +105,11 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
         issue(ctx, ['train', 'batchSize'], `expected at most the training set size (${trainSize}); received ${batch}`);
       }
     }
+  }
+
+  // train.compare trains the random-features model by freezing layers itself; the network it compares with is the full one
+  if (train?.compare === true && model && Array.isArray(model.frozen) && model.frozen.length > 0) {
+    issue(ctx, ['model', 'frozen'], `expected no frozen layers with train.compare (the comparison's random features freeze every layer but the readout, beside the full network); received ${JSON.stringify(model.frozen)}`);
   }
 
   if (observe?.probe === 'test' && data && data.test === undefined) {

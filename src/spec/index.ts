@@ -4,3 +4,4 @@ export * from './validate';
 export * from './warnings';
 export { MAX_CPU_ARRAY_NUMBERS } from '../data/limits';
 export * from './resolve';
+export * from './grid';

@@ -251,6 +251,12 @@ export const trainSchema = strict('the training settings: an object like {"lr": 
   recordEvery: integer(1, SAFE, 'a record interval: an integer ≥ 1 (steps)').default(10),
   /** Also train the linearised model f(θ0) + J(θ0)(θ − θ0) alongside. */
   linearized: flag('true or false').default(false),
+  /**
+   * Random features, linearised model and network side by side (dynamics/model-comparison.ts): a second
+   * network with every layer but the readout frozen trains beside this one (same seed, data, initial
+   * weights), the linearised model is trained (implies linearized), and each record gets a `models` block.
+   */
+  compare: flag('true or false (train random features, the linearised model and the network side by side)').default(false),
 });
 
 export const observeSchema = strict('the observation settings: an object like {"probe": "train", "spectrum": 5}', {
@@ -262,8 +268,10 @@ export const observeSchema = strict('the observation settings: an object like {"
   particles: integer(0, 100_000, 'a number of neurons to record as particles: an integer from 0 to 100000').default(0),
 });
 
-export const sweepSchema = strict('a sweep block like {"hidden": [[256], [1024]]}', {
-  hidden: widthSweepSchema,
+export const sweepSchema = strict('a sweep block like {"hidden": [[256], [1024]]} or {"grid": {"train.lr": [0.1, 1]}}', {
+  hidden: widthSweepSchema.optional(),
+  /** A grid over any fields by dotted path (grid.ts validates and expands it point by point). */
+  grid: z.record(z.string(), z.array(z.unknown()), expected('a grid: an object of dotted field paths and their value lists')).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import { experimentSpecSchema, checkTrainingLabels, closest, formatPath, type ExperimentSpec } from './schema';
+import { hasGrid, registerPointParser, safeParseGrid } from './grid';
 import { fromEngineMessage, lineColumn, locateJsonError, scanJson } from './json-text';
 
 export { findDuplicateKeys, locateJsonError, type DuplicateKey, type JsonProblem } from './json-text';
@@ -54,6 +55,8 @@ export interface ParseOptions {
 
 /** Validates without throwing (for demo pages that show the problems next to the input). */
 export function safeParseSpec(input: unknown, options: ParseOptions = {}): SpecResult {
+  // a grid (sweep.grid): every point validated as a whole spec by this parser (grid.ts)
+  if (hasGrid(input)) return safeParseGrid(input as Record<string, unknown>, (point) => safeParseSpec(point, options));
   const result = experimentSpecSchema.safeParse(input, { error: fallbackMessage });
   // the training checks read the raw input, so they are listed with the schema's problems, not after them
   const training = options.training ? validateForTraining(input) : [];
@@ -115,9 +118,12 @@ export function parseSpecText(text: string, source = 'spec', options: ParseOptio
   throw new SpecError([...duplicates, ...(result.ok ? [] : result.issues)], source);
 }
 
-/** Is this spec a width sweep (a list of width lists, in model.hidden or a sweep block)? */
+// expandGrid (grid.ts) re-parses each point of a parsed grid with the one-spec parser
+registerPointParser((point) => safeParseSpec(point));
+
+/** Is this spec a width sweep (a list of width lists, in model.hidden or a sweep block)? A grid (sweep.grid) is not: see grid.ts. */
 export function isWidthSweep(spec: Pick<ExperimentSpec, 'model' | 'sweep'>): boolean {
-  return spec.sweep !== undefined || Array.isArray(spec.model.hidden[0]);
+  return spec.sweep?.hidden !== undefined || Array.isArray(spec.model.hidden[0]);
 }
 
 /** The hidden-width lists to run: one entry for a single network, one per size for a sweep. */

@@ -21,3 +21,4 @@ export { residualKernels, residualVariances } from './residual';
 export function analyticKernels(spec: KernelSpecTheory, X1: number[][], X2?: number[][]): { nngp: number[][]; ntk: number[][] } {
   return spec?.residual ? residualKernels(spec, X1, X2) : computeKernels(spec, X1, X2);
 }
+export { quadraticFormRisk, linearizedQuadraticRisk, randomFeaturesQuadraticRisk, bestRankQuadraticRisk, rowSpaceProjector, type QuadraticRisk } from './quadratic-risk';

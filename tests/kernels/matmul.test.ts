@@ -26,6 +26,10 @@ const CASES: Case[] = [
   { m: 29, n: 31, k: 37, transB: true },
   { m: 33, n: 30, k: 40, transB: true, batchA: 2, batchB: 1 },  // vec4 along K for both (x·Wᵀ)
   { m: 40, n: 44, k: 36, transA: true, transB: true, batchA: 2, batchB: 2 },
+  // past v5's 128×64 tile: vec4 A along K with scalar B; vec4 Aᵀ along M; vec4 Bᵀ along K, batched
+  { m: 131, n: 66, k: 20 },
+  { m: 132, n: 68, k: 24, transA: true },
+  { m: 129, n: 130, k: 36, transB: true, batchA: 2, batchB: 2 },
 ];
 
 function operands(c: Case) {
@@ -103,5 +107,9 @@ describe('matmul', () => {
     expect(chooseMatmulVersion({ ...base, m: 4, n: 4, k: 100000 }, { software: true })).toBe('v2_regtile');
     expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: true })).toBe('v2_regtile');
     expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: false })).toBe('v3_smem');
+    // autotuning found v5's large tiles faster on this GPU: large outputs take them, small ones stay on v3
+    expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: false }, 'v5_bigtile')).toBe('v5_bigtile');
+    expect(chooseMatmulVersion({ ...base, m: 64, n: 512, k: 512 }, { software: false }, 'v5_bigtile')).toBe('v3_smem');
+    expect(chooseMatmulVersion({ ...base, m: 512, n: 512, k: 512 }, { software: true }, 'v5_bigtile')).toBe('v2_regtile');
   });
 });

@@ -1,0 +1,199 @@
+// The summary line of a sweep, a pure function of its points' lines (the unsharded run and
+// `widenet merge` call the same function on the same lines, so their summaries are the same bytes).
+//
+// - A width sweep (no sweep.grid): `{widths, slopes}` as before: log-log slopes of the last
+//   record of each width that did not diverge against the first hidden width.
+// - A grid adds, where the grid sweeps the fields they need (issue 15; names in records.ts):
+//   · `widthSlopes` (model.hidden swept): the same slopes per family of points that differ only in width;
+//   · `bestLr` (train.lr swept): µTransfer (Tensor Programs V, arXiv:2203.03466, Figure 1): per
+//     width and the other swept values, the lr of least final train loss; a diverged point is worst;
+//   · `maxStableLr` (train.lr swept): the largest lr of the grid that did not diverge, per width,
+//     and its log-log slope against width (Tensor Programs IV, arXiv:2011.14522: −1 under the
+//     standard parameterization, 0 under µP);
+//   · `crossover` (model.alpha swept): α*, where the final ntkChange crosses NTK_CHANGE_THRESHOLD
+//     (interpolated linearly in ntkChange against log α), per width, and its log-log slope against
+//     width (Geiger, Spigler, Jacot & Wyart 2020, arXiv:1906.08034: α* ∝ m^(−1/2) under ntk).
+import { logLogSlope } from './observables';
+import type { GridPoint } from '../spec/grid';
+import type { BestLrEntry, CrossoverCurve, GridSummary, MaxStableLrCurve, RunLine, RunRecord, SweepSummary, WidthSlopes } from './records';
+
+/** The ntkChange level that separates lazy (below) from rich (above) in `crossover`. */
+export const NTK_CHANGE_THRESHOLD = 0.1;
+
+/** The lines of one point of a sweep, in the order they were printed. */
+export interface PointLines {
+  index: number;
+  point: GridPoint;
+  /** the point's hidden widths */
+  width: number[];
+  lines: RunLine[];
+}
+
+const isRecordLine = (l: RunLine): l is RunRecord => 'step' in l;
+
+/** The final record of a point, null when the network diverged (its divergence ends the point). */
+function finalRecord(p: PointLines): RunRecord | null {
+  if (diverged(p)) return null;
+  let last: RunRecord | null = null;
+  for (const l of p.lines) if (isRecordLine(l)) last = l;
+  return last;
+}
+
+/** Did the network of this point diverge (a linearised or quadratic model's divergence does not count)? */
+function diverged(p: PointLines): boolean {
+  return p.lines.some((l) => 'diverged' in l && ((l.diverged as { model?: string }).model ?? 'network') === 'network');
+}
+
+/** Log-log slopes of the final records against the first hidden width (the width sweep's `slopes`). */
+function widthSlopes(points: readonly PointLines[]): { widths: number[]; slopes: SweepSummary['slopes'] } {
+  const finals = points.map((p) => ({ width: p.width[0], record: finalRecord(p) })).filter((f): f is { width: number; record: RunRecord } => f.record !== null);
+  const w = finals.map((f) => f.width);
+  const slope = (pick: (r: RunRecord) => number | null) => {
+    const values = finals.map((f) => pick(f.record));
+    return values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
+  };
+  const layers = finals[0]?.record.weightChange.length ?? 0;
+  return {
+    widths: w,
+    slopes: {
+      ntkChange: slope((r) => r.ntkChange),
+      linearGap: slope((r) => r.linearGap),
+      weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
+      trainLoss: slope((r) => r.trainLoss),
+    },
+  };
+}
+
+/** The point without some paths (the key of a group), in the grid's path order. */
+function without(point: GridPoint, drop: readonly string[]): GridPoint {
+  return Object.fromEntries(Object.entries(point).filter(([k]) => !drop.includes(k)));
+}
+
+/** Points grouped by their values at every path but `drop`, groups in order of first appearance. */
+function groupBy(points: readonly PointLines[], drop: readonly string[]): { key: GridPoint; members: PointLines[] }[] {
+  const groups = new Map<string, { key: GridPoint; members: PointLines[] }>();
+  for (const p of points) {
+    const key = without(p.point, drop);
+    const id = JSON.stringify(key);
+    if (!groups.has(id)) groups.set(id, { key, members: [] });
+    groups.get(id)!.members.push(p);
+  }
+  return [...groups.values()];
+}
+
+const WIDTH = 'model.hidden';
+const LR = 'train.lr';
+const ALPHA = 'model.alpha';
+
+/** The swept value of a number-valued path, or null when the path holds something else at this point. */
+const numberAt = (p: PointLines, path: string): number | null => (typeof p.point[path] === 'number' ? (p.point[path] as number) : null);
+
+/**
+ * µTransfer's best learning rate per width (and per the other swept values): the lr with the least
+ * final train loss; a diverged point ranks below every finished one; ties go to the smaller lr.
+ * lr and trainLoss are null when every lr of the group diverged.
+ */
+export function bestLearningRates(points: readonly PointLines[]): BestLrEntry[] {
+  return groupBy(points, [LR]).map(({ key, members }) => {
+    let best: { lr: number; trainLoss: number } | null = null;
+    const sorted = [...members].filter((m) => numberAt(m, LR) !== null).sort((a, b) => numberAt(a, LR)! - numberAt(b, LR)!);
+    for (const m of sorted) {
+      const f = finalRecord(m);
+      if (f && Number.isFinite(f.trainLoss) && (best === null || f.trainLoss < best.trainLoss)) best = { lr: numberAt(m, LR)!, trainLoss: f.trainLoss };
+    }
+    return { point: without(key, [WIDTH]), width: members[0].width, lr: best?.lr ?? null, trainLoss: best?.trainLoss ?? null, diverged: sorted.filter(diverged).map((m) => numberAt(m, LR)!) };
+  });
+}
+
+/**
+ * The largest lr of the grid that did not diverge, per width (and the other swept values), and its
+ * log-log slope against width per family of widths. `capped` marks a width whose largest grid lr
+ * was stable (the true edge lies above the grid); the slope is null then, and where a width has no
+ * stable lr or the family fewer than two widths.
+ */
+export function maxStableLearningRates(points: readonly PointLines[]): MaxStableLrCurve[] {
+  const perWidth = groupBy(points, [LR]).map(({ key, members }) => {
+    const lrs = members.filter((m) => numberAt(m, LR) !== null);
+    const stable = lrs.filter((m) => !diverged(m) && finalRecord(m) !== null).map((m) => numberAt(m, LR)!);
+    const top = Math.max(...lrs.map((m) => numberAt(m, LR)!));
+    const lr = stable.length ? Math.max(...stable) : null;
+    return { key, width: members[0].width, lr, capped: lr !== null && lr === top };
+  });
+  const families = new Map<string, { point: GridPoint; rows: typeof perWidth }>();
+  for (const row of perWidth) {
+    const point = without(row.key, [WIDTH]);
+    const id = JSON.stringify(point);
+    if (!families.has(id)) families.set(id, { point, rows: [] });
+    families.get(id)!.rows.push(row);
+  }
+  return [...families.values()].map(({ point, rows }) => {
+    const widths = rows.map((r) => r.width[0]);
+    const lr = rows.map((r) => r.lr);
+    const usable = rows.length >= 2 && rows.every((r) => r.lr !== null && !r.capped);
+    return { point, widths, lr, capped: rows.map((r) => r.capped), slope: usable ? logLogSlope(widths, lr as number[]) : null };
+  });
+}
+
+/**
+ * α* of a curve ntkChange(α): the first crossing, in increasing α, from ntkChange ≥ τ to < τ,
+ * interpolated linearly in ntkChange against log α:
+ *   log α* = log α_i + (c_i − τ)/(c_i − c_{i+1}) · (log α_{i+1} − log α_i).
+ * Points without a final record (diverged) or ntkChange (null) are skipped; null without a crossing.
+ */
+export function crossoverAlpha(curve: readonly { alpha: number; ntkChange: number }[], threshold = NTK_CHANGE_THRESHOLD): number | null {
+  const c = [...curve].sort((a, b) => a.alpha - b.alpha);
+  for (let i = 0; i + 1 < c.length; i++) {
+    const [a, b] = [c[i], c[i + 1]];
+    if (a.ntkChange >= threshold && b.ntkChange < threshold) {
+      const t = (a.ntkChange - threshold) / (a.ntkChange - b.ntkChange);
+      return Math.exp(Math.log(a.alpha) + t * (Math.log(b.alpha) - Math.log(a.alpha)));
+    }
+  }
+  return null;
+}
+
+/** The lazy–rich crossover α* per width (and per the other swept values), with its log-log slope against width. */
+export function crossovers(points: readonly PointLines[], threshold = NTK_CHANGE_THRESHOLD): { threshold: number; curves: CrossoverCurve[] } {
+  const perWidth = groupBy(points, [ALPHA]).map(({ key, members }) => {
+    const curve = members.flatMap((m) => {
+      const f = finalRecord(m);
+      const alpha = numberAt(m, ALPHA);
+      return f && f.ntkChange !== null && alpha !== null ? [{ alpha, ntkChange: f.ntkChange }] : [];
+    });
+    return { key, width: members[0].width, alphaStar: crossoverAlpha(curve, threshold) };
+  });
+  const families = new Map<string, { point: GridPoint; rows: typeof perWidth }>();
+  for (const row of perWidth) {
+    const point = without(row.key, [WIDTH]);
+    const id = JSON.stringify(point);
+    if (!families.has(id)) families.set(id, { point, rows: [] });
+    families.get(id)!.rows.push(row);
+  }
+  const curves = [...families.values()].map(({ point, rows }) => {
+    const widths = rows.map((r) => r.width[0]);
+    const alphaStar = rows.map((r) => r.alphaStar);
+    const slope = rows.length >= 2 && alphaStar.every((a) => a !== null) ? logLogSlope(widths, alphaStar as number[]) : null;
+    return { point, widths, alphaStar, slope };
+  });
+  return { threshold, curves };
+}
+
+/**
+ * The summary line of a sweep from all of its points' lines (in point order), or null when there
+ * is nothing to summarise (a single network). `grid` is the swept paths of a sweep.grid spec (null
+ * for the width-list form, whose summary is unchanged: widths and slopes only).
+ */
+export function sweepSummary(points: readonly PointLines[], grid: readonly string[] | null): SweepSummary | GridSummary | null {
+  if (!grid) return points.length > 1 ? widthSlopes(points) : null;
+  // the width sweep's own fields only where the points differ in width alone (else they would mix lrs, α, …)
+  const summary: GridSummary = { points: points.length, grid: [...grid], ...(grid.length === 1 && grid[0] === WIDTH ? widthSlopes(points) : {}) };
+  if (grid.includes(WIDTH)) {
+    summary.widthSlopes = groupBy(points, [WIDTH]).map(({ key, members }): WidthSlopes => ({ point: key, ...widthSlopes(members) }));
+  }
+  if (grid.includes(LR)) {
+    summary.bestLr = bestLearningRates(points);
+    summary.maxStableLr = maxStableLearningRates(points);
+  }
+  if (grid.includes(ALPHA)) summary.crossover = crossovers(points);
+  return summary;
+}

@@ -1,0 +1,128 @@
+// The grid-wide summaries (src/dynamics/grid-summary.ts) on hand-made records: µTransfer's best
+// learning rate, the maximal stable learning rate and its slope against width, the lazy–rich
+// crossover α* and its slope, and the width sweep's own summary. Pure functions, no GPU: every
+// expected number below is worked out by hand in the comments.
+import { describe, expect, it } from 'vitest';
+import { NTK_CHANGE_THRESHOLD, bestLearningRates, crossoverAlpha, maxStableLearningRates, sweepSummary, type PointLines } from '../../src/dynamics/grid-summary';
+import type { RunLine, RunRecord } from '../../src/dynamics/records';
+
+const record = (width: number, step: number, o: { trainLoss?: number; ntkChange?: number | null; linearGap?: number | null; weightChange?: number[] }): RunRecord =>
+  ({ width: [width], step, time: step, trainLoss: o.trainLoss ?? 1, testLoss: null, weightChange: o.weightChange ?? [0.1, 0.1], weightChangeSpectral: [0, 0], ntkChange: o.ntkChange ?? null, alignment: null, linearGap: o.linearGap ?? null, coordinates: [], ntkEigenvalues: [], kernelRegression: null, std: {} }) as RunRecord;
+const divergence = (width: number, model: 'network' | 'linearized' = 'network'): RunLine => ({ diverged: { width: [width], step: 3, layer: 0, model, lr: 1, suggestedMaxLr: null, reason: 'test' } });
+
+let next = 0;
+/** A point that ran to the end (a first record, then the final one with these values) or diverged. */
+function point(values: Record<string, unknown>, final: Parameters<typeof record>[2] | 'diverged'): PointLines {
+  const width = (values['model.hidden'] as number[] | undefined) ?? [8];
+  const lines: RunLine[] = [record(width[0], 0, { trainLoss: 9, ntkChange: 0 })];
+  if (final === 'diverged') lines.push(divergence(width[0]));
+  else lines.push(record(width[0], 10, final));
+  return { index: next++, point: values, width, lines };
+}
+
+describe('µTransfer: best learning rate per width', () => {
+  it('takes the least final train loss per width and per the other swept values; diverged points are worst', () => {
+    const points = [
+      // width 8: lr 1 best (0.2); lr 10 diverged
+      point({ 'model.parameterization': 'mup', 'model.hidden': [8], 'train.lr': 0.1 }, { trainLoss: 0.5 }),
+      point({ 'model.parameterization': 'mup', 'model.hidden': [8], 'train.lr': 1 }, { trainLoss: 0.2 }),
+      point({ 'model.parameterization': 'mup', 'model.hidden': [8], 'train.lr': 10 }, 'diverged'),
+      // width 16: only lr 0.1 finished
+      point({ 'model.parameterization': 'mup', 'model.hidden': [16], 'train.lr': 0.1 }, { trainLoss: 0.4 }),
+      point({ 'model.parameterization': 'mup', 'model.hidden': [16], 'train.lr': 1 }, 'diverged'),
+      point({ 'model.parameterization': 'mup', 'model.hidden': [16], 'train.lr': 10 }, 'diverged'),
+      // standard, width 8: a tie goes to the smaller lr; a linearised model's divergence does not count
+      point({ 'model.parameterization': 'standard', 'model.hidden': [8], 'train.lr': 0.1 }, { trainLoss: 0.3 }),
+      point({ 'model.parameterization': 'standard', 'model.hidden': [8], 'train.lr': 1 }, { trainLoss: 0.3 }),
+      { ...point({ 'model.parameterization': 'standard', 'model.hidden': [8], 'train.lr': 10 }, { trainLoss: 0.31 }), lines: [record(8, 0, {}), record(8, 10, { trainLoss: 0.31 }), divergence(8, 'linearized')] },
+      // standard, width 16: every lr diverged
+      point({ 'model.parameterization': 'standard', 'model.hidden': [16], 'train.lr': 0.1 }, 'diverged'),
+      point({ 'model.parameterization': 'standard', 'model.hidden': [16], 'train.lr': 1 }, 'diverged'),
+      point({ 'model.parameterization': 'standard', 'model.hidden': [16], 'train.lr': 10 }, 'diverged'),
+    ];
+    expect(bestLearningRates(points)).toEqual([
+      { point: { 'model.parameterization': 'mup' }, width: [8], lr: 1, trainLoss: 0.2, diverged: [10] },
+      { point: { 'model.parameterization': 'mup' }, width: [16], lr: 0.1, trainLoss: 0.4, diverged: [1, 10] },
+      { point: { 'model.parameterization': 'standard' }, width: [8], lr: 0.1, trainLoss: 0.3, diverged: [] },
+      { point: { 'model.parameterization': 'standard' }, width: [16], lr: null, trainLoss: null, diverged: [0.1, 1, 10] },
+    ]);
+    // the maximal stable lr: mup 8 → 1, 16 → 0.1: slope log(0.1)/log 2 = −3.3219…; standard 8 is capped (10 was stable), 16 has none
+    const stable = maxStableLearningRates(points);
+    expect(stable).toHaveLength(2);
+    expect(stable[0]).toMatchObject({ point: { 'model.parameterization': 'mup' }, widths: [8, 16], lr: [1, 0.1], capped: [false, false] });
+    expect(stable[0].slope).toBeCloseTo(Math.log(0.1) / Math.log(2), 12);
+    expect(stable[1]).toEqual({ point: { 'model.parameterization': 'standard' }, widths: [8, 16], lr: [10, null], capped: [true, false], slope: null });
+  });
+
+  it('gives the maximal stable lr the slope −1 when it falls like 1/width (standard parameterization) and 0 when it stays (µP)', () => {
+    const lrs = [0.25, 0.5, 1, 2, 4];
+    // standard: width 8 stable up to 2, width 32 up to 0.5 (edge ∝ 1/m); mup: 1 at both
+    const edge = { standard: { 8: 2, 32: 0.5 }, mup: { 8: 1, 32: 1 } } as const;
+    const points = (['standard', 'mup'] as const).flatMap((p) => ([8, 32] as const).flatMap((m) => lrs.map((lr) => point({ 'model.parameterization': p, 'model.hidden': [m], 'train.lr': lr }, lr <= edge[p][m] ? { trainLoss: 1 / lr } : 'diverged'))));
+    const [standard, mup] = maxStableLearningRates(points);
+    expect(standard.lr).toEqual([2, 0.5]);
+    expect(standard.slope).toBeCloseTo(-1, 12); // log(0.5/2)/log(32/8)
+    expect(mup.lr).toEqual([1, 1]);
+    expect(mup.slope).toBe(0);
+  });
+});
+
+describe('the lazy–rich crossover α*', () => {
+  it('interpolates the first crossing of the threshold linearly in ntkChange against log α', () => {
+    expect(NTK_CHANGE_THRESHOLD).toBe(0.1);
+    // α 1 → 0.3, α 10 → 0.05: t = (0.3 − 0.1)/(0.3 − 0.05) = 0.8, α* = 10^0.8
+    expect(crossoverAlpha([{ alpha: 10, ntkChange: 0.05 }, { alpha: 1, ntkChange: 0.3 }])).toBeCloseTo(10 ** 0.8, 12);
+    expect(crossoverAlpha([{ alpha: 1, ntkChange: 0.05 }, { alpha: 10, ntkChange: 0.01 }])).toBeNull(); // lazy everywhere
+    expect(crossoverAlpha([{ alpha: 1, ntkChange: 0.5 }, { alpha: 10, ntkChange: 0.2 }])).toBeNull(); // rich everywhere
+    expect(crossoverAlpha([{ alpha: 1, ntkChange: 0.5 }, { alpha: 10, ntkChange: 0.2 }], 0.3)).toBeCloseTo(10 ** (2 / 3), 12);
+  });
+
+  it('gives α* per width and its log-log slope (−1/2 where α* ∝ m^(−1/2), as Geiger et al. predict under ntk)', () => {
+    // ntkChange = 0.4/(α·√(m/4)): m = 4 crosses 0.1 at α = 4, m = 16 at α = 2 (both grid values: t = 0)
+    const alphas = [1, 2, 4, 8];
+    const points = [4, 16].flatMap((m) => alphas.map((a) => point({ 'model.hidden': [m], 'model.alpha': a }, { ntkChange: 0.4 / (a * Math.sqrt(m / 4)) })));
+    points.push(point({ 'model.hidden': [64], 'model.alpha': 1 }, 'diverged')); // no curve at all: α* null, slope null
+    const summary = sweepSummary(points.slice(0, 8), ['model.hidden', 'model.alpha'])!;
+    expect(summary).toMatchObject({ points: 8, grid: ['model.hidden', 'model.alpha'] });
+    const { crossover } = summary as { crossover: { threshold: number; curves: { widths: number[]; alphaStar: number[]; slope: number }[] } };
+    expect(crossover.threshold).toBe(0.1);
+    expect(crossover.curves[0].widths).toEqual([4, 16]);
+    expect(crossover.curves[0].alphaStar[0]).toBeCloseTo(4, 12);
+    expect(crossover.curves[0].alphaStar[1]).toBeCloseTo(2, 12);
+    expect(crossover.curves[0].slope).toBeCloseTo(-0.5, 12);
+    const withDiverged = sweepSummary(points, ['model.hidden', 'model.alpha']) as { crossover: { curves: { alphaStar: (number | null)[]; slope: number | null }[] } };
+    expect(withDiverged.crossover.curves[0].alphaStar[2]).toBeNull();
+    expect(withDiverged.crossover.curves[0].slope).toBeNull();
+  });
+});
+
+describe('the summary line', () => {
+  it('keeps the width sweep form {widths, slopes} without a grid, over the widths that did not diverge', () => {
+    const points = [
+      point({ 'model.hidden': [10] }, { ntkChange: 0.1, linearGap: 0.2, weightChange: [0.3, 0.03], trainLoss: 0.5 }),
+      point({ 'model.hidden': [100] }, { ntkChange: 0.01, linearGap: 0.002, weightChange: [0.03, 0.03], trainLoss: 0.5 }),
+      point({ 'model.hidden': [1000] }, 'diverged'),
+    ];
+    const summary = sweepSummary(points, null)!;
+    expect(Object.keys(summary)).toEqual(['widths', 'slopes']);
+    expect(summary.widths).toEqual([10, 100]);
+    expect(summary.slopes!.ntkChange).toBeCloseTo(-1, 12);
+    expect(summary.slopes!.linearGap).toBeCloseTo(-2, 12);
+    expect(summary.slopes!.weightChange[0]).toBeCloseTo(-1, 12);
+    expect(summary.slopes!.weightChange[1]).toBeCloseTo(0, 12);
+    expect(summary.slopes!.trainLoss).toBeCloseTo(0, 12);
+    expect(sweepSummary(points.slice(0, 1), null)).toBeNull(); // one network: no summary line
+  });
+
+  it('on a grid: the swept paths, per-family width slopes, and only the fields the grid has axes for', () => {
+    const points = [1, 10].flatMap((lr) => [10, 100].map((m) => point({ 'train.lr': lr, 'model.hidden': [m] }, { ntkChange: lr / m, trainLoss: 1 / lr })));
+    const summary = sweepSummary(points, ['train.lr', 'model.hidden'])!;
+    expect(Object.keys(summary)).toEqual(['points', 'grid', 'widthSlopes', 'bestLr', 'maxStableLr']);
+    const ws = (summary as { widthSlopes: { point: unknown; widths: number[]; slopes: { ntkChange: number } }[] }).widthSlopes;
+    expect(ws.map((w) => [w.point, w.widths])).toEqual([[{ 'train.lr': 1 }, [10, 100]], [{ 'train.lr': 10 }, [10, 100]]]);
+    expect(ws[0].slopes.ntkChange).toBeCloseTo(-1, 12);
+    // a grid over the widths alone also keeps the width sweep's top-level fields
+    const widthsOnly = sweepSummary(points.slice(0, 2).map((p) => ({ ...p, point: { 'model.hidden': p.point['model.hidden'] } })), ['model.hidden'])!;
+    expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'widthSlopes']);
+  });
+});
