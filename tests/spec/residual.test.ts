@@ -2,7 +2,7 @@
 // network config and the infinite-width kernels a residual spec resolves to.
 
 import { describe, it, expect } from 'vitest';
-import { analyticSpecKernels, branchMultiplier, mlpConfig, parseSpec, safeParseSpec, specWidths, theoryKernelConfig, type ExperimentSpecInput } from '../../src/spec/index';
+import { analyticSpecKernels, branchMultiplier, expandGrid, mlpConfig, parseSpec, safeParseSpec, specWidths, theoryKernelConfig, type ExperimentSpecInput } from '../../src/spec/index';
 import { analyticKernels, residualKernels } from '../../src/theory/index';
 
 const residual = (res: unknown, model: Record<string, unknown> = {}): ExperimentSpecInput =>
@@ -111,5 +111,21 @@ describe('a residual spec resolves to the residual theory', () => {
   it('no theory for a depth-mup or mup residual net (the theory is the NTK parameterization)', () => {
     expect(theoryKernelConfig(parseSpec(residual({ blocks: 4 }, { parameterization: 'depth-mup' })), [64])).toBeNull();
     expect(analyticSpecKernels(parseSpec(residual({ blocks: 4 }, { parameterization: 'mup' })), [64], 'model', X)).toBeNull();
+  });
+});
+
+describe('a sweep over depth: sweep.grid over model.residual.blocks', () => {
+  it('expands to one network per B, β resolved at each point; a bad B is reported at its grid value', () => {
+    const input = { ...residual({ blocks: 2 }), sweep: { grid: { 'model.residual.blocks': [2, 8, 32] } } };
+    const points = expandGrid(parseSpec(input));
+    expect(points.map((p) => p.point)).toEqual([{ 'model.residual.blocks': 2 }, { 'model.residual.blocks': 8 }, { 'model.residual.blocks': 32 }]);
+    expect(points.map((p) => mlpConfig(p.spec, [64]).residual)).toEqual([
+      { blocks: 2, branchMultiplier: 1 / Math.sqrt(2) },
+      { blocks: 8, branchMultiplier: 1 / Math.sqrt(8) },
+      { blocks: 32, branchMultiplier: 1 / Math.sqrt(32) },
+    ]);
+    expect(problems({ ...residual({ blocks: 2 }), sweep: { grid: { 'model.residual.blocks': [2, 0] } } })).toEqual([
+      'sweep.grid["model.residual.blocks"][1]: expected a number of residual blocks B: an integer from 1 to 4096; received 0',
+    ]);
   });
 });
