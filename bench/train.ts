@@ -8,6 +8,11 @@
 // JavaScript time spent recording a step. overhead = max(0, wallMs − gpuMs)/wallMs is the share
 // of step time when the GPU is not working: the scheduler's cost.
 //
+// Side models (issue 12): `withLinearizedMs` and `withQuadraticMs` are the wall times of one step of a
+// trainer that also trains the linearised (train.linearized) or the quadratic model (train.quadratic)
+// beside the network, measured the same way; `quadraticCost` = (withQuadraticMs − wallMs)/wallMs is the
+// quadratic model's own step in network steps (target ≲ 3: forward ḣ, ḧ and the VJP of (h, ḣ)).
+//
 // The first step (the warm-up) is checked before any step is timed (bench/check.ts): the weight
 // updates it applied, Δw = w₁ − w₀, against −η·g with g the float64 gradient of the same weights
 // (gdStepGradRef, src/check/reference.ts), tolerance(n, largest |η·g|) plus the float32 rounding
@@ -33,6 +38,23 @@ export interface TrainBenchResult {
   checked?: string;
   /** the step was wrong (the worst weight): not timed */
   mismatch?: string;
+  /** wall ms per step with the linearised model trained beside the network */
+  withLinearizedMs?: number | null;
+  /** wall ms per step with the quadratic model trained beside the network */
+  withQuadraticMs?: number | null;
+  /** the quadratic model's own step in network steps */
+  quadraticCost?: number | null;
+}
+
+/** Wall ms per step of a trainer (warm-up step, then `steps` steps back to back and one sync). */
+async function stepWallMs(rt: Runtime, trainer: Trainer, steps: number): Promise<number> {
+  await trainer.start();
+  trainer.step(1);
+  await rt.sync();
+  const t0 = performance.now();
+  trainer.step(steps);
+  await rt.sync();
+  return (performance.now() - t0) / steps;
 }
 
 /** The update one GD step applied (w₀ → w₁, per layer) against −η·g in float64. */
@@ -81,9 +103,9 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
       log(`m=${m}: skipped (time budget)`);
       break;
     }
-    const trainer = new Trainer(rt, { inputDim: d, hidden: [m], outputDim: 1, activation: 'relu', parameterization: 'ntk', weightStd: 1, biasStd: 0, seed: 0 }, { x, y }, {
-      optimizer: 'gd', lr: 0.5, momentum: 0, batchSize: null, loss: 'mse', frozen: [], linearized: false,
-    });
+    const netConfig = { inputDim: d, hidden: [m], outputDim: 1, activation: 'relu', parameterization: 'ntk' as const, weightStd: 1, biasStd: 0, seed: 0 };
+    const trainConfig = { optimizer: 'gd' as const, lr: 0.5, momentum: 0, batchSize: null, loss: 'mse' as const, frozen: [], linearized: false };
+    const trainer = new Trainer(rt, netConfig, { x, y }, trainConfig);
     await trainer.start();
     const weights = () => Promise.all(trainer.net.layers.map((l) => l.weight.read()));
     const w0 = await weights();
@@ -110,11 +132,24 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
     const gpu = await rt.time(() => trainer.step(1, false));
     const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
     lastMsPerNeuron = wallMs / m;
-    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked });
-    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}% [checked: ${check.checked}]`);
     if (await trainer.divergence()) log(`m=${m}: note: the benchmark run diverged (timings still valid)`);
     trainer.dispose();
     rt.trimPool();
+    // the same step with each side model beside the network (the network's own step is timed above)
+    const side = async (model: 'linearized' | 'quadratic') => {
+      const t = new Trainer(rt, netConfig, { x, y }, { ...trainConfig, linearized: model === 'linearized', quadratic: model === 'quadratic' });
+      try {
+        return await stepWallMs(rt, t, steps);
+      } finally {
+        t.dispose();
+        rt.trimPool();
+      }
+    };
+    const withLinearizedMs = await side('linearized');
+    const withQuadraticMs = await side('quadratic');
+    const quadraticCost = (withQuadraticMs - wallMs) / wallMs;
+    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked, withLinearizedMs, withQuadraticMs, quadraticCost });
+    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%; with the linearised model ${withLinearizedMs.toFixed(1)} ms, with the quadratic model ${withQuadraticMs.toFixed(1)} ms (its own step = ${quadraticCost.toFixed(2)} network steps) [checked: ${check.checked}]`);
   }
   return results;
 }
@@ -122,12 +157,12 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; budget
 export function trainTable(results: TrainBenchResult[]): string {
   const rows = results.map((r) =>
     r.skipped
-      ? `| ${r.m} | — | — | — | — | — | — | ${r.skipped} |`
+      ? `| ${r.m} | — | — | — | — | — | — | — | — | ${r.skipped} |`
       : r.mismatch
-        ? `| ${r.m} | — | — | — | — | — | ${r.checked} | mismatch: ${r.mismatch} |`
-        : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | ${r.checked} | |`,
+        ? `| ${r.m} | — | — | — | — | — | — | — | ${r.checked} | mismatch: ${r.mismatch} |`
+        : `| ${r.m} | ${r.stepsPerSecond!.toFixed(2)} | ${r.wallMs!.toFixed(1)} | ${r.gpuMs!.toFixed(1)} (${r.timing}) | ${r.recordMs!.toFixed(2)} | ${(100 * r.overhead!).toFixed(1)}% | ${r.withLinearizedMs?.toFixed(1) ?? '—'} | ${r.withQuadraticMs?.toFixed(1) ?? '—'} (${r.quadraticCost?.toFixed(2) ?? '—'}×) | ${r.checked} | |`,
   );
-  return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | checked | note |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| m | steps/s | wall ms/step | GPU ms/step | record ms/step | overhead | + linearised ms/step | + quadratic ms/step (its own cost in network steps) | checked | note |', '|---|---|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The widths whose float64 check failed, one line each (the command exits 1 on any). */

@@ -21,6 +21,8 @@ export * from './spec';
 export { vjp, jvp, mseCotangent, type LayerTensors } from './nets/gradients';
 export { KernelRegression, type KernelRegressionProblem, type KernelRegressionPrediction } from './dynamics/kernel-regression';
 export { Trainer, type TrainerConfig, type LabelledSet, type DivergenceSite } from './dynamics/trainer';
+export { solveLeastSquares } from './dynamics/lstsq';
+export { testLossPeak } from './dynamics/records';
 export { Experiment, runExperiment, divergenceAdvice, type RunRecord, type RunLine, type DivergenceRecord, type SweepSummary } from './dynamics/experiment';
 export { sweepSummary, bestLearningRates, maxStableLearningRates, crossoverAlpha, crossovers, NTK_CHANGE_THRESHOLD, type PointLines } from './dynamics/grid-summary';
 export type { GridSummary, BestLrEntry, MaxStableLrCurve, CrossoverCurve, WidthSlopes } from './dynamics/records';

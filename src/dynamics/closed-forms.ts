@@ -16,9 +16,10 @@ const curvature = (loss: LossKind, k: number) => (loss === 'mse' ? 1 / k : loss 
  * diverges, with λ_max of Θ_η on the n train points and c the loss curvature (2nk/λ_max for MSE);
  * null where λ_max is not a positive finite number (a zero kernel).
  */
-export function suggestedMaxLr(lambdaMax: number, o: { n: number; k: number; momentum: number; loss: LossKind }): number | null {
+export function suggestedMaxLr(lambdaMax: number, o: { n: number; k: number; momentum: number; loss: LossKind; weightDecay?: number }): number | null {
   if (!(lambdaMax > 0) || !Number.isFinite(lambdaMax)) return null;
-  const lr = (2 * (1 + o.momentum) * o.n) / (curvature(o.loss, o.k) * lambdaMax);
+  // with weight decay λ the step's contraction is 1 − η·(c·λ_max/n + λ): 2(1 + μ)/(c·λ_max/n + λ)
+  const lr = (2 * (1 + o.momentum)) / ((curvature(o.loss, o.k) * lambdaMax) / o.n + (o.weightDecay ?? 0));
   return Number.isFinite(lr) ? lr : null;
 }
 
@@ -37,9 +38,12 @@ export function memberColumn(values: ArrayLike<number>, e: number, rows: number)
   return Array.from({ length: rows }, (_, i) => [values[e * rows + i]]);
 }
 
+/** The closed form's clock: discrete GD steps, gradient-flow time, or the t → ∞ limit (the lstsq solve). */
+export type ClosedFormMode = 'gd' | 'flow' | 'limit';
+
 /** Ensemble-mean MSE losses of the members' closed-form predictions at one time (test loss where test labels exist). */
-export function closedFormLosses(predictors: KernelRegression[], mode: 'gd' | 'flow', at: number, testY: number[][] | null, k: number): { trainLoss: number; testLoss: number | null } {
-  const predictions = predictors.map((p) => p.predict(mode, at));
+export function closedFormLosses(predictors: KernelRegression[], mode: ClosedFormMode, at: number, testY: number[][] | null, k: number): { trainLoss: number; testLoss: number | null } {
+  const predictions = predictors.map((p) => (mode === 'limit' ? p.limit() : p.predict(mode, at)));
   const testLoss = (test: number[][] | null) => (test && testY ? lossRef('mse', test.flat(), testY.flat(), testY.length, k)[0] : null);
   const test = predictions.map((p) => testLoss(p.test));
   return {

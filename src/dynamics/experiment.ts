@@ -12,11 +12,17 @@ import { analyticSpecKernels, mlpConfig, specData, specLoss, specWidths, type Ex
 import { KernelRegression } from './kernel-regression';
 import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
-import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { NormsAndModes } from './norms-and-modes';
+import { CATAPULT_FACTOR, detectCatapult, sharpness } from './sharpness';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
 export { runExperiment } from './sweep';
+export { CATAPULT_FACTOR };
+
+/** How a reason names each model's parameters or outputs. */
+const MODEL_NAMES = { network: "the network's", linearized: "the linearised model's", quadratic: "the quadratic model's" } as const;
 
 interface Split {
   x: Tensor;
@@ -33,7 +39,13 @@ export class Experiment {
   readonly classification: boolean;
   private regression: { empirical: KernelRegression[]; analytic: KernelRegression[] | null; lambdaMax: number } | null = null;
   private finalRecord: RunRecord | null = null;
+  /** the generalization, implicitBias and modes blocks (norms-and-modes.ts), made at the first record */
+  private normsAndModes: NormsAndModes | null = null;
   diverged: DivergenceRecord | null = null;
+  /** the side models' divergence lines not yet handed out (takeSideLines) */
+  private sideLines: { diverged: DivergenceRecord }[] = [];
+  /** (step, train loss, sharpness) of every record, for the catapult (sharpness.ts) */
+  private history: { step: number; loss: number; sharpness: number }[] = [];
 
   private constructor(
     readonly rt: Runtime,
@@ -60,6 +72,8 @@ export class Experiment {
     const trainer = new Trainer(rt, mlpConfig(spec, width), { x: train.x, y: train.y }, {
       optimizer: spec.train.optimizer, lr: spec.train.lr, momentum: spec.train.momentum, batchSize: spec.train.batchSize,
       loss: specLoss(spec), frozen: spec.model.frozen, linearized: spec.train.linearized || spec.train.compare, // compare's NT is the linearised model
+      weightDecay: spec.train.weightDecay,
+      quadratic: spec.train.quadratic,
     });
     await trainer.start();
     const split = async (data: DataSet, x: Tensor, cache0: ForwardCache): Promise<Split> => ({ x, data, n: data.x.length, cache0, f0: await cache0.output.read() });
@@ -115,10 +129,11 @@ export class Experiment {
     return this.trainer.kernelScales;
   }
 
-  /** The closed form's clock now: discrete GD steps for plain GD, else gradient-flow time. */
-  private get closedFormTime(): { mode: 'gd' | 'flow'; at: number } {
+  /** The closed form's clock now: discrete GD steps for plain GD, the t → ∞ limit once lstsq solved, else gradient-flow time. */
+  private get closedFormTime(): { mode: ClosedFormMode; at: number } {
     const { optimizer, momentum } = this.spec.train;
     const steps = this.trainer.stepIndex;
+    if (optimizer === 'lstsq') return steps > 0 ? { mode: 'limit', at: Infinity } : { mode: 'gd', at: 0 };
     return optimizer === 'gd' && momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: this.timeOf(steps) };
   }
 
@@ -145,49 +160,74 @@ export class Experiment {
     const net = trainer.net;
     const E = net.ensemble;
     const k = spec.model.outputDim;
-    const site = await trainer.divergence();
-    if (site) {
-      const model = site.model === 'linearized' ? "the linearised model's" : "the network's";
-      return { diverged: await this.divergenceRecord(site, `${model} parameters of layer ${site.layer} became non-finite (not a number, or infinite) at step ${site.step}`) };
-    }
-    // network (and linearised) outputs on the train, test and probe inputs
+    const sites = await trainer.divergences();
+    const site = sites.find((s) => s.model === 'network');
+    if (site) return { diverged: await this.divergenceRecord(site, `${MODEL_NAMES.network} parameters of layer ${site.layer} became non-finite (not a number, or infinite) at step ${site.step}`) };
+    // a side model's divergence is its own line and stops that model only
+    for (const s of sites) if (s.model !== 'network' && trainer.isActive(s.model)) await this.stopSideModel(s.model, s, `${MODEL_NAMES[s.model]} parameters of layer ${s.layer} became non-finite (not a number, or infinite) at step ${s.step}`);
+    // network (and linearised, quadratic) outputs on the train, test and probe inputs
     const outputs = async (split: Split) => {
       const cache = net.forward(split.x);
-      const linear = trainer.delta ? trainer.linearOutputs(split.cache0) : null;
-      const [f, fLin] = await rt.readMany(linear ? [cache.output, linear] : [cache.output]);
-      linear?.dispose();
-      return { cache, f, fLin: fLin ?? null };
+      const linear = trainer.delta && trainer.isActive('linearized') ? trainer.linearOutputs(split.cache0) : null;
+      const quadratic = trainer.quadDelta && trainer.isActive('quadratic') ? trainer.quadraticOutputs(split.cache0) : null;
+      const side = [linear, quadratic].filter((t): t is Tensor => t !== null);
+      const [f, ...rest] = await rt.readMany([cache.output, ...side]);
+      side.forEach((t) => t.dispose());
+      return { cache, f, fLin: linear ? rest[0] : null, fQuad: quadratic ? rest[linear ? 1 : 0] : null };
     };
     const trainOut = await outputs(this.trainSplit);
     const testOut = this.testSplit ? await outputs(this.testSplit) : null;
     const probeOut = this.probe === this.trainSplit ? trainOut : testOut!;
     const trainLosses = this.lossesOf(trainOut.f, this.trainSplit)!;
     const testLosses = testOut ? this.lossesOf(testOut.f, this.testSplit!) : null;
-    const linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
-    const linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    let linearTrain = trainOut.fLin ? this.lossesOf(trainOut.fLin, this.trainSplit) : null;
+    let linearTest = testOut?.fLin ? this.lossesOf(testOut.fLin, this.testSplit!) : null;
+    let quadraticTrain = trainOut.fQuad ? this.lossesOf(trainOut.fQuad, this.trainSplit) : null;
+    let quadraticTest = testOut?.fQuad ? this.lossesOf(testOut.fQuad, this.testSplit!) : null;
     // only non-finite parameters (above), outputs or losses are a divergence; each names its quantity
     const overflow = firstNonFinite([
       ["the network's outputs on the train set", trainOut.f], ["the network's outputs on the test set", testOut?.f], ['the train loss', trainLosses.loss], ['the test loss', testLosses?.loss],
-    ]) ?? firstNonFinite([["the linearised model's outputs on the train set", trainOut.fLin], ["the linearised model's outputs on the test set", testOut?.fLin], ["the linearised model's train loss", linearTrain?.loss], ["the linearised model's test loss", linearTest?.loss]]);
+    ]);
     if (overflow) {
       Mlp.release(trainOut.cache);
       if (testOut) Mlp.release(testOut.cache);
-      const model = overflow.startsWith("the linearised") ? 'linearized' : 'network';
-      return { diverged: await this.divergenceRecord(null, `${overflow} became non-finite (float32 overflow)`, model) };
+      return { diverged: await this.divergenceRecord(null, `${overflow} became non-finite (float32 overflow)`) };
     }
-    // linear gap: RMS over probe rows and outputs of α·(f − f_lin), per member
-    let linearGap: Float64Array | null = null;
-    if (probeOut.fLin) {
+    // a side model whose outputs or losses overflowed stops; the record goes on without it
+    const sideOverflow = (model: 'linearized' | 'quadratic', values: [string, ArrayLike<number> | null | undefined][]) => firstNonFinite(values.map(([what, v]) => [`${MODEL_NAMES[model]} ${what}`, v]));
+    const linearOverflow = sideOverflow('linearized', [['outputs on the train set', trainOut.fLin], ['outputs on the test set', testOut?.fLin], ['train loss', linearTrain?.loss], ['test loss', linearTest?.loss]]);
+    if (linearOverflow) {
+      await this.stopSideModel('linearized', null, `${linearOverflow} became non-finite (float32 overflow)`);
+      [trainOut.fLin, linearTrain, linearTest] = [null, null, null];
+      if (testOut) testOut.fLin = null;
+    }
+    const quadraticOverflow = sideOverflow('quadratic', [['outputs on the train set', trainOut.fQuad], ['outputs on the test set', testOut?.fQuad], ['train loss', quadraticTrain?.loss], ['test loss', quadraticTest?.loss]]);
+    if (quadraticOverflow) {
+      await this.stopSideModel('quadratic', null, `${quadraticOverflow} became non-finite (float32 overflow)`);
+      [trainOut.fQuad, quadraticTrain, quadraticTest] = [null, null, null];
+      if (testOut) testOut.fQuad = null;
+    }
+    // linear (quadratic) gap: RMS over probe rows and outputs of α·(f − f_lin) (α·(f − f_quad)), per member
+    const gap = (side: Float32Array | null) => {
+      if (!side) return null;
       const per = this.probe.n * k;
-      linearGap = Float64Array.from({ length: E }, (_, e) => {
+      return Float64Array.from({ length: E }, (_, e) => {
         let s = 0;
-        for (let i = e * per; i < (e + 1) * per; i++) s += (this.alpha * (probeOut.f[i] - probeOut.fLin![i])) ** 2;
+        for (let i = e * per; i < (e + 1) * per; i++) s += (this.alpha * (probeOut.f[i] - side[i])) ** 2;
         return Math.sqrt(s / per);
       });
-    }
+    };
+    const linearGap = gap(probeOut.fLin);
+    const quadraticGap = gap(probeOut.fQuad);
     const coords = await coordinates(rt, probeOut.cache, this.probe.cache0, E);
     // kernels on the probe, from the forward pass just made there
     const ntk = await dynamicsKernel(net, this.probe.x, this.kernelScales, probeOut.cache);
+    // sharpness on the train set (sharpness.ts), from Θ_η there (the probe's when the probe is the train set)
+    const trainNtk = this.probe === this.trainSplit ? ntk : await dynamicsKernel(net, this.trainSplit.x, this.kernelScales, trainOut.cache);
+    const trainZ = this.modelOutputs(trainOut.f, this.trainSplit.f0);
+    const sharp = trainNtk.every((m) => m.every(Number.isFinite))
+      ? Float64Array.from(trainNtk, (K, e) => sharpness(K, trainZ.subarray(e * this.trainSplit.n * k, (e + 1) * this.trainSplit.n * k), { loss: this.loss, n: this.trainSplit.n, k, lr: spec.train.lr }))
+      : null;
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
     const kernelOverflow = firstNonFinite([['the kernel Θ_η on the probe at initialisation', this.ntk0.flatMap((m) => Array.from(m))], ['the kernel Θ_η on the probe', ntk.flatMap((m) => Array.from(m))]]);
@@ -204,12 +244,14 @@ export class Experiment {
     const { mean, std } = ensembleStats({
       trainLoss: trainLosses.loss, testLoss: testLosses?.loss ?? null,
       weightChange: changes.frobenius, weightChangeSpectral: changes.spectral,
-      ntkChange, alignment: align, linearGap,
+      ntkChange, alignment: align, linearGap, quadraticGap, sharpness: sharp,
       mean_abs_h: coords.map((c) => c.meanAbs), mean_abs_dh: coords.map((c) => c.meanAbsChange),
       ntkEigenvalues: Array.from({ length: eigen[0].length }, (_, i) => eigen.map((v) => v[i])),
       ...(paths ? { pathNorm: paths } : {}),
     });
     const only = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a).mean : null);
+    this.normsAndModes ??= new NormsAndModes(rt, spec, this.width, trainer, this.trainSplit, this.testSplit);
+    const issue13 = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: mean.trainLoss as number, testLoss: mean.testLoss as number | null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
     const record: RunRecord = {
       width: this.width,
       step: trainer.stepIndex,
@@ -228,8 +270,15 @@ export class Experiment {
       ntkEigenvalues: mean.ntkEigenvalues as number[],
       kernelRegression: regression,
       ...(paths ? { pathNorm: mean.pathNorm as number } : {}),
+      ...issue13,
+      ...(quadraticTrain ? { quadraticTrainLoss: only(quadraticTrain.loss)!, quadraticTestLoss: only(quadraticTest?.loss) } : {}),
+      ...(trainer.quadDelta ? { quadraticGap: mean.quadraticGap as number | null } : {}),
+      sharpness: mean.sharpness as number | null,
       std,
     };
+    // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
+    if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
+    record.catapult = detectCatapult(this.history);
     if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
     const field = nonFiniteField(record);
@@ -243,12 +292,33 @@ export class Experiment {
     return this.finalRecord;
   }
 
+  /**
+   * Records a side model's divergence as its own line (takeSideLines) and stops training that model;
+   * the network goes on (DESIGN.md §5).
+   */
+  private async stopSideModel(model: 'linearized' | 'quadratic', site: DivergenceSite | null, reason: string): Promise<void> {
+    this.trainer.stopModel(model);
+    this.sideLines.push({ diverged: await this.divergenceInfo(site, reason, model) });
+  }
+
+  /** The side models' divergence lines since the last call (runExperiment prints them before the record). */
+  takeSideLines(): { diverged: DivergenceRecord }[] {
+    const lines = this.sideLines;
+    this.sideLines = [];
+    return lines;
+  }
+
   private async divergenceRecord(site: DivergenceSite | null, reason: string, model: DivergenceRecord['model'] = 'network'): Promise<DivergenceRecord> {
+    this.diverged = await this.divergenceInfo(site, reason, model);
+    return this.diverged;
+  }
+
+  private async divergenceInfo(site: DivergenceSite | null, reason: string, model: DivergenceRecord['model']): Promise<DivergenceRecord> {
     const { spec } = this;
     // λ_max of Θ_η on the train set; none where that kernel is zero or itself overflowed
     const lambdaMax = await this.closedForms().then((c) => c.lambdaMax, (e: unknown) => (e instanceof NonFiniteKernelError ? null : Promise.reject(e)));
-    const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss });
-    this.diverged = {
+    const suggested = lambdaMax === null ? null : suggestedMaxLr(lambdaMax, { n: this.trainSplit.n, k: spec.model.outputDim, momentum: spec.train.momentum, loss: this.loss, weightDecay: spec.train.weightDecay });
+    return {
       width: this.width,
       step: site?.step ?? this.trainer.stepIndex,
       layer: site?.layer ?? null,
@@ -257,7 +327,6 @@ export class Experiment {
       suggestedMaxLr: suggested,
       reason,
     };
-    return this.diverged;
   }
 
   /**
@@ -288,13 +357,13 @@ export class Experiment {
     const z0 = (split: Split, e: number) => memberColumn(this.modelOutputs(split.f0, split.f0), e, split.n * k);
     const empirical = members.map((e) => new KernelRegression({
       kernel: kernelBlock(all, e, k, N, N, 0, n, 0, n), y, f0: z0(this.trainSplit, e),
-      testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr,
+      testKernel: test ? kernelBlock(all, e, k, N, N, n, nt, 0, n) : undefined, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr, weightDecay: spec.train.weightDecay,
     }));
     let analytic: KernelRegression[] | null = null;
     const trainTheory = this.infiniteWidthKernel(this.trainSplit.data.x);
     if (trainTheory) {
       const testTheory = test ? this.infiniteWidthKernel(test.data.x, this.trainSplit.data.x)! : undefined;
-      analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr }));
+      analytic = members.map((e) => new KernelRegression({ kernel: trainTheory, y, f0: z0(this.trainSplit, e), testKernel: testTheory, testF0: test ? z0(test, e) : undefined, lr: spec.train.lr, weightDecay: spec.train.weightDecay }));
     }
     this.regression = { empirical, analytic, lambdaMax: Math.max(...empirical.map((r) => r.maxEigenvalue)) };
     return this.regression;
@@ -321,16 +390,20 @@ export class Experiment {
     return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
   }
 
-  /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised model. */
-  async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null }> {
+  /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised and quadratic models (null when not trained or stopped). */
+  async predict(points: number[][]): Promise<{ network: number[][]; linearized: number[][] | null; quadratic: number[][] | null }> {
     const { rt, trainer } = this;
     const k = this.spec.model.outputDim;
     const x = Tensor.from(rt, points.flat(), [points.length, this.spec.model.inputDim], 'x_predict');
     const cache0 = trainer.initial.forward(x);
     const cache = trainer.net.forward(x);
-    const linear = trainer.delta ? trainer.linearOutputs(cache0) : null;
-    const [f0, f, fLin = null] = await rt.readMany([cache0.output, cache.output, ...(linear ? [linear] : [])]);
+    const linear = trainer.delta && trainer.isActive('linearized') ? trainer.linearOutputs(cache0) : null;
+    const quadratic = trainer.quadDelta && trainer.isActive('quadratic') ? trainer.quadraticOutputs(cache0) : null;
+    const [f0, f, ...side] = await rt.readMany([cache0.output, cache.output, ...(linear ? [linear] : []), ...(quadratic ? [quadratic] : [])]);
+    const fLin = linear ? side[0] : null;
+    const fQuad = quadratic ? side[linear ? 1 : 0] : null;
     linear?.dispose();
+    quadratic?.dispose();
     [cache0, cache].forEach((c) => Mlp.release(c));
     x.dispose();
     const n = points.length;
@@ -343,7 +416,7 @@ export class Experiment {
         return s / E;
       }));
     };
-    return { network: mean(f), linearized: fLin ? mean(fLin) : null };
+    return { network: mean(f), linearized: fLin ? mean(fLin) : null, quadratic: fQuad ? mean(fQuad) : null };
   }
 
   /** Closed-form kernel-regression predictions (MSE) on new inputs at the current time, mean over members. */
@@ -367,11 +440,12 @@ export class Experiment {
       const all = empirical.map((_, e) => predict(e));
       return Array.from({ length: t }, (_, i) => Array.from({ length: k }, (_, a) => all.reduce((s, p) => s + p[i * k + a][0], 0) / all.length));
     };
-    const emp = average((e) => empirical[e].predict(mode, at, { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
+    const solve = (r: KernelRegression, test: { kernel: number[][]; f0?: number[][] }) => (mode === 'limit' ? r.limit(test) : r.predict(mode, at, test));
+    const emp = average((e) => solve(empirical[e], { kernel: kernelBlock(cross.ntk, e, k, t, n), f0: memberColumn(z0, e, t * k) }).test!);
     let ana: number[][] | null = null;
     if (analytic) {
       const kernel = this.infiniteWidthKernel(points, this.trainSplit.data.x)!;
-      ana = average((e) => analytic[e].predict(mode, at, { kernel, f0: memberColumn(z0, e, t * k) }).test!);
+      ana = average((e) => solve(analytic[e], { kernel, f0: memberColumn(z0, e, t * k) }).test!);
     }
     return { empirical: emp, analytic: ana };
   }

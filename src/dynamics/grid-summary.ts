@@ -15,7 +15,7 @@
 //     width (Geiger, Spigler, Jacot & Wyart 2020, arXiv:1906.08034: α* ∝ m^(−1/2) under ntk).
 import { logLogSlope } from './observables';
 import type { GridPoint } from '../spec/grid';
-import type { BestLrEntry, CrossoverCurve, DepthSlopes, GridSummary, MaxStableLrCurve, RunLine, RunRecord, SweepSummary, WidthSlopes } from './records';
+import { testLossPeak, type BestLrEntry, type CrossoverCurve, type DepthSlopes, type GridSummary, type MaxStableLrCurve, type RunLine, type RunRecord, type SweepSummary, type WidthSlopes } from './records';
 
 /** The ntkChange level that separates lazy (below) from rich (above) in `crossover`. */
 export const NTK_CHANGE_THRESHOLD = 0.1;
@@ -45,7 +45,7 @@ function diverged(p: PointLines): boolean {
 }
 
 /** Log-log slopes of the final records against the first hidden width (the width sweep's `slopes`). */
-function widthSlopes(points: readonly PointLines[]): { widths: number[]; slopes: SweepSummary['slopes'] } {
+function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths' | 'slopes' | 'peakWidth' | 'peakTestLoss'> {
   const finals = points.map((p) => ({ width: p.width[0], record: finalRecord(p) })).filter((f): f is { width: number; record: RunRecord } => f.record !== null);
   const w = finals.map((f) => f.width);
   const slope = (pick: (r: RunRecord) => number | null) => {
@@ -60,7 +60,11 @@ function widthSlopes(points: readonly PointLines[]): { widths: number[]; slopes:
       linearGap: slope((r) => r.linearGap),
       weightChange: Array.from({ length: layers }, (_, l) => slope((r) => r.weightChange[l])),
       trainLoss: slope((r) => r.trainLoss),
+      // train.quadratic: the quadratic model's gap
+      ...(finals.some((f) => f.record.quadraticGap !== undefined) ? { quadraticGap: slope((r) => r.quadraticGap ?? null) } : {}),
     },
+    // the width of the test-loss peak (double descent)
+    ...testLossPeak(finals),
   };
 }
 

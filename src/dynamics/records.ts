@@ -26,11 +26,27 @@ export interface RunRecord {
   coordinates: { mean_abs_h: number; mean_abs_dh: number }[];
   ntkEigenvalues: number[];
   /** closed-form kernel regression at the same time, from Θ₀ (empirical) and Θ∞ (analytic) */
-  kernelRegression: { mode: 'gd' | 'flow'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
+  kernelRegression: { mode: 'gd' | 'flow' | 'limit'; empirical: { trainLoss: number; testLoss: number | null }; analytic: { trainLoss: number; testLoss: number | null } | null } | null;
   pathNorm?: number;
+  /** losses of the quadratic model (train.quadratic) */
+  quadraticTrainLoss?: number;
+  quadraticTestLoss?: number | null;
+  /** RMS of α·(f − f_quad) on the probe (null without the quadratic model, or after it diverged) */
+  quadraticGap?: number | null;
+  /**
+   * η·λ_max(M^{1/2}·Θ_η·M^{1/2})/n on the train set, M the loss's Hessian in the outputs per example
+   * (MSE: I/k, so η·λ_max(Θ_η)/(n·k)); 2 is GD's stability edge (src/dynamics/sharpness.ts)
+   */
+  sharpness?: number | null;
+  /** the network's catapult, once it has happened (sharpness.ts's detectCatapult); null before or without one */
+  catapult?: Catapult | null;
   particles?: { a: number[]; w: number[][] };
   /** train.compare: random features, linearised model and network side by side (dynamics/model-comparison.ts) */
   models?: ModelComparisonRecord;
+  /** issue 13 (norms-and-modes.ts): norms and bounds, implicit regularisation, spectral bias */
+  generalization?: GeneralizationRecord;
+  implicitBias?: ImplicitBiasRecord;
+  modes?: ModesRecord | null;
   std: Record<string, EnsembleStat>;
 }
 
@@ -58,7 +74,7 @@ export interface DivergenceRecord {
   step: number;
   /** the dense layer (0 = input … L = readout) whose parameters went non-finite first; null when only the loss did */
   layer: number | null;
-  model: 'network' | 'linearized';
+  model: 'network' | 'linearized' | 'quadratic';
   lr: number;
   /**
    * 2(1 + μ)·n/(c·λ_max) with λ_max of the learning-rate-weighted Θ₀ and c the loss curvature (1/k for MSE);
@@ -72,7 +88,38 @@ export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: Sw
 
 export interface SweepSummary {
   widths: number[];
-  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null };
+  slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null; quadraticGap?: number | null };
+  /**
+   * The width whose last record has the largest testLoss, and that loss (the double-descent peak of
+   * random-feature regression sits at the interpolation threshold); null without test losses
+   */
+  peakWidth?: number | null;
+  peakTestLoss?: number | null;
+}
+
+/** The width of the largest test loss among the widths' last records (null where a test loss is missing). */
+export function testLossPeak(finals: { width: number; record: Pick<RunRecord, 'testLoss'> }[]): { peakWidth: number | null; peakTestLoss: number | null } {
+  if (finals.length === 0 || finals.some((f) => f.record.testLoss === null)) return { peakWidth: null, peakTestLoss: null };
+  const peak = finals.reduce((best, f) => (f.record.testLoss! > best.record.testLoss! ? f : best));
+  return { peakWidth: peak.width, peakTestLoss: peak.record.testLoss };
+}
+
+/**
+ * A catapult (Lewkowycz et al. 2020, arXiv:2003.02218) seen in the recorded train losses of the
+ * network (ensemble means): the loss rose above CATAPULT_FACTOR times its value at step 0, then fell
+ * below that value, and the sharpness ended below 2.
+ */
+export interface Catapult {
+  /** the highest recorded train loss and its step */
+  peakLoss: number;
+  peakStep: number;
+  /** peakLoss / trainLoss at step 0 */
+  rise: number;
+  /** the first recorded step after the peak with the loss below its start */
+  fallStep: number;
+  initialSharpness: number;
+  /** the sharpness of the record that reports it (< 2) */
+  sharpness: number;
 }
 
 // The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).
@@ -195,4 +242,56 @@ export function ensembleStats<K extends string>(fields: Partial<Record<K, PerMem
     std[key] = s.std;
   }
   return { mean, std };
+}
+
+// ---------------------------------------------------------------- generalization and implicit regularisation (issue 13)
+// Formulas and papers: generalization.ts, implicit-bias.ts, modes.ts and docs/dynamics-and-records.md.
+
+/** A path norm and the Rademacher-complexity bound of its ball (null where the bound does not apply: not ReLU). */
+export interface PathNormBound {
+  norm: number;
+  rademacher: number | null;
+}
+
+/** The `generalization` block (ensemble means). */
+export interface GeneralizationRecord {
+  /** two-layer networks only: ℓ1 (E, Ma & Wu) and ℓ2 (= the record's pathNorm) path norms */
+  pathNorm: { l1: PathNormBound; l2: PathNormBound } | null;
+  /** yᵀΘ⁻¹y of the plain model-units kernel α²·J Jᵀ (as `widenet ntk` prints it) at θ₀ and of α²·Θ∞; null: singular, too large, or no theory */
+  rkhsNorm: { empirical: number | null; analytic: number | null } | null;
+  /** √(2·yᵀ(H∞)⁻¹y/n) of Arora et al. 2019 (two-layer ReLU, one output), H∞ on the inputs normalised to the sphere */
+  ntkBound: number | null;
+  /** testLoss − trainLoss (null without a labelled test set) */
+  gap: number | null;
+}
+
+/** The `implicitBias` block: displacements Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² and the minimum-norm solution. */
+export interface ImplicitBiasRecord {
+  network: number;
+  linearized: number | null;
+  /** r₀ᵀΘ_η⁻¹r₀, r₀ = y − z₀ on the train set; null where Θ_η is singular or the train set too large */
+  minNorm: number | null;
+  /** RMS on the test set of z − z*, z* = z₀ + Θ_η(X*, X)·Θ_η⁻¹·r₀ the minimum-norm interpolant */
+  functionDistance: number | null;
+}
+
+/** One eigen-direction v_i of a kernel on the train set: projections of the residual r = y − z (v_i oriented so that v_iᵀr₀ ≥ 0). */
+export interface ModeRecord {
+  eigenvalue: number;
+  /** v_iᵀr₀ */
+  initial: number;
+  /** v_iᵀr of the network now */
+  residual: number;
+  /** v_iᵀr of the linearised model now (null without one) */
+  linearized: number | null;
+  /** v_iᵀr₀ times the closed-form decay (1 − ηλ_i/(nk))^step or e^(−λ_i·t/(nk)) */
+  predicted: number;
+}
+
+/** The `modes` block: the top observe.spectrum modes of Θ_η at θ₀ and of Θ∞ (null where the theory does not apply). */
+export interface ModesRecord {
+  /** the closed form's clock: plain GD steps, gradient flow, or t → ∞ (lstsq) */
+  mode: 'gd' | 'flow' | 'limit';
+  empirical: ModeRecord[];
+  analytic: ModeRecord[] | null;
 }

@@ -5,6 +5,7 @@ import { expandGrid, pointWidth, specGrid, type ExpandedPoint, type ExperimentSp
 import { Experiment } from './experiment';
 import { ModelComparison } from './model-comparison';
 import { sweepSummary, type PointLines } from './grid-summary';
+import { solveLeastSquares } from './lstsq';
 import type { RunLine } from './records';
 
 export interface RunExperimentOptions {
@@ -55,11 +56,15 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
     try {
       // train.compare: random features trained beside it, their losses merged into each record
       if (point.spec.train.compare) comparison = await ModelComparison.create(rt, point.spec, experiment);
+      // lstsq: the solve is step 1 and its record the only one (dynamics/lstsq.ts)
+      const solveOnly = point.spec.train.optimizer === 'lstsq';
+      if (solveOnly) await solveLeastSquares(experiment.trainer);
       const first = await ModelComparison.merge(comparison, await experiment.record());
+      for (const side of experiment.takeSideLines()) yield emit(side);
       yield emit(first);
       let diverged = 'diverged' in first;
       const { steps, recordEvery } = point.spec.train;
-      while (!diverged && experiment.stepIndex < steps) {
+      while (!diverged && !solveOnly && experiment.stepIndex < steps) {
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
         for (let s = 0; s < chunk; s++) {
           experiment.trainer.step(1);
@@ -67,6 +72,8 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
         const line = await ModelComparison.merge(comparison, await experiment.record());
+        // a side model's divergence: its own line, the width goes on
+        for (const side of experiment.takeSideLines()) yield emit(side);
         diverged = 'diverged' in line;
         yield emit(line);
       }

@@ -6,9 +6,20 @@
 // rate of parameter group p is η·lrScale_p/α², with lrScale_p from the parameterization
 // (nets/parameterization.ts). Records report L itself.
 //
+// Weight decay (train.weightDecay λ): the objective gets (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖², the
+// penalty in the metric of the per-group rates (the norm of implicitBias), so every group decays
+// at the base rate: θ_p ← θ_p − η_p·∇_p L − η·λ·(θ_p − θ_p(0)) (the kernel's decay = λ·η/η_p).
+// The linearised model (Δ = θ − θ₀, anchor 0) then obeys u ← (1 − ηλ)·u − (η/(nk))·Θ_η·r with
+// u = z − z₀, whose limit is kernel ridge regression with Θ_η and ridge n·k·λ (kernel-regression.ts).
+//
 // Linearised model (Lee et al. 2019, arXiv:1902.06720): f_lin(θ) = f(θ₀) + J(θ₀)·(θ − θ₀). It is
 // trained with the same optimiser and batches through the JVP at θ₀ (outputs) and the VJP at θ₀
 // (gradients J(θ₀)ᵀ·r); only Δ = θ − θ₀ is stored.
+//
+// Quadratic model (train.quadratic; nets/second-order.ts): f_quad(θ) = f(θ₀) + J(θ₀)·δ + ½·δᵀH(θ₀)·δ,
+// trained the same way with its gradient (J(θ₀) + H(θ₀)·δ)ᵀ·r; only δ = θ − θ₀ is stored.
+// The linearised and the quadratic model are side models: when one diverges it stops being trained
+// (stopModel) and the network goes on; only the network's divergence ends a run.
 //
 // One step records forward, cotangent, backward and updates into the runtime's open command
 // buffer; nothing is read back. Every update also watches for non-finite parameters
@@ -23,10 +34,12 @@ import { divergenceStatus, readDivergenceStatus, sgdUpdate } from '../kernels/op
 import { jvp, vjp, type LayerTensors } from '../nets/gradients';
 import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
 import { dynamicsKernelScales } from '../nets/parameterization';
+import { curvatures, quadraticForward, quadraticVjp, releaseQuadraticForward } from '../nets/second-order';
 import { outputScale } from '../nets/output-scale';
 
 export interface TrainerConfig {
-  optimizer: 'gd' | 'sgd';
+  /** "lstsq": no steps; dynamics/lstsq.ts applies the solution through solveStep */
+  optimizer: 'gd' | 'sgd' | 'lstsq';
   /** η */
   lr: number;
   momentum: number;
@@ -37,7 +50,15 @@ export interface TrainerConfig {
   frozen: readonly number[];
   /** also train the linearised model */
   linearized: boolean;
+  /** λ of (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² (default 0) */
+  weightDecay?: number;
+  /** also train the quadratic model (second-order Taylor expansion at θ₀) */
+  quadratic?: boolean;
 }
+
+/** The models a Trainer trains: the network and its side models. */
+export type TrainedModel = 'network' | 'linearized' | 'quadratic';
+const MODELS: readonly TrainedModel[] = ['network', 'linearized', 'quadratic'];
 
 /** Inputs [n, d] and labels [n, k] as row arrays. */
 export interface LabelledSet {
@@ -49,7 +70,7 @@ export interface LabelledSet {
 export interface DivergenceSite {
   step: number;
   layer: number;
-  model: 'network' | 'linearized';
+  model: TrainedModel;
 }
 
 /** Philox-independent stream for SGD's shuffles (data/rng's xoshiro, derived from the seed). */
@@ -69,13 +90,20 @@ export class Trainer {
   readonly initial: Mlp;
   /** θ_lin − θ₀ per layer (linearised model only) */
   readonly delta: LayerTensors[] | null;
+  /** θ_quad − θ₀ per layer (quadratic model only) */
+  readonly quadDelta: LayerTensors[] | null;
+  /** side models still trained (a diverged one is stopped, the network goes on) */
+  private readonly active = { linearized: false, quadratic: false };
+  /** φ''(h) of θ₀ on the full train batch (quadratic model), computed on first use */
+  private trainCurvatures: Tensor[] | null = null;
+  private readonly quadraticVelocity: (LayerTensors | null)[];
   /** steps taken */
   stepIndex = 0;
   readonly n: number;
   readonly batchSize: number;
   private readonly velocity: (LayerTensors | null)[];
   private readonly linearVelocity: (LayerTensors | null)[];
-  /** slot l: network layer l; slot L+1+l: linearised layer l */
+  /** slot l: network layer l; slot L+1+l: linearised layer l; slot 2(L+1)+l: quadratic layer l */
   private readonly status: Tensor;
   private readonly rng: Rng;
   /** full batch: the train set itself; SGD: the current epoch's batches */
@@ -92,12 +120,14 @@ export class Trainer {
   constructor(readonly rt: Runtime, readonly netConfig: MlpConfig, readonly data: LabelledSet, readonly config: TrainerConfig) {
     if (!(config.lr > 0) || !Number.isFinite(config.lr)) throw new DataError(`train.lr: expected a finite learning rate > 0; received ${config.lr}`);
     this.n = data.x.length;
+    const decay = config.weightDecay ?? 0;
+    if (!(decay >= 0) || !Number.isFinite(decay)) throw new DataError(`train.weightDecay: expected a finite weight decay λ ≥ 0; received ${decay}`);
     if (this.n === 0) throw new DataError('data.train: expected at least one training point; received none');
     this.batchSize = config.optimizer === 'sgd' && config.batchSize ? Math.min(config.batchSize, this.n) : this.n;
     this.net = new Mlp(rt, netConfig);
     this.initial = new Mlp(rt, netConfig); // same seed: θ₀ bit for bit
     const L = this.net.depth;
-    this.status = divergenceStatus(rt, 2 * (L + 1));
+    this.status = divergenceStatus(rt, MODELS.length * (L + 1));
     this.rng = new Rng(deriveSeed(netConfig.seed, SHUFFLE_STREAM));
     const d = netConfig.inputDim;
     const k = netConfig.outputDim;
@@ -111,6 +141,10 @@ export class Trainer {
     this.velocity = this.net.layers.map((layer, l) => (config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
     this.delta = config.linearized ? this.net.layers.map(zeroLike) : null;
     this.linearVelocity = this.net.layers.map((layer, l) => (config.linearized && config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+    this.quadDelta = config.quadratic ? this.net.layers.map(zeroLike) : null;
+    this.quadraticVelocity = this.net.layers.map((layer, l) => (config.quadratic && config.momentum > 0 && trainable(l) ? zeroLike(layer) : null));
+    this.active.linearized = config.linearized;
+    this.active.quadratic = config.quadratic ?? false;
   }
 
   /** Prepares the batches (and the centring shift). Call once before the first step. */
@@ -162,11 +196,13 @@ export class Trainer {
    * leaves them open, for timing a step inside one compute pass.
    */
   step(count = 1, submit = true): void {
+    if (this.config.optimizer === 'lstsq' && count > 0) throw new Error('train.optimizer "lstsq" takes no optimiser steps: its one step is solveLeastSquares (dynamics/lstsq.ts)');
     for (let s = 0; s < count; s++) {
       const batch = this.nextBatch();
       this.stepIndex++;
       this.networkStep(batch);
-      if (this.delta) this.linearStep(batch);
+      if (this.delta && this.active.linearized) this.linearStep(batch);
+      if (this.quadDelta && this.active.quadratic) this.quadraticStep(batch);
       if (submit) this.rt.flush();
     }
   }
@@ -178,7 +214,7 @@ export class Trainer {
     const grads = vjp(rt, net, cache, r, config.frozen);
     Mlp.release(cache);
     r.dispose();
-    this.apply(net.layers, grads, this.velocity, 0);
+    this.apply(net.layers, grads, this.velocity, 0, this.initial.layers);
   }
 
   private linearStep(batch: Batch): void {
@@ -191,7 +227,50 @@ export class Trainer {
     const grads = vjp(rt, this.initial, cache0, r, config.frozen);
     r.dispose();
     if (!fullBatch) Mlp.release(cache0);
-    this.apply(this.delta!, grads, this.linearVelocity, this.L + 1);
+    this.apply(this.delta!, grads, this.linearVelocity, this.L + 1, null);
+  }
+
+  private quadraticStep(batch: Batch): void {
+    const { rt, config } = this;
+    const fullBatch = this.batchSize === this.n;
+    const cache0 = fullBatch ? this.initialTrainCache() : this.initial.forward(batch.x);
+    const curv = fullBatch ? this.curvaturesOf(cache0) : curvatures(rt, this.initial, cache0);
+    const fwd = quadraticForward(rt, this.initial, cache0, curv, this.quadDelta!);
+    const r = lossCotangent(rt, config.loss, fwd.output, batch.y, { alpha: outputScale(this.net.config).alpha, shift: batch.shift ?? undefined });
+    fwd.output.dispose();
+    const grads = quadraticVjp(rt, this.initial, cache0, fwd, this.quadDelta!, r, config.frozen);
+    r.dispose();
+    releaseQuadraticForward(fwd);
+    if (!fullBatch) {
+      curv.forEach((t) => t.dispose());
+      Mlp.release(cache0);
+    }
+    this.apply(this.quadDelta!, grads, this.quadraticVelocity, 2 * (this.L + 1), null);
+  }
+
+  /** φ''(h) of θ₀ on a forward cache of θ₀: kept for the train batch, new (the caller's to dispose) otherwise. */
+  curvaturesOf(cache0: ForwardCache): Tensor[] {
+    if (cache0 === this.initialCache) return (this.trainCurvatures ??= curvatures(this.rt, this.initial, cache0));
+    return curvatures(this.rt, this.initial, cache0);
+  }
+
+  /** f_quad = f(θ₀) + J(θ₀)·δ + ½·δᵀH(θ₀)·δ on the inputs of a forward cache of θ₀, [E, n, k]. */
+  quadraticOutputs(cache0: ForwardCache): Tensor {
+    if (!this.quadDelta) throw new Error('quadraticOutputs: the quadratic model is not trained (train.quadratic is false)');
+    const curv = this.curvaturesOf(cache0);
+    const out = quadraticForward(this.rt, this.initial, cache0, curv, this.quadDelta, false).output;
+    if (curv !== this.trainCurvatures) curv.forEach((t) => t.dispose());
+    return out;
+  }
+
+  /** Whether a side model is still trained (false once stopped, or when it was never asked for). */
+  isActive(model: 'linearized' | 'quadratic'): boolean {
+    return this.active[model];
+  }
+
+  /** Stops training a side model (after its divergence); its parameters stay as they are. */
+  stopModel(model: 'linearized' | 'quadratic'): void {
+    this.active[model] = false;
   }
 
   /** f_lin = f(θ₀) + J(θ₀)·Δ on the inputs of a forward cache of θ₀, [E, n, k]. */
@@ -201,18 +280,36 @@ export class Trainer {
     return axpy(this.rt, 1, cache0.output, jv);
   }
 
-  private apply(params: LayerTensors[], grads: (LayerTensors | null)[], velocity: (LayerTensors | null)[], slotBase: number): void {
+  /**
+   * One step of every group, θ_p ← θ_p − η_p·(g_p + λ·(η/η_p)·(θ_p − anchor_p)) (anchor: θ₀ for the
+   * network, absent for Δ, which decays towards 0); `decay: false` for the lstsq step.
+   */
+  private apply(params: LayerTensors[], grads: (LayerTensors | null)[], velocity: (LayerTensors | null)[], slotBase: number, anchors: LayerTensors[] | null, o: { decay?: boolean; keep?: boolean } = {}): void {
     const { rt } = this;
     const rates = this.learningRates;
     const momentum = this.config.momentum;
+    const lambda = o.decay === false ? 0 : (this.config.weightDecay ?? 0);
+    const decayOf = (rate: number) => (lambda > 0 && rate > 0 ? (lambda * this.config.lr) / rate : 0);
     grads.forEach((g, l) => {
       if (!g) return;
       const common = { momentum, status: this.status, slot: slotBase + l, step: this.stepIndex };
-      sgdUpdate(rt, params[l].weight, g.weight, { ...common, lr: rates.weight[l], velocity: velocity[l]?.weight });
-      if (g.bias && params[l].bias) sgdUpdate(rt, params[l].bias!, g.bias, { ...common, lr: rates.bias[l], velocity: velocity[l]?.bias ?? undefined });
+      sgdUpdate(rt, params[l].weight, g.weight, { ...common, lr: rates.weight[l], velocity: velocity[l]?.weight, decay: decayOf(rates.weight[l]), anchor: anchors?.[l].weight });
+      if (g.bias && params[l].bias) sgdUpdate(rt, params[l].bias!, g.bias, { ...common, lr: rates.bias[l], velocity: velocity[l]?.bias ?? undefined, decay: decayOf(rates.bias[l]), anchor: anchors?.[l].bias ?? undefined });
+      if (o.keep) return;
       g.weight.dispose();
       g.bias?.dispose();
     });
+  }
+
+  /**
+   * The lstsq solve's one step (dynamics/lstsq.ts): θ_p ← θ_p − η_p·g_p with the given g, to the
+   * network and to the linearised model alike, without decay (the ridge is in the solve).
+   */
+  solveStep(grads: (LayerTensors | null)[]): void {
+    this.stepIndex++;
+    this.apply(this.net.layers, grads, this.velocity, 0, null, { decay: false, keep: this.delta !== null });
+    if (this.delta) this.apply(this.delta, grads, this.linearVelocity, this.L + 1, null, { decay: false });
+    this.rt.flush();
   }
 
   private nextBatch(): Batch {
@@ -250,22 +347,30 @@ export class Trainer {
     this.batchCursor = 0;
   }
 
-  /** The first non-finite parameter, if any (reads 2(L+1) integers). */
+  /** The network's first non-finite parameter, if any: the divergence that ends a run. */
   async divergence(): Promise<DivergenceSite | null> {
+    return (await this.divergences()).find((s) => s.model === 'network') ?? null;
+  }
+
+  /** Each model's first non-finite parameter (at most one site per model; reads 3(L+1) integers). */
+  async divergences(): Promise<DivergenceSite[]> {
     const L = this.L;
-    const steps = await readDivergenceStatus(this.rt, this.status, 2 * (L + 1));
-    let site: DivergenceSite | null = null;
+    const steps = await readDivergenceStatus(this.rt, this.status, MODELS.length * (L + 1));
+    const first = new Map<TrainedModel, DivergenceSite>();
     steps.forEach((step, slot) => {
+      const model = MODELS[Math.floor(slot / (L + 1))];
+      const site = first.get(model);
       if (step === null || (site && site.step <= step)) return;
-      site = { step, layer: slot % (L + 1), model: slot > L ? 'linearized' : 'network' };
+      first.set(model, { step, layer: slot % (L + 1), model });
     });
-    return site;
+    return MODELS.flatMap((m) => (first.has(m) ? [first.get(m)!] : []));
   }
 
   dispose(): void {
     const all = [this.trainX, this.trainY, this.status];
     for (const b of this.batches) all.push(b.x, b.y, ...(b.shift ? [b.shift] : []));
-    for (const group of [this.velocity, this.linearVelocity, this.delta ?? []]) for (const p of group) if (p) all.push(p.weight, ...(p.bias ? [p.bias] : []));
+    this.trainCurvatures?.forEach((t) => all.push(t));
+    for (const group of [this.velocity, this.linearVelocity, this.delta ?? [], this.quadraticVelocity, this.quadDelta ?? []]) for (const p of group) if (p) all.push(p.weight, ...(p.bias ? [p.bias] : []));
     new Set(all).forEach((t) => t.dispose());
     if (this.initialCache) Mlp.release(this.initialCache);
     this.net.dispose();

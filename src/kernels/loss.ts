@@ -103,3 +103,23 @@ export function accuracyRef(f: ArrayLike<number>, y: ArrayLike<number>, n: numbe
 }
 
 export const lossCotangentCost = (rows: number, k: number): Cost => ({ flops: 6 * rows * k, bytes: 4 * rows * k * 3 });
+
+/**
+ * The Hessian of one example's loss ℓ in its model outputs z (k×k, row-major), the curvature the
+ * sharpness weighs Θ_η with (L = (1/n)·Σ ℓ_i): MSE ℓ = ‖z − y‖²/(2k) gives I/k; logistic
+ * ℓ = log(1 + e^{−y·z}) gives σ(z)·(1 − σ(z)) (y = ±1 drops out); softmax cross-entropy gives diag(p) − ppᵀ, p = softmax(z).
+ */
+export function lossHessianRef(loss: LossKind, z: ArrayLike<number>, k: number): Float64Array {
+  const H = new Float64Array(k * k);
+  if (loss === 'mse') for (let a = 0; a < k; a++) H[a * k + a] = 1 / k;
+  else if (loss === 'logistic') {
+    const s = 1 / (1 + Math.exp(-z[0]));
+    H[0] = s * (1 - s);
+  } else {
+    const zs = Array.from({ length: k }, (_, a) => z[a]);
+    const lse = logSumExp(zs);
+    const p = zs.map((v) => Math.exp(v - lse));
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) H[a * k + b] = (a === b ? p[a] : 0) - p[a] * p[b];
+  }
+  return H;
+}

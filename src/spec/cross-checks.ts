@@ -3,6 +3,7 @@
 // labels, targets and CPU sizes (data-checks.ts).
 import type { z } from 'zod';
 import { checkLabelsAndSizes } from './data-checks';
+import { checkLeastSquares } from './lstsq-checks';
 import { checkResidualModel, residualReadoutIndex } from './residual-checks';
 import { GENERATED_KINDS, PLANAR_KINDS, formatPath, isCount, isRecord, plural, type GeneratedKind, type Path } from './vocabulary';
 
@@ -111,6 +112,8 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
   if (train?.compare === true && model && Array.isArray(model.frozen) && model.frozen.length > 0) {
     issue(ctx, ['model', 'frozen'], `expected no frozen layers with train.compare (the comparison's random features freeze every layer but the readout, beside the full network); received ${JSON.stringify(model.frozen)}`);
   }
+  // the layers below the readout: L, or B + 1 for a residual model
+  checkLeastSquares(spec, readout, (path, message) => issue(ctx, path, message));
 
   if (observe?.probe === 'test' && data && data.test === undefined) {
     issue(ctx, ['observe', 'probe'], 'expected "train", or a data.test set to probe; received "test" but data.test is missing');

@@ -251,12 +251,23 @@ export const trainSchema = strict('the training settings: an object like {"lr": 
   recordEvery: integer(1, SAFE, 'a record interval: an integer ≥ 1 (steps)').default(10),
   /** Also train the linearised model f(θ0) + J(θ0)(θ − θ0) alongside. */
   linearized: flag('true or false').default(false),
+  /** Also train the quadratic model f(θ0) + J(θ0)δ + ½δᵀH(θ0)δ, δ = θ − θ0, alongside (src/nets/second-order.ts). */
+  quadratic: flag('true or false').default(false),
   /**
    * Random features, linearised model and network side by side (dynamics/model-comparison.ts): a second
    * network with every layer but the readout frozen trains beside this one (same seed, data, initial
    * weights), the linearised model is trained (implies linearized), and each record gets a `models` block.
    */
   compare: flag('true or false (train random features, the linearised model and the network side by side)').default(false),
+  /**
+   * λ ≥ 0: adds (λ/2)·Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² to the objective (decay towards initialisation;
+   * every group decays at rate η·λ), so that the linearised model is kernel ridge regression with Θ_η
+   * and ridge n·k·λ (dynamics/trainer.ts, docs/dynamics-and-records.md).
+   */
+  weightDecay: (() => {
+    const e = expected('a weight decay λ: a finite number ≥ 0');
+    return z.number(e).min(0, e).max(FLOAT32_MAX, e);
+  })().default(0),
 });
 
 export const observeSchema = strict('the observation settings: an object like {"probe": "train", "spectrum": 5}', {

@@ -37,7 +37,8 @@ export type DataKind = (typeof DATA_KINDS)[number];
 export const TARGET_KINDS = ['teacher', 'single_index', 'quadratic', 'sin', 'cos'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
-export const OPTIMIZERS = ['gd', 'sgd'] as const;
+/** "lstsq": the minimum-norm least-squares (ridge with train.weightDecay) solution in one step (dynamics/lstsq.ts). */
+export const OPTIMIZERS = ['gd', 'sgd', 'lstsq'] as const;
 export const LOSSES = ['mse', 'cross_entropy'] as const;
 export const PROBES = ['train', 'test'] as const;
 

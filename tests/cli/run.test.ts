@@ -83,6 +83,14 @@ describe('widenet run', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('refuses lstsq on a network not linear in its trainable parameters, exit code 2, by field path', () => {
+    const path = specFile('lstsq.json', { model: { inputDim: 2, hidden: [8] }, data: { train: { kind: 'circle', n: 4 }, target: { kind: 'sin' } }, train: { optimizer: 'lstsq' } });
+    const r = widenet(['run', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/train\.optimizer: expected a model linear in its trainable parameters with optimizer "lstsq".*received trainable non-readout layer \[0\]/);
+    expect(r.stdout).toBe('');
+  });
+
   it('refuses training data without labels, saying what to add', () => {
     const path = specFile('nolabels.json', { model: { inputDim: 2, hidden: [8] }, data: { train: { kind: 'circle', n: 4 } } });
     const r = widenet(['run', path]);

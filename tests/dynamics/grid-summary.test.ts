@@ -104,8 +104,10 @@ describe('the summary line', () => {
       point({ 'model.hidden': [1000] }, 'diverged'),
     ];
     const summary = sweepSummary(points, null)!;
-    expect(Object.keys(summary)).toEqual(['widths', 'slopes']);
+    expect(Object.keys(summary)).toEqual(['widths', 'slopes', 'peakWidth', 'peakTestLoss']);
     expect(summary.widths).toEqual([10, 100]);
+    // the records have no test loss: no double-descent peak
+    expect([(summary as { peakWidth: unknown }).peakWidth, (summary as { peakTestLoss: unknown }).peakTestLoss]).toEqual([null, null]);
     expect(summary.slopes!.ntkChange).toBeCloseTo(-1, 12);
     expect(summary.slopes!.linearGap).toBeCloseTo(-2, 12);
     expect(summary.slopes!.weightChange[0]).toBeCloseTo(-1, 12);
@@ -123,6 +125,6 @@ describe('the summary line', () => {
     expect(ws[0].slopes.ntkChange).toBeCloseTo(-1, 12);
     // a grid over the widths alone also keeps the width sweep's top-level fields
     const widthsOnly = sweepSummary(points.slice(0, 2).map((p) => ({ ...p, point: { 'model.hidden': p.point['model.hidden'] } })), ['model.hidden'])!;
-    expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'widthSlopes']);
+    expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'peakWidth', 'peakTestLoss', 'widthSlopes']);
   });
 });

@@ -1,6 +1,6 @@
 // The GPU trainer against a float64 trainer built on explicit Jacobians (tests/helpers/mlp-ref):
 // θ ← θ − η_p·v_p, v ← μ·v + g, g = Σ_i J_iᵀ r_i with r the loss cotangent of z = α·f − α·f₀,
-// η_p = η·lrScale_p/α² and frozen layers untouched.
+// η_p = η·lrScale_p/α² and frozen layers untouched; weight decay λ adds λ·(η/η_p)·(θ − θ₀) to g.
 import { describe, expect, it } from 'vitest';
 import { Trainer, type TrainerConfig } from '../../src/dynamics/trainer';
 import { lossCotangentRef, type LossKind } from '../../src/kernels/loss';
@@ -15,7 +15,7 @@ const X = [[0.3, -1.2, 0.5], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.3], [0.2, 0.1, -0.4
 /** Parameter groups in the reference's order (per layer: w, then b). */
 const groups = (layers: RefLayer[]) => layers.flatMap((l, i) => [{ layer: i, bias: false, size: l.w.length }, ...(l.b ? [{ layer: i, bias: true, size: l.b.length }] : [])]);
 
-function referenceTraining(layers: RefLayer[], act: string, y: number[][], o: { loss: LossKind; alpha: number; centred: boolean; rates: { weight: number[]; bias: number[] }; momentum: number; steps: number }): RefLayer[] {
+function referenceTraining(layers: RefLayer[], act: string, y: number[][], o: { loss: LossKind; alpha: number; centred: boolean; rates: { weight: number[]; bias: number[] }; momentum: number; steps: number; lr?: number; weightDecay?: number }): RefLayer[] {
   const n = X.length;
   const k = y[0].length;
   const f0 = X.flatMap((x) => Array.from(jacobian(layers, act, x).f));
@@ -34,8 +34,10 @@ function referenceTraining(layers: RefLayer[], act: string, y: number[][], o: { 
       const lr = grp.bias ? o.rates.bias[grp.layer] : o.rates.weight[grp.layer];
       const theta = grp.bias ? next[grp.layer].b! : next[grp.layer].w;
       const v = grp.bias ? velocity[grp.layer].b! : velocity[grp.layer].w;
+      const theta0 = grp.bias ? layers[grp.layer].b! : layers[grp.layer].w;
+      const decay = o.weightDecay && lr > 0 ? (o.weightDecay * o.lr!) / lr : 0;
       for (let p = 0; p < grp.size; p++) {
-        v[p] = o.momentum * v[p] + g[offset + p];
+        v[p] = o.momentum * v[p] + g[offset + p] + decay * (theta[p] - theta0[p]);
         theta[p] -= lr * v[p];
       }
       offset += grp.size;
@@ -51,6 +53,7 @@ describe('GD with momentum against float64', () => {
     { name: 'ntk, softmax cross-entropy, layer 1 frozen', net: { parameterization: 'ntk' }, train: { loss: 'softmax', frozen: [1], momentum: 0.5 }, k: 3 },
     { name: 'meanfield (deep = µP), logistic', net: { parameterization: 'meanfield' }, train: { loss: 'logistic' }, k: 1 },
     { name: 'standard, MSE, plain GD', net: { parameterization: 'standard' }, train: { loss: 'mse' }, k: 1 },
+    { name: 'mup, MSE, weight decay 0.8 towards θ₀, momentum 0.5, layer 0 frozen', net: { parameterization: 'mup', alpha: 2 }, train: { loss: 'mse', momentum: 0.5, weightDecay: 0.8, frozen: [0] }, k: 2 },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -64,7 +67,7 @@ describe('GD with momentum against float64', () => {
       const before = await Promise.all([0, 1].map((e) => readLayers(trainer.net, e)));
       trainer.step(3);
       for (let e = 0; e < 2; e++) {
-        const expected = referenceTraining(before[e], 'tanh', y, { loss: config.loss, alpha: netConfig.alpha ?? 1, centred: !!netConfig.centered, rates: trainer.learningRates, momentum: config.momentum, steps: 3 });
+        const expected = referenceTraining(before[e], 'tanh', y, { loss: config.loss, alpha: netConfig.alpha ?? 1, centred: !!netConfig.centered, rates: trainer.learningRates, momentum: config.momentum, steps: 3, lr: config.lr, weightDecay: config.weightDecay });
         const actual = await readLayers(trainer.net, e);
         actual.forEach((layer, l) => {
           expectClose(layer.w, expected[l].w, { atol: 2e-6, rtol: 2e-5 }, `member ${e} layer ${l} w`);

@@ -129,3 +129,11 @@ describe('a sweep over depth: sweep.grid over model.residual.blocks', () => {
     ]);
   });
 });
+
+describe('lstsq with a residual model', () => {
+  it('random features freeze Dense_in and every block (0..B); freezing Dense_in alone is refused', () => {
+    const lstsq = (frozen: number[]) => ({ ...residual({ blocks: 2 }, { frozen }), train: { optimizer: 'lstsq' } });
+    expect(parseSpec(lstsq([0, 1, 2])).train.optimizer).toBe('lstsq');
+    expect(problems(lstsq([0]))[0]).toMatch(/^train\.optimizer: expected a model linear in its trainable parameters.*\[0, 1, 2\].*received trainable non-readout layers \[1, 2\]$/);
+  });
+});

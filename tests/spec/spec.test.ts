@@ -66,7 +66,7 @@ describe('valid specs', () => {
         frozen: [],
       },
       data: { train: { kind: 'circle', n: 64 } },
-      train: { optimizer: 'gd', lr: 1, steps: 1000, batchSize: null, momentum: 0, loss: 'mse', recordEvery: 10, linearized: false, compare: false },
+      train: { optimizer: 'gd', lr: 1, steps: 1000, batchSize: null, momentum: 0, loss: 'mse', recordEvery: 10, linearized: false, quadratic: false, compare: false, weightDecay: 0 },
       observe: { probe: 'train', spectrum: 5, particles: 0 },
     });
     expect(specWidths(spec)).toEqual([[4096]]);
