@@ -17,6 +17,7 @@ import type { Cost } from '../src/kernels/common';
 import { ACTIVATION_TOLERANCE, tolerance } from '../src/check/tolerance';
 import { matmulEntriesRef, sampleEntries } from '../src/check/reference';
 import { combine, compare, rms, type Checked } from './check';
+import type { BenchSizePreset } from '../src/cli/bench-options';
 
 export interface KernelBenchResult {
   kernel: string;
@@ -36,8 +37,21 @@ export interface KernelBenchResult {
   mismatch?: string;
 }
 
+/** The size preset of a run (src/cli/bench-options.ts lists them; `--quick` is "quick", the default "full"). */
+export type BenchPreset = BenchSizePreset;
+export const presetOf = (o: { quick?: boolean; preset?: BenchPreset }): BenchPreset => o.preset ?? (o.quick ? 'quick' : 'full');
+
+/** bench-kernels' sizes per preset */
+const KERNEL_SIZES: Record<BenchPreset, { squares: number[]; longK: number; wide: [number, number, number][]; forward: [number, number, number]; gram: [number, number][]; count: number; broadcastN: number; lossN: number }> = {
+  tiny: { squares: [64, 128], longK: 1024, wide: [[64, 1024, 16]], forward: [64, 256, 16], gram: [[64, 512]], count: 1 << 14, broadcastN: 32, lossN: 256 },
+  quick: { squares: [256, 512, 1024], longK: 1 << 16, wide: [[1024, 16384, 64]], forward: [256, 4096, 64], gram: [[256, 4096]], count: 1 << 22, broadcastN: 256, lossN: 4096 },
+  full: { squares: [256, 512, 1024, 2048], longK: 1 << 20, wide: [[1024, 65536, 64]], forward: [1024, 16384, 64], gram: [[256, 16384], [1024, 4096]], count: 1 << 24, broadcastN: 1024, lossN: 65536 },
+  gpu: { squares: [1024, 2048, 4096, 8192], longK: 1 << 20, wide: [[1024, 65536, 64], [1024, 1 << 18, 64]], forward: [1024, 1 << 18, 64], gram: [[1024, 65536], [1024, 1 << 18]], count: 1 << 26, broadcastN: 1024, lossN: 1 << 18 },
+};
+
 export interface KernelBenchOptions {
   quick?: boolean;
+  preset?: BenchPreset;
   /** skip a case predicted to take longer than this per run (ms) */
   budgetMs?: number;
   log?: (line: string) => void;
@@ -104,6 +118,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 20_000 : 10_000);
   const runs = 5;
   const results: KernelBenchResult[] = [];
+  const S = KERNEL_SIZES[presetOf(options)];
   const rate = new Map<string, number>(); // last GFLOP/s per version, to predict the next size's time
 
   const matmulCase = async (version: MatmulVersion, m: number, n: number, k: number) => {
@@ -124,21 +139,20 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     [a, b, c].forEach((t) => t.dispose());
   };
 
-  const sizes = options.quick ? [256, 512, 1024] : [256, 512, 1024, 2048];
+  const sizes = S.squares;
   for (const size of sizes) for (const version of MATMUL_VERSIONS) {
     if (version === 'v4_splitk') continue; // one workgroup per output: benchmarked on its own shape below
     await matmulCase(version, size, size, size);
   }
   // small output, long reduction (K ≫ M·N): the split-K version's shape
-  const longK = options.quick ? 1 << 16 : 1 << 20;
+  const longK = S.longK;
   for (const version of MATMUL_VERSIONS) await matmulCase(version, 16, 16, longK);
   // the wide shape of this project: inputs [n, d] times first-layer weights [d, m]
-  const wide = options.quick ? [1024, 16384, 64] : [1024, 65536, 64];
-  for (const version of ['v1_naive', 'v2_regtile', 'v3_smem', 'v5_bigtile'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
+  for (const wide of S.wide) for (const version of ['v1_naive', 'v2_regtile', 'v3_smem', 'v5_bigtile'] as const) await matmulCase(version, wide[0], wide[1], wide[2]);
 
   // a layer's forward pass x·Wᵀ: A [n, d], B = W [m, d] transposed (v2's vec4 'nt' path)
   {
-    const [n, m, d] = options.quick ? [256, 4096, 64] : [1024, 16384, 64];
+    const [n, m, d] = S.forward;
     const x = randn(rt, [n, d], { seed: 5, name: 'x' });
     const w = randn(rt, [m, d], { seed: 6, name: 'W' });
     const h = Tensor.empty(rt, [n, m], 'h');
@@ -149,7 +163,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   }
 
   // Gram of a layer's features: A [n, m], G = A·Aᵀ
-  for (const [n, m] of options.quick ? [[256, 4096]] : [[256, 16384], [1024, 4096]]) {
+  for (const [n, m] of S.gram) {
     const a = randn(rt, [n, m], { seed: 3, name: 'features' });
     const cost = gramCost(n, n, m, 1, true);
     let g: Tensor | null = null; // the last run's output (gram allocates it)
@@ -173,7 +187,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   }
 
   // activation forward + derivative in one pass, as bandwidth
-  const count = options.quick ? 1 << 22 : 1 << 24;
+  const count = S.count;
   const h = randn(rt, [count], { seed: 4, name: 'h' });
   const act = Tensor.empty(rt, [count]);
   const dact = Tensor.empty(rt, [count]);
@@ -191,7 +205,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   }
   // the broadcast product of the NTK: Θ += G_δ ⊙ (G_x + γ) over [k, n, k, n] with G_x broadcast
   {
-    const [k, n] = [4, options.quick ? 256 : 1024];
+    const [k, n] = [4, S.broadcastN];
     const shape = [k, n, k, n];
     const gd = randn(rt, [k * n * k * n], { seed: 8, name: 'G_delta' });
     const gx = randn(rt, [n * n], { seed: 9, name: 'G_x' });
@@ -257,7 +271,7 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     [theta, velocity, status, sums].forEach((t) => t.dispose());
   }
   for (const [loss, k] of [['mse', 1], ['softmax', 10]] as const) {
-    const [E, n] = [16, options.quick ? 4096 : 65536];
+    const [E, n] = [16, S.lossN];
     const f = randn(rt, [E, n, k], { seed: 6, name: 'f' });
     const y = randn(rt, [n, k], { seed: 7, name: 'y' });
     const out = Tensor.empty(rt, [E, n, k], 'r');

@@ -32,9 +32,10 @@ import { streamedKernels } from '../src/ntk/streaming';
 import { randomRef } from '../src/kernels/rng';
 import { layerScales } from '../src/nets/parameterization';
 import { weightStream, type MlpConfig } from '../src/nets/mlp';
-import { ntkTolerance } from '../src/check/tolerance';
 import { ntkRows, sampleRows } from '../src/check/reference';
-import { compare, type Checked } from './check';
+import { type Checked } from './check';
+import { presetOf, type BenchPreset } from './kernels';
+import { checkNtk } from '../src/check/compare';
 
 export interface NtkBenchResult {
   method: 'structured' | 'jacobian' | 'streamed';
@@ -68,15 +69,8 @@ const CASE_ENV = 'WIDENET_BENCH_NTK_CASE';
 const MiB = 2 ** 20;
 const rssMiB = () => (process.resourceUsage().maxRSS * 1024) / MiB;
 
-/** Θ (n×n, one output) against float64 rows `rows` of the reference, within ntkTolerance. */
-export function checkNtk(got: ArrayLike<number>, n: number, rows: number[], ref: Float64Array[]): Checked {
-  let scale = 0;
-  ref.forEach((r) => r.forEach((v) => (scale = Math.max(scale, Math.abs(v)))));
-  const picked = rows.flatMap((i) => Array.from({ length: n }, (_, j) => got[i * n + j]));
-  const flat = Float64Array.from(ref.flatMap((r) => Array.from(r)));
-  const c = compare(picked, flat, ntkTolerance(scale), rows.length === n ? 'full' : rows.length, (e) => `Θ(${rows[Math.floor(e / n)]}, ${e % n})`);
-  return rows.length === n ? c : { ...c, checked: c.checked.replace(`(${rows.length} sampled)`, `(${rows.length} of ${n} rows)`) };
-}
+// checkNtk (Θ against float64 rows) lives in src/check/compare.ts, shared with `widenet selftest`
+export { checkNtk };
 
 /** The streamed network's Θ in float64, over chunks of neurons: Θ = Σ_chunks (c/m)·Θ_chunk (ntkRows of a width-c net carries 1/c where the whole net has 1/m). */
 export function streamedNtkRef(config: MlpConfig, x: ArrayLike<number>, n: number, d: number): Float64Array[] {
@@ -93,6 +87,31 @@ export function streamedNtkRef(config: MlpConfig, x: ArrayLike<number>, n: numbe
     ntkRows(x, n, d, [w1, w2], rows, config.activation).forEach((r, i) => r.forEach((v, j) => (total[i][j] += (c / m) * v)));
   }
   return total;
+}
+
+/**
+ * The reference check of a structured Θ: 8 sampled rows (all columns) in float64 (ntkRows), which
+ * costs n·Σ_l fan_in·fan_out multiply-adds; over 2^31 of them (the GPU sizes: n = 1024, m = 2^20
+ * would take a minute in JavaScript) the 16×16 block of 16 sampled examples instead: Θ(x_i, x_j)
+ * depends on x_i, x_j and the weights only, so ntkRows of those 16 inputs is that block, exactly.
+ */
+export function ntkCheck(x: Float32Array, n: number, d: number, weights: Float32Array[], activation: string, maxWork = 2 ** 31): (got: Float32Array) => Checked {
+  const work = weights.reduce((acc, w) => acc + w.length, 0);
+  if (n * work <= maxWork) {
+    const rows = sampleRows(n);
+    const ref = ntkRows(x, n, d, weights, rows, activation);
+    return (got) => checkNtk(got, n, rows, ref);
+  }
+  const examples = sampleRows(n, 16);
+  const xs = Float32Array.from(examples.flatMap((i) => Array.from(x.subarray(i * d, (i + 1) * d))));
+  const k = examples.length;
+  const ref = ntkRows(xs, k, d, weights, examples.map((_, a) => a), activation);
+  return (got) => {
+    const block = Float32Array.from(examples.flatMap((i) => examples.map((j) => got[i * n + j])));
+    const c = checkNtk(block, k, examples.map((_, a) => a), ref);
+    const label = (text: string) => text.replace(/Θ\((\d+), (\d+)\)/, (_, a, b) => `Θ(${examples[+a]}, ${examples[+b]})`);
+    return { checked: c.checked.replace('(full)', `(${k}×${k} block of sampled examples)`), ...(c.mismatch ? { mismatch: label(c.mismatch) } : {}) };
+  };
 }
 
 /** One case in this process: the structured kernel (and the Jacobian contraction at the comparison size), or the streamed one. */
@@ -126,9 +145,7 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     // float64 rows of Θ for the same inputs and weights
     const weights: Float32Array[] = [];
     for (const layer of net.layers) weights.push(await layer.weight.read());
-    const rows = sampleRows(c.n);
-    const ref = ntkRows(await x.read(), c.n, c.d, weights, rows, config.activation);
-    const check = (got: Float32Array) => checkNtk(got, c.n, rows, ref);
+    const check = ntkCheck(await x.read(), c.n, c.d, weights, config.activation);
     const m = await timeWall(rt, () => empiricalKernels(rt, net!, x).ntk, runs, check);
     if ('mismatch' in m) {
       results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...m });
@@ -137,7 +154,7 @@ async function runCase(rt: Runtime, c: BenchCase, runs: number, log: (l: string)
     }
     results.push({ method: 'structured', n: c.n, d: c.d, hidden: c.hidden, ms: m.ms, peakMiB: m.peak / MiB, peakRssMiB: rssMiB(), baselineRssMiB, runs, checked: m.checked });
     log(`structured n=${c.n} hidden=[${c.hidden}]: ${m.ms.toFixed(1)} ms, peak ${(m.peak / MiB).toFixed(0)} MiB live, ${rssMiB().toFixed(0)} MiB resident [checked: ${m.checked}]`);
-    if (c.n === 256 && c.hidden.length === 1 && c.hidden[0] === 1 << 14) {
+    if (c.hidden.length === 1 && ((c.n === 256 && c.hidden[0] === 1 << 14) || c.n * c.hidden[0] <= 1 << 15)) {
       const j = await timeWall(rt, () => jacobianContractionNtk(rt, net!, x, 1024), 1, check);
       if ('mismatch' in j) {
         results.push({ method: 'jacobian', n: c.n, d: c.d, hidden: c.hidden, ms: null, peakMiB: null, ...j });
@@ -198,7 +215,15 @@ async function timeWall(rt: Runtime, fn: () => Tensor, runs: number, check: (got
   return { ms: times[Math.floor(times.length / 2)], peak, ...checked };
 }
 
-export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs?: number; log?: (l: string) => void; isolate?: boolean } = {}): Promise<NtkBenchResult[]> {
+/** bench-ntk's sizes per preset (d = 64 but for tiny; "gpu" = "full": the sizes of issue 16) */
+const NTK_SIZES: Record<BenchPreset, { n: number[]; m: number[]; d: number; deep: number[]; deepN: number; streamed: number }> = {
+  tiny: { n: [32], m: [1024], d: 16, deep: [128], deepN: 32, streamed: 1 << 14 },
+  quick: { n: [256], m: [1 << 14], d: 64, deep: [1 << 10], deepN: 256, streamed: 1 << 20 },
+  full: { n: [256, 1024], m: [1 << 14, 1 << 17, 1 << 20], d: 64, deep: [1 << 10, 1 << 12], deepN: 256, streamed: 50_000_000 },
+  gpu: { n: [256, 1024], m: [1 << 14, 1 << 17, 1 << 20], d: 64, deep: [1 << 10, 1 << 12], deepN: 256, streamed: 50_000_000 },
+};
+
+export async function benchNtk(rt: Runtime, options: { quick?: boolean; preset?: BenchPreset; budgetMs?: number; log?: (l: string) => void; isolate?: boolean } = {}): Promise<NtkBenchResult[]> {
   const log = options.log ?? (() => {});
   const runs = 3;
   // the child of an isolated run: only its case
@@ -206,14 +231,14 @@ export async function benchNtk(rt: Runtime, options: { quick?: boolean; budgetMs
   if (only) return runCase(rt, JSON.parse(only) as BenchCase, runs, log);
   const isolate = options.isolate ?? process.argv[1] !== undefined;
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 60_000 : 20_000);
-  const d = 64;
   const results: NtkBenchResult[] = [];
   let lastRate: number | null = null; // structured: ms per (n²·m), to predict the next case
   const cases: BenchCase[] = [];
-  for (const n of options.quick ? [256] : [256, 1024]) for (const m of options.quick ? [1 << 14] : [1 << 14, 1 << 17, 1 << 20]) cases.push({ method: 'structured', n, d, hidden: [m] });
-  for (const m of options.quick ? [1 << 10] : [1 << 10, 1 << 12]) cases.push({ method: 'structured', n: 256, d, hidden: [m, m, m] });
+  const S = NTK_SIZES[presetOf(options)];
+  for (const n of S.n) for (const m of S.m) cases.push({ method: 'structured', n, d: S.d, hidden: [m] });
+  for (const m of S.deep) cases.push({ method: 'structured', n: S.deepN, d: S.d, hidden: [m, m, m] });
   // the `widenet ntk` case of issue 10: two-layer ReLU, n = 4, d = 2, width 5·10^7 (2^20 when quick)
-  cases.push({ method: 'streamed', n: 4, d: 2, hidden: [options.quick ? 1 << 20 : 50_000_000] });
+  cases.push({ method: 'streamed', n: 4, d: 2, hidden: [S.streamed] });
   for (const c of cases) {
     const work = c.n * c.n * c.hidden.reduce((a, b) => a + b, 0);
     if (c.method === 'structured' && lastRate !== null && lastRate * work > budget) {

@@ -57,3 +57,12 @@ export const ACTIVATION_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 4e-6 };
  * off by far more.
  */
 export const ntkTolerance = (largest: number): Tolerance => ({ atol: 1e-3 * largest, rtol: 0 });
+
+/**
+ * A tree (pairwise) sum of `length` float32 terms: |fl(Σ t) − Σ t| ≤ ⌈log2 length⌉·u·Σ|t| (Higham §4.2),
+ * with a factor 4 for the float32 rounding of the terms themselves (products, squares). `sumAbs` = Σ|t|.
+ */
+export const treeSumTolerance = (length: number, sumAbs: number): Tolerance => ({ atol: 4 * Math.log2(length + 1) * EPS32 * sumAbs, rtol: 0 });
+
+/** Normal deviates (Box–Muller in WGSL: log, sqrt, cos in float32) against the float64 Box–Muller of the same Philox bits. */
+export const RANDOM_NORMAL_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 2e-6 };

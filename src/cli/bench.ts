@@ -10,11 +10,18 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
-import { IMPLS, SUITES, type Impl, type SuiteName } from './bench-options';
+import { BENCH_SIZE_PRESETS, IMPLS, SUITES, type BenchSizePreset, type Impl, type SuiteName } from './bench-options';
+import type { AdapterSummary } from '../gpu/device';
+
+/** What the report says of its GPU times: Dawn's timestamp quantisation is off in Node (src/gpu/device.ts dawnToggles). */
+export function timestampNote(a: AdapterSummary): string {
+  if (!a.features.includes('timestamp-query')) return 'GPU times: wall clock (no timestamp-query)';
+  return a.dawnToggles?.disabled.includes('timestamp_quantization') ? 'GPU times: timestamp queries at full resolution (Dawn timestamp_quantization disabled)' : 'GPU times: timestamp queries (quantised by the browser)';
+}
 
 /** What a Node benchmark module gives its command (loaded when the command runs). */
 interface NodeBench<R> {
-  run: (rt: Runtime, o: { quick?: boolean; log: (l: string) => void }) => Promise<R[]>;
+  run: (rt: Runtime, o: { quick?: boolean; preset?: BenchSizePreset; log: (l: string) => void }) => Promise<R[]>;
   table: (results: R[]) => string;
   /** one line per result whose float64 check failed */
   mismatches: (results: R[]) => string[];
@@ -26,18 +33,22 @@ function benchCommand<R>(program: Command, withRuntime: <T>(fn: (rt: Runtime) =>
     .command(name)
     .description(description)
     .option('--json <path>', 'also write the results as JSON')
-    .option('--quick', 'smaller sizes')
-    .action(async (opts: { json?: string; quick?: boolean }) => {
+    .option('--quick', 'smaller sizes (= --preset quick)')
+    .option('--preset <name>', `sizes: ${BENCH_SIZE_PRESETS.join(', ')} (tiny: a smoke run on a CPU adapter; gpu: a big GPU's sizes, issue 16)`)
+    .action(async (opts: { json?: string; quick?: boolean; preset?: string }) => {
+      if (opts.preset !== undefined && !BENCH_SIZE_PRESETS.includes(opts.preset as BenchSizePreset)) throw new Error(`--preset ${opts.preset}: unknown; expected one of ${BENCH_SIZE_PRESETS.join(', ')}`);
+      if (opts.preset !== undefined && opts.quick && opts.preset !== 'quick') throw new Error(`--quick and --preset ${opts.preset} contradict each other; give one`);
+      const preset = (opts.preset as BenchSizePreset | undefined) ?? (opts.quick ? 'quick' : 'full');
       const bench = await load();
       await withRuntime(async (rt) => {
         const started = new Date().toISOString();
-        const results = await bench.run(rt, { quick: opts.quick, log: (l) => process.stderr.write(l + '\n') });
+        const results = await bench.run(rt, { quick: preset === 'quick', preset, log: (l) => process.stderr.write(l + '\n') });
         const a = rt.ctx.adapter;
         if (opts.json) {
           mkdirSync(dirname(opts.json), { recursive: true });
-          writeFileSync(opts.json, JSON.stringify({ adapter: a, date: started, software: a.software, results }, null, 2) + '\n');
+          writeFileSync(opts.json, JSON.stringify({ adapter: a, date: started, software: a.software, preset, timestamps: timestampNote(a), results }, null, 2) + '\n');
         }
-        process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}\n\n${bench.table(results)}\n`);
+        process.stdout.write(`adapter: ${a.vendor} ${a.architecture} ${a.description} (${a.software ? 'software' : 'hardware'}), ${started}; ${timestampNote(a)}\n\n${bench.table(results)}\n`);
         const wrong = bench.mismatches(results);
         if (wrong.length) throw new Error(`${wrong.length} result(s) did not match the float64 reference and were not timed:\n${wrong.join('\n')}`);
       });

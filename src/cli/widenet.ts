@@ -15,6 +15,7 @@ import { fileCache } from '../kernels/autotune-node';
 import { registerBench, registerNodeBench } from './bench';
 import { registerPlot } from './plot';
 import { registerSweepCommands } from './sweep-commands';
+import { registerSelftest } from './selftest';
 
 // --debug (anywhere on the command line) or WIDENET_DEBUG=1: errors with their stack traces
 const debug = process.argv.includes('--debug') || process.env.WIDENET_DEBUG === '1';
@@ -141,6 +142,7 @@ program
 
 registerSweepCommands(program, readSpec);
 registerNodeBench(program, withRuntime);
+registerSelftest(program, withRuntime);
 registerBench(program);
 registerPlot(program);
 

@@ -32,6 +32,8 @@ export interface AdapterSummary {
   driver: string | null;
   limits: Record<string, number>;
   features: string[];
+  /** Node only: the Dawn toggles passed to create() (enabled / disabled), e.g. timestamp_quantization disabled (full-resolution timestamps). */
+  dawnToggles?: { enabled: string[]; disabled: string[] };
 }
 
 export interface GpuContext {
@@ -48,6 +50,28 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Node only: use SwiftShader even where a hardware driver exists. */
   forceSoftware?: boolean;
+  /**
+   * Ask for 'shader-f16'. Dawn on NVIDIA/Vulkan hides it unless its toggle vulkan_enable_f16_on_nvidia
+   * is set, which Node then passes to create(); the feature is requested only where the adapter offers it.
+   */
+  f16?: boolean;
+}
+
+/**
+ * The Dawn toggles of a Node instance (create() flags, node-webgpu's README). Timestamps are always
+ * requested at full resolution: Dawn quantises timestamp queries by default (a fingerprinting defence
+ * of the browser), which blurs GPU times of short kernels; benchmark reports say so (adapter.dawnToggles).
+ */
+export function dawnToggles(options: AcquireOptions): { enabled: string[]; disabled: string[] } {
+  return { enabled: options.f16 ? ['vulkan_enable_f16_on_nvidia'] : [], disabled: ['timestamp_quantization'] };
+}
+
+/** The create() flags of the toggles: enable-dawn-features=a,b / disable-dawn-features=c. */
+export function dawnFlags(toggles: { enabled: string[]; disabled: string[] }): string[] {
+  const flags: string[] = [];
+  if (toggles.enabled.length) flags.push(`enable-dawn-features=${toggles.enabled.join(',')}`);
+  if (toggles.disabled.length) flags.push(`disable-dawn-features=${toggles.disabled.join(',')}`);
+  return flags;
 }
 
 function isSoftware(info: GPUAdapterInfo, adapter: GPUAdapter): boolean {
@@ -79,8 +103,9 @@ async function nodeAdapter(options: AcquireOptions): Promise<{ adapter: GPUAdapt
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     env.XDG_RUNTIME_DIR = dir;
   }
+  const flags = dawnFlags(dawnToggles(options));
   if (!options.forceSoftware) {
-    const gpu = create([]);
+    const gpu = create(flags);
     const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (adapter) return { adapter, driver: env.VK_ICD_FILENAMES ?? null, keepAlive: gpu };
   }
@@ -93,7 +118,7 @@ async function nodeAdapter(options: AcquireOptions): Promise<{ adapter: GPUAdapt
     );
   }
   env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const gpu = create([]);
+  const gpu = create(flags);
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
     throw new NoAdapterError(
@@ -141,6 +166,9 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
   const requiredLimits: Record<string, number> = {};
   for (const name of REQUESTED_LIMITS) requiredLimits[name] = (adapter.limits as unknown as Record<string, number>)[name];
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  if (options.f16 && !adapter.features.has('shader-f16')) {
+    throw new NoAdapterError(`f16 was requested but the adapter (${adapter.info.vendor} ${adapter.info.architecture}) does not offer 'shader-f16'${host === 'node' ? ' (even with the Dawn toggle vulkan_enable_f16_on_nvidia)' : ''}`);
+  }
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'widenet' });
   if (keepAlive) nodeGpuHolders.set(device, keepAlive);
 
@@ -157,6 +185,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<GpuCo
     driver,
     limits,
     features: [...device.features].sort(),
+    ...(host === 'node' ? { dawnToggles: dawnToggles(options) } : {}),
   };
   const ctx: GpuContext = { device, adapter: summary, hasTimestamps: device.features.has('timestamp-query'), lost: null, errors: [] };
   void device.lost.then((info) => {

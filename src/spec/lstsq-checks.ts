@@ -18,6 +18,12 @@ export function checkLeastSquares(spec: Record<string, unknown>, depth: number |
   if (train.batchSize !== undefined && train.batchSize !== null) {
     issue(['train', 'batchSize'], `expected null with optimizer "lstsq" (the solve uses the whole train set); received ${JSON.stringify(train.batchSize)}`);
   }
+  if (train.quadratic === true) {
+    issue(['train', 'quadratic'], 'expected false with optimizer "lstsq" (the quadratic model is not linear in its parameters, so it has no one-step solve; train it with "gd" or "sgd"); received true');
+  }
+  if (train.compare === true) {
+    issue(['train', 'compare'], 'expected false with optimizer "lstsq" (the comparison trains the network beside its random features; solve each with its own spec); received true');
+  }
   if (train.linearized === true || depth === undefined || !model) return;
   const frozen = Array.isArray(model.frozen) ? model.frozen : [];
   const trainable = Array.from({ length: depth }, (_, l) => l).filter((l) => !frozen.includes(l));

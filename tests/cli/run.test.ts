@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alphaWarning, parseSpec } from '../../src/spec';
+import { AUTOTUNE_VERSION } from '../../src/kernels/autotune';
 import { CLI, ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
 
 const { dir, specFile } = specFolder('widenet-run-');
@@ -274,7 +275,7 @@ describe('widenet: errors and warnings', () => {
     expect(JSON.parse(info.stdout).vendor).toBeTypeOf('string');
     expectOneLine(info.stderr, /ignoring the autotune cache .*autotune-null\.json: expected an object/);
     const a = JSON.parse(info.stdout);
-    const key = [a.vendor, a.architecture, a.description, a.software ? 'software' : 'hardware', 'v2'].join('|');
+    const key = [a.vendor, a.architecture, a.description, a.software ? 'software' : 'hardware', `v${AUTOTUNE_VERSION}`].join('|');
     const badCache = join(dir, 'autotune-bad.json');
     writeFileSync(badCache, JSON.stringify({ [key]: { matmul: { version: 'v2_regtile', chosen: { WG_X: 64, WG_Y: 64 } }, gram: { chosen: { wg: 8 } } } }));
     const r = widenet(['run', specFile('base-tune.json', base)], { env: { WIDENET_AUTOTUNE_CACHE: badCache } });

@@ -133,6 +133,8 @@ describe('bad input', () => {
     expect(issues(base({ optimizer: 'lstsq' }, { hidden: [8, 8], frozen: [0] }))).toMatch(/model\.frozen listing every layer but the readout, \[0, 1\].*received trainable non-readout layer \[1\]/);
     expect(issues({ ...base({ optimizer: 'lstsq', loss: 'cross_entropy' }, { frozen: [0] }), data: { train: { kind: 'xor', n: 8 } } })).toMatch(/train\.loss: expected "mse" with optimizer "lstsq"/);
     expect(issues(base({ optimizer: 'lstsq', momentum: 0.9, linearized: true }))).toMatch(/train\.momentum: expected 0 with optimizer "lstsq"/);
+    expect(issues(base({ optimizer: 'lstsq', linearized: true, quadratic: true }))).toMatch(/train\.quadratic: expected false with optimizer "lstsq"/);
+    expect(issues(base({ optimizer: 'lstsq', compare: true }))).toMatch(/train\.compare: expected false with optimizer "lstsq"/);
     expect(issues(base({ optimizer: 'lstsq', batchSize: 4 }, { frozen: [0] }))).toMatch(/train\.batchSize: expected null with optimizer "lstsq"/);
     // accepted: random features, and the linearised model of any network
     expect(() => parseSpec(base({ optimizer: 'lstsq' }, { frozen: [0] }))).not.toThrow();
