@@ -15,7 +15,7 @@
 //     width (Geiger, Spigler, Jacot & Wyart 2020, arXiv:1906.08034: α* ∝ m^(−1/2) under ntk).
 import { logLogSlope } from './observables';
 import type { GridPoint } from '../spec/grid';
-import { testLossPeak, type BestLrEntry, type CrossoverCurve, type GridSummary, type MaxStableLrCurve, type RunLine, type RunRecord, type SweepSummary, type WidthSlopes } from './records';
+import { testLossPeak, type BestLrEntry, type CrossoverCurve, type DepthSlopes, type GridSummary, type MaxStableLrCurve, type RunLine, type RunRecord, type SweepSummary, type WidthSlopes } from './records';
 
 /** The ntkChange level that separates lazy (below) from rich (above) in `crossover`. */
 export const NTK_CHANGE_THRESHOLD = 0.1;
@@ -182,6 +182,43 @@ export function crossovers(points: readonly PointLines[], threshold = NTK_CHANGE
   return { threshold, curves };
 }
 
+const BLOCKS = 'model.residual.blocks';
+
+/**
+ * Slopes against depth (issue 14), per family of points that differ only in model.residual.blocks B:
+ * log-log slopes of the final records against B of ntkChange, linearGap and trainLoss, and the depth
+ * coordinate check's size and change of the last block's activations φ(h_B) (coordinates[B]) and
+ * the output's change (the last coordinate). Under depth-µP the coordinates' slopes are ≈ 0 (Tensor
+ * Programs VI, arXiv:2310.02244); a slope is null where a value is missing or not positive, or the
+ * family has fewer than two finished depths.
+ */
+export function depthSlopes(points: readonly PointLines[]): DepthSlopes[] {
+  return groupBy(points, [BLOCKS]).map(({ key, members }): DepthSlopes => {
+    const finals = members.flatMap((m) => {
+      const B = numberAt(m, BLOCKS);
+      const record = finalRecord(m);
+      return B !== null && record !== null ? [{ B, record }] : [];
+    });
+    const blocks = finals.map((f) => f.B);
+    const slope = (pick: (r: RunRecord, B: number) => number | null | undefined) => {
+      const values = finals.map((f) => pick(f.record, f.B));
+      return finals.length >= 2 && values.every((v) => typeof v === 'number' && v > 0) ? logLogSlope(blocks, values as number[]) : null;
+    };
+    return {
+      point: key,
+      blocks,
+      slopes: {
+        ntkChange: slope((r) => r.ntkChange),
+        linearGap: slope((r) => r.linearGap),
+        trainLoss: slope((r) => r.trainLoss),
+        lastBlockSize: slope((r, B) => r.coordinates[B]?.mean_abs_h),
+        lastBlockChange: slope((r, B) => r.coordinates[B]?.mean_abs_dh),
+        outputChange: slope((r) => r.coordinates.at(-1)?.mean_abs_dh),
+      },
+    };
+  });
+}
+
 /**
  * The summary line of a sweep from all of its points' lines (in point order), or null when there
  * is nothing to summarise (a single network). `grid` is the swept paths of a sweep.grid spec (null
@@ -199,5 +236,6 @@ export function sweepSummary(points: readonly PointLines[], grid: readonly strin
     summary.maxStableLr = maxStableLearningRates(points);
   }
   if (grid.includes(ALPHA)) summary.crossover = crossovers(points);
+  if (grid.includes(BLOCKS)) summary.depthSlopes = depthSlopes(points);
   return summary;
 }

@@ -60,7 +60,7 @@ export class ModelComparison {
 
   /** The random-features model beside `main` (one width of `spec`), and the population risks where they apply. */
   static async create(rt: Runtime, spec: ExperimentSpec, main: Experiment): Promise<ModelComparison> {
-    const depth = main.width.length;
+    const depth = main.net.depth; // hidden layers: B + 1 dense layers below the readout for a residual net
     const rf = await Experiment.create(rt, randomFeaturesSpec(spec, depth), { hidden: main.width });
     try {
       return new ModelComparison(rf, await ModelComparison.populationRisks(spec, main));

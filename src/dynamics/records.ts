@@ -161,6 +161,19 @@ export interface GridSummary extends Partial<SweepSummary> {
   bestLr?: BestLrEntry[];
   maxStableLr?: MaxStableLrCurve[];
   crossover?: { threshold: number; curves: CrossoverCurve[] };
+  /** model.residual.blocks swept: log-log slopes against depth B (grid-summary.ts: depthSlopes) */
+  depthSlopes?: DepthSlopes[];
+}
+
+/** Log-log slopes of the final records against the number of residual blocks B, for one family of points that differ only in B. */
+export interface DepthSlopes {
+  point: Record<string, unknown>;
+  blocks: number[];
+  slopes: {
+    ntkChange: number | null; linearGap: number | null; trainLoss: number | null;
+    /** mean|φ(h_B)| and mean|φ(h_B)(t) − φ(h_B)(0)| of the last block (the depth coordinate check), and the output's change */
+    lastBlockSize: number | null; lastBlockChange: number | null; outputChange: number | null;
+  };
 }
 
 /** What to try after a divergence, in words (the CLI's and the pages' one phrasing). */

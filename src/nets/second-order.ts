@@ -30,6 +30,7 @@ import type { ForwardCache, Mlp } from './mlp';
 
 /** φ''(h_l) of θ₀ on a forward cache's inputs, one [E, n, m_l] tensor per hidden layer. */
 export function curvatures(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
+  if (net.config.residual) throw new Error('the quadratic model supports plain MLPs only: a residual net (model.residual) has no second-order forward mode here (the spec refuses train.quadratic with it)');
   // the cache keeps x_l = φ(h_l) and φ'(h_l), not h_l: one matmul per hidden layer recomputes it
   return net.layers.slice(0, -1).map((layer, l) => {
     const h = matmul(rt, cache.inputs[l], layer.weight, { transB: true, alpha: layer.scales.mult, bias: layer.bias ?? undefined, biasScale: layer.scales.biasMult });

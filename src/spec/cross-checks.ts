@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { checkLabelsAndSizes } from './data-checks';
 import { checkLeastSquares } from './lstsq-checks';
+import { checkResidualModel, residualReadoutIndex } from './residual-checks';
 import { GENERATED_KINDS, PLANAR_KINDS, formatPath, isCount, isRecord, plural, type GeneratedKind, type Path } from './vocabulary';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
@@ -60,14 +61,16 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
     }
   }
 
-  // Frozen layers must exist: dense layers 0 (input) … L (readout).
-  if (model && depth !== undefined && Array.isArray(model.frozen)) {
+  // Frozen layers must exist: dense layers 0 (input) … L (readout); a residual model's readout is B + 1.
+  const readout = residualReadoutIndex(model) ?? depth;
+  if (model && readout !== undefined && Array.isArray(model.frozen)) {
     model.frozen.forEach((index, i) => {
-      if (typeof index === 'number' && Number.isSafeInteger(index) && index > depth) {
-        issue(ctx, ['model', 'frozen', i], `expected a layer index from 0 to ${depth} (0 = input layer, ${depth} = readout); received ${index}`);
+      if (typeof index === 'number' && Number.isSafeInteger(index) && index > readout) {
+        issue(ctx, ['model', 'frozen', i], `expected a layer index from 0 to ${readout} (0 = input layer, ${readout} = readout); received ${index}`);
       }
     });
   }
+  checkResidualModel(spec, (path, message) => issue(ctx, path, message));
 
   // Data sets against the model's dimensions.
   let trainSize: number | undefined;
@@ -109,7 +112,8 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
   if (train?.compare === true && model && Array.isArray(model.frozen) && model.frozen.length > 0) {
     issue(ctx, ['model', 'frozen'], `expected no frozen layers with train.compare (the comparison's random features freeze every layer but the readout, beside the full network); received ${JSON.stringify(model.frozen)}`);
   }
-  checkLeastSquares(spec, depth, (path, message) => issue(ctx, path, message));
+  // the layers below the readout: L, or B + 1 for a residual model
+  checkLeastSquares(spec, readout, (path, message) => issue(ctx, path, message));
 
   if (observe?.probe === 'test' && data && data.test === undefined) {
     issue(ctx, ['observe', 'probe'], 'expected "train", or a data.test set to probe; received "test" but data.test is missing');

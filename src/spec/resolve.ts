@@ -12,10 +12,24 @@ import type { ExperimentSpec } from './schema';
 /** The network of a spec at one width. */
 export function mlpConfig(spec: ExperimentSpec, hidden: readonly number[]): MlpConfig {
   const m = spec.model;
+  const beta = branchMultiplier(spec);
   return {
-    inputDim: m.inputDim, hidden: [...hidden], outputDim: m.outputDim, activation: m.activation, parameterization: m.parameterization,
+    // 'depth-mup' (spec vocabulary) is a nets/parameterization.ts scheme once residual networks land there
+    inputDim: m.inputDim, hidden: [...hidden], outputDim: m.outputDim, activation: m.activation, parameterization: m.parameterization as MlpConfig['parameterization'],
     weightStd: m.weightStd, biasStd: m.biasStd, alpha: m.alpha, centered: m.centered, ensemble: m.ensemble, seed: spec.seed,
+    ...(m.residual && beta !== null ? { residual: { blocks: m.residual.blocks, branchMultiplier: beta } } : {}),
   };
+}
+
+/**
+ * The branch multiplier β of a residual spec as a number: the number given, 1/√B for
+ * "1/sqrt(blocks)" (the default; Tensor Programs VI) or 1/B for "1/blocks"; null for a plain MLP.
+ */
+export function branchMultiplier(spec: Pick<ExperimentSpec, 'model'>): number | null {
+  const residual = spec.model.residual;
+  if (!residual) return null;
+  const rule = residual.branchMultiplier;
+  return typeof rule === 'number' ? rule : rule === '1/blocks' ? 1 / residual.blocks : 1 / Math.sqrt(residual.blocks);
 }
 
 /** The train and test sets of a spec (seeded). */
@@ -33,13 +47,16 @@ export function specLoss(spec: ExperimentSpec): LossKind {
 
 /**
  * The theory's kernel config at one width: src/theory follows neural-tangents' NTK
- * parameterization, so it applies to `ntk` networks with an activation of the theory table; null
- * elsewhere.
+ * parameterization, so it applies to `ntk` networks (plain or residual) with an activation of the
+ * theory table; null elsewhere.
  */
 export function theoryKernelConfig(spec: ExperimentSpec, hidden: readonly number[]): KernelSpecTheory | null {
   const m = spec.model;
   if (m.parameterization !== 'ntk' || !THEORY_ACTIVATIONS.includes(m.activation)) return null;
-  return { depth: hidden.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation };
+  const beta = branchMultiplier(spec);
+  // A residual spec: the recursion of src/theory/residual.ts (one stream width, depth 1).
+  const residual = m.residual && beta !== null ? { residual: { blocks: m.residual.blocks, branchMultiplier: beta } } : {};
+  return { depth: hidden.length, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation, ...residual };
 }
 
 /**

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { FLOAT32_MAX } from '../data/limits';
 import { crossCheck } from './cross-checks';
-import { ACTIVATIONS, DATA_KINDS, GENERATED_KINDS, LOSSES, MAX_ENSEMBLE, OPTIMIZERS, PARAMETERIZATIONS, PROBES, TARGET_KINDS, type GeneratedKind } from './vocabulary';
+import { ACTIVATIONS, BRANCH_MULTIPLIERS, DATA_KINDS, GENERATED_KINDS, LOSSES, MAX_ENSEMBLE, OPTIMIZERS, PARAMETERIZATIONS, PROBES, TARGET_KINDS, type GeneratedKind } from './vocabulary';
 
 export * from './vocabulary';
 export { checkTrainingLabels, type Report } from './data-checks';
@@ -113,6 +113,22 @@ const hidden = z.union([widthListSchema, widthSweepSchema], expected('a width li
 
 const activation = oneOf(ACTIVATIONS);
 
+/** The largest number of residual blocks (each is a width² weight matrix on the GPU). */
+export const MAX_BLOCKS = 4096;
+const BRANCH_MULTIPLIER_EXPECTED = `a branch multiplier β: a number > 0, ${BRANCH_MULTIPLIERS.map((n) => JSON.stringify(n)).join(' (the default) or ')}`;
+/**
+ * A residual MLP (issue 14): h₀ = Dense_in(x); h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), b = 1..B;
+ * f = Dense_out(φ(h_B)), with model.hidden = [m] the width of the residual stream. β (resolve.ts:
+ * branchMultiplier) is a number or a rule in B; the default 1/√B keeps the stream's variance O(1) in depth.
+ */
+export const residualSchema = strict('a residual network: {"blocks": 4, "branchMultiplier"?: "1/sqrt(blocks)"}', {
+  blocks: integer(1, MAX_BLOCKS, `a number of residual blocks B: an integer from 1 to ${MAX_BLOCKS}`),
+  branchMultiplier: (() => {
+    const e = expected(BRANCH_MULTIPLIER_EXPECTED);
+    return z.union([z.number(e).gt(0, e), z.enum(BRANCH_MULTIPLIERS, e)], e);
+  })().default('1/sqrt(blocks)'),
+});
+
 export const modelSchema = strict('the model: an object with at least inputDim and hidden, like {"inputDim": 2, "hidden": [4096]}', {
   inputDim: integer(1, SAFE, 'the input dimension d: an integer ≥ 1'),
   /** Required unless a top-level `sweep` block gives the widths (checked in crossCheck). */
@@ -135,6 +151,8 @@ export const modelSchema = strict('the model: an object with at least inputDim a
   ensemble: integer(1, MAX_ENSEMBLE, `the ensemble size E: an integer from 1 to ${MAX_ENSEMBLE}`).default(1),
   /** Indices of the dense layers that are not trained: 0 = input layer … L = readout. */
   frozen: z.array(integer(0, SAFE, 'a layer index: an integer ≥ 0'), expected('a list of layer indices, like [0]')).default(() => []),
+  /** A residual MLP instead of the plain one (null or absent: plain); its dense layers are 0 = Dense_in, 1..B = branches, B + 1 = Dense_out. */
+  residual: residualSchema.nullable().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -306,3 +324,4 @@ export type TargetSpec = NonNullable<DataSpec['target']>;
 export type TrainSpec = ExperimentSpec['train'];
 export type ObserveSpec = ExperimentSpec['observe'];
 export type SweepSpec = NonNullable<ExperimentSpec['sweep']>;
+export type ResidualSpec = NonNullable<ModelSpec['residual']>;

@@ -6,9 +6,21 @@ import { ACTIVATION_NAMES } from '../theory/activation-table';
 export const ACTIVATIONS = ACTIVATION_NAMES;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
-/** Yang & Hu's abc-parameterizations provided by nets/ (DESIGN.md §4). */
-export const PARAMETERIZATIONS = ['standard', 'ntk', 'meanfield', 'mup'] as const;
+/**
+ * Yang & Hu's abc-parameterizations provided by nets/ (DESIGN.md §4), and the depth-µP of Tensor
+ * Programs VI (arXiv:2310.02244), for residual networks only (model.residual).
+ */
+export const PARAMETERIZATIONS = ['standard', 'ntk', 'meanfield', 'mup', 'depth-mup'] as const;
 export type Parameterization = (typeof PARAMETERIZATIONS)[number];
+/** Parameterizations that need model.residual. */
+export const RESIDUAL_ONLY_PARAMETERIZATIONS: readonly Parameterization[] = ['depth-mup'];
+
+/**
+ * The named branch multipliers β of model.residual (besides a number > 0): 1/√B (the default; the
+ * stream variance stays O(1) in depth, Tensor Programs VI) and 1/B.
+ */
+export const BRANCH_MULTIPLIERS = ['1/sqrt(blocks)', '1/blocks'] as const;
+export type BranchMultiplierName = (typeof BRANCH_MULTIPLIERS)[number];
 
 /** Generated data sets: `n` points (and optional `noise`), labelled by `data.target`. */
 export const GENERATED_KINDS = ['circle', 'sphere', 'gaussian', 'spirals', 'xor', 'circles'] as const;

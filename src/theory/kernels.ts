@@ -26,6 +26,11 @@ export interface KernelSpecTheory {
   biasStd: number;
   /** a name from THEORY_ACTIVATIONS */
   activation: string;
+  /**
+   * A residual network instead (./residual.ts): one residual stream (depth 1) with `blocks` branches
+   * h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), β = branchMultiplier (already resolved to a number).
+   */
+  residual?: { blocks: number; branchMultiplier: number } | null;
 }
 
 export interface TheoryKernels {
@@ -41,7 +46,7 @@ export interface KernelOptions {
   quadrature?: QuadratureOptions;
 }
 
-function checkSpec(spec: KernelSpecTheory): TheoryActivation {
+export function checkSpec(spec: KernelSpecTheory): TheoryActivation {
   if (spec === null || typeof spec !== 'object') throw new Error('analyticKernels: spec must be an object');
   const { depth, weightStd, biasStd } = spec;
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`analyticKernels: depth must be an integer ≥ 1 (hidden layers), got ${depth}`);
@@ -55,7 +60,7 @@ function checkSpec(spec: KernelSpecTheory): TheoryActivation {
 }
 
 /** Checks rows (finite numbers, equal lengths) and returns the input dimension, or `dim` if given. */
-function checkInputs(X: number[][], label: string, dim: number | undefined): number | undefined {
+export function checkInputs(X: number[][], label: string, dim: number | undefined): number | undefined {
   if (!Array.isArray(X)) throw new Error(`analyticKernels: ${label} must be an array of rows (number[][])`);
   let d = dim;
   for (let i = 0; i < X.length; i++) {
@@ -77,7 +82,7 @@ function checkInputs(X: number[][], label: string, dim: number | undefined): num
   return d;
 }
 
-function dot(x: number[], y: number[]): number {
+export function dot(x: number[], y: number[]): number {
   let s = 0;
   for (let k = 0; k < x.length; k++) s += x[k] * y[k];
   return s;
@@ -94,8 +99,10 @@ export class KernelOverflowError extends WidenetError {
     readonly layer: number,
     readonly value: number,
     spec: KernelSpecTheory,
+    /** where in a residual network (residual.ts): "block 3 of 8", "the readout" */
+    at?: string,
   ) {
-    const where = layer === 0 ? 'the input layer (σ_w²·x·x\'/d + σ_b²)' : `hidden layer ${layer} of ${spec.depth}`;
+    const where = layer === 0 ? 'the input layer (σ_w²·x·x\'/d + σ_b²)' : at ?? `hidden layer ${layer} of ${spec.depth}`;
     super(
       `analyticKernels: the ${what} overflowed to ${value} at ${where} (activation ${spec.activation}, weightStd ${spec.weightStd}, biasStd ${spec.biasStd}): ` +
         `the variances grow past float64's range (~1.8e308) with these settings; reduce weightStd, biasStd, depth or the input scale`,
@@ -108,6 +115,7 @@ export class KernelOverflowError extends WidenetError {
  * With X2 omitted only the upper triangle is computed and the result is exactly symmetric.
  */
 export function computeKernels(spec: KernelSpecTheory, X1: number[][], X2?: number[][], options: KernelOptions = {}): TheoryKernels {
+  if (spec?.residual) throw new Error('computeKernels: a residual spec; use residualKernels (./residual.ts) or analyticKernels');
   const act = checkSpec(spec);
   const symmetric = X2 === undefined;
   const d1 = checkInputs(X1, 'X1', undefined);

@@ -20,7 +20,7 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSpec, parseSpecText, specWidths, type ExperimentSpec } from '../../src/spec';
-import { specData } from '../../src/spec/resolve';
+import { branchMultiplier, specData } from '../../src/spec/resolve';
 import { KernelRegression } from '../../src/dynamics/kernel-regression';
 import { analyticKernels } from '../../src/theory';
 
@@ -36,7 +36,10 @@ function unrepresentedFraction(spec: ExperimentSpec, o: { crossesThreshold?: boo
   const depth = widths[0].length;
   for (const w of widths) expect(Math.min(...w), `width ${w} against n = ${n} train points`).toBeGreaterThanOrEqual(n);
   const frozen = [...new Set(spec.model.frozen)].sort((a, b) => a - b);
-  const readoutOnly = Array.from({ length: depth }, (_, l) => l);
+  // a residual net (src/theory/residual.ts) has B + 1 dense layers below its readout
+  const beta = branchMultiplier(spec);
+  const residual = spec.model.residual && beta !== null ? { blocks: spec.model.residual.blocks, branchMultiplier: beta } : null;
+  const readoutOnly = Array.from({ length: residual ? residual.blocks + 1 : depth }, (_, l) => l);
   let which: 'ntk' | 'nngp';
   if (frozen.length === 0) which = 'ntk';
   else if (JSON.stringify(frozen) === JSON.stringify(readoutOnly)) which = 'nngp'; // only the readout trains: Σ_L (readout weights and bias)
@@ -45,7 +48,7 @@ function unrepresentedFraction(spec: ExperimentSpec, o: { crossesThreshold?: boo
   const { x, y } = specData(spec).train;
   if (!y) throw new Error('the train set has no targets');
   const m = spec.model;
-  const K = analyticKernels({ depth, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation }, x)[which];
+  const K = analyticKernels({ depth, weightStd: m.weightStd, biasStd: m.biasStd, activation: m.activation, residual }, x)[which];
   const k = y[0].length;
   const kr = new KernelRegression({ kernel: K, y, lr: 1 });
   // flow time at which every mode with λ ≥ 1e-7·λ_max has decayed by e^(−10) or more, while modes

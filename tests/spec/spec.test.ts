@@ -203,7 +203,7 @@ describe('invalid specs: every problem, by path, expected and received', () => {
     ]);
     expect(problems({ ...minimal(), model: { inputDim: 2, hidden: [8], activation: 'ReLU' } })[0]).toMatch(/received "ReLU" \(did you mean "relu"\?\)$/);
     expect(problems({ ...minimal(), model: { inputDim: 2, hidden: [8], parameterization: 'muP2' } })[0]).toBe(
-      'model.parameterization: expected one of standard, ntk, meanfield, mup; received "muP2" (did you mean "mup"?)',
+      'model.parameterization: expected one of standard, ntk, meanfield, mup, depth-mup; received "muP2" (did you mean "mup"?)',
     );
   });
 
@@ -258,7 +258,7 @@ describe('invalid specs: every problem, by path, expected and received', () => {
         observe: { spectrum: 3, probes: 'test' },
       }),
     ).toEqual([
-      'model.activaton: unknown field (did you mean "activation"?); expected only the fields inputDim, hidden, outputDim, activation, parameterization, weightStd, biasStd, alpha, centered, ensemble, frozen',
+      'model.activaton: unknown field (did you mean "activation"?); expected only the fields inputDim, hidden, outputDim, activation, parameterization, weightStd, biasStd, alpha, centered, ensemble, frozen, residual',
       'observe.probes: unknown field (did you mean "probe"?); expected only the fields probe, spectrum, particles',
       'trian: unknown field (did you mean "train"?); expected only the fields seed, model, data, train, observe, sweep',
     ]);
