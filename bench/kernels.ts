@@ -9,12 +9,13 @@ import { Tensor } from '../src/gpu/tensor';
 import { activateWithDerivative, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseCost, elementwiseRef } from '../src/kernels/elementwise';
 import { lossCotangent, lossCotangentCost, lossCotangentRef } from '../src/kernels/loss';
 import { divergenceStatus, sgdUpdate, sgdUpdateCost, sgdUpdateRef } from '../src/kernels/optim';
-import { normalizeBatches, reduceBatches, reduceCost, reduceRef } from '../src/kernels/reduce';
+import { normalizeBatches, reduceBatches, reduceCost, reduceRef, reduceVersionsFor } from '../src/kernels/reduce';
 import { gram, gramCost, gramRef } from '../src/kernels/gram';
 import { randn } from '../src/kernels/init';
-import { MATMUL_VERSIONS, matmul, matmulCost, matmulRef, type MatmulVersion } from '../src/kernels/matmul';
+import { MATMUL_F16_VERSIONS, MATMUL_VERSIONS, matmul, matmulCost, matmulRef, type MatmulVersion } from '../src/kernels/matmul';
+import { hasFeature } from '../src/kernels/features';
 import type { Cost } from '../src/kernels/common';
-import { ACTIVATION_TOLERANCE, tolerance } from '../src/check/tolerance';
+import { ACTIVATION_TOLERANCE, f16ProductBound, tolerance } from '../src/check/tolerance';
 import { matmulEntriesRef, sampleEntries } from '../src/check/reference';
 import { combine, compare, rms, type Checked } from './check';
 import type { BenchSizePreset } from '../src/cli/bench-options';
@@ -113,6 +114,29 @@ export function checkProduct(a: Tensor, b: Tensor, c: Tensor, M: number, N: numb
   };
 }
 
+/**
+ * The f16 path's check: C = A·B on 256 sampled entries against the exact float64 product of the
+ * unrounded operands, within f16ProductBound (u = 2⁻¹¹ per operand, plus f32 accumulation), the
+ * largest bound of the sampled entries as atol.
+ */
+export function checkProductF16(a: Tensor, b: Tensor, c: Tensor, M: number, N: number, K: number): Check {
+  return async () => {
+    const [ad, bd] = [await a.read(), await b.read()];
+    return async () => {
+      const got = await c.read();
+      const entries = sampleEntries(M, N);
+      const ref = matmulEntriesRef(ad, bd, N, K, entries);
+      let atol = 0;
+      entries.forEach(([i, j], e) => {
+        let operands = 0; // Σ_q (|a_iq| + |b_qj|)
+        for (let q = 0; q < K; q++) operands += Math.abs(ad[i * K + q]) + Math.abs(bd[q * N + j]);
+        atol = Math.max(atol, f16ProductBound(K, ref.sumAbs[e], operands));
+      });
+      return compare(entries.map(([i, j]) => got[i * N + j]), ref.value, { atol, rtol: 0 }, entries.length, (e) => `C(${entries[e][0]}, ${entries[e][1]})`);
+    };
+  };
+}
+
 export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}): Promise<KernelBenchResult[]> {
   const log = options.log ?? (() => {});
   const budget = options.budgetMs ?? (rt.ctx.adapter.software ? 20_000 : 10_000);
@@ -143,6 +167,25 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
   for (const size of sizes) for (const version of MATMUL_VERSIONS) {
     if (version === 'v4_splitk') continue; // one workgroup per output: benchmarked on its own shape below
     await matmulCase(version, size, size, size);
+  }
+  // the optional f16 path (operands rounded to f16 in workgroup memory, f32 accumulation), where the device has shader-f16
+  for (const version of MATMUL_F16_VERSIONS) {
+    const label = `${version} f16`;
+    if (!hasFeature(rt, 'shader-f16')) {
+      results.push({ kernel: 'matmul', version: label, shape: [sizes[sizes.length - 1], sizes[sizes.length - 1], sizes[sizes.length - 1], 1], ms: null, gflops: null, gbps: null, skipped: "the device has no 'shader-f16'" });
+      log(`matmul ${label}: skipped (no shader-f16)`);
+      continue;
+    }
+    for (const size of sizes) {
+      const cost = matmulCost({ m: size, n: size, k: size, batch: 1 });
+      const a = randn(rt, [size, size], { seed: 1, name: 'A' });
+      const b = randn(rt, [size, size], { seed: 2, name: 'B' });
+      const c = Tensor.empty(rt, [size, size], 'C');
+      const r = result('matmul', label, [size, size, size, 1], cost, await measure(rt, () => matmul(rt, a, b, { version, precision: 'f16', out: c }), runs, checkProductF16(a, b, c, size, size, size)), runs);
+      results.push(r);
+      log(`matmul ${label} ${size}³: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
+      [a, b, c].forEach((t) => t.dispose());
+    }
   }
   // small output, long reduction (K ≫ M·N): the split-K version's shape
   const longK = S.longK;
@@ -253,9 +296,12 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(await sums.read(), ref, tolerance(inner, rms(ref) / inner), 'full');
       };
     };
-    const reduced = result('reduce', 'tree (absDiff per member)', [E, inner], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums), runs, checkReduce), runs);
-    results.push(reduced);
-    log(`reduce |x − y| ${E}×${inner}: ${logged(reduced, () => `${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`)}`);
+    // every version this device can run (tree; tree_subgroup where it has subgroups)
+    for (const version of reduceVersionsFor(rt)) {
+      const reduced = result('reduce', `${version} (absDiff per member)`, [E, inner], reduceCost(count, 2), await measure(rt, () => reduceBatches(rt, 'absDiff', theta, E, h, sums, { version }), runs, checkReduce), runs);
+      results.push(reduced);
+      log(`reduce ${version} |x − y| ${E}×${inner}: ${logged(reduced, () => `${reduced.ms!.toFixed(2)} ms, ${reduced.gbps!.toFixed(2)} GB/s`)}`);
+    }
     // normalises θ in place: the norms ‖x_e‖ and the vectors x_e/‖x_e‖ of the first run
     const checkNormalize: Check = async () => {
       const xd = await theta.read();

@@ -37,3 +37,7 @@ export { lossCotangent, lossRef, lossCotangentRef, accuracyRef, LOSS_KINDS, type
 export { sgdUpdate, sgdUpdateRef, divergenceStatus, readDivergenceStatus } from './kernels/optim';
 export { reduceBatches, normalizeBatches, type BatchMap } from './kernels/reduce';
 export { buildDataSet, generateInputs, generateClassification, makeTarget, quadraticTargetMatrices, type DataSet } from './data';
+// issue 16 (subgroups and f16): the reduction versions, the matmul precisions, the feature checks
+export { REDUCE_VERSIONS, chooseReduceVersion, reduceVersionsFor, type ReduceVersion, type ReduceOptions } from './kernels/reduce';
+export { MATMUL_PRECISIONS, MATMUL_F16_VERSIONS, matmulPrecisionsFor, type MatmulPrecision } from './kernels/matmul';
+export { FeatureUnavailableError, hasFeature } from './kernels/features';

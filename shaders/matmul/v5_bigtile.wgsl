@@ -7,6 +7,24 @@
 // x·Wᵀ of a forward pass), and with A_VEC4 / B_VEC4 (contiguous dimension and batch stride
 // multiples of 4) they are vec4 loads. No double buffering: published WebGPU work found it a loss
 // on Vulkan, and it was not measured here.
+// Precision (flags): by default the tiles hold f32. With F16 (the module enables f16; the device
+// needs 'shader-f16') the operands are converted to f16 as they are staged, so the tiles take half
+// the workgroup memory and half its traffic; each product of two f16 values is exact in f32 (11+11
+// significant bits) and the accumulation stays in f32, so the error is the operands' rounding
+// (unit roundoff 2^-11) plus f32 accumulation. F16_EMU rounds to f16 the same way
+// (pack2x16float, core WGSL) but keeps f32 tiles: the same numbers on any adapter, for checking.
+#if F16
+alias SH = f16;
+fn rd(v: vec4<f32>) -> vec4<SH> { return vec4<f16>(v); }
+#elif F16_EMU
+alias SH = f32;
+fn rd(v: vec4<f32>) -> vec4<SH> { return vec4<f32>(unpack2x16float(pack2x16float(v.xy)), unpack2x16float(pack2x16float(v.zw))); }
+#else
+alias SH = f32;
+fn rd(v: vec4<f32>) -> vec4<SH> { return v; }
+#endif
+fn rd1(v: f32) -> SH { return rd(vec4<f32>(v)).x; }
+
 override BM: u32 = 128u;
 override BN: u32 = 64u;
 override BK: u32 = 16u;
@@ -27,11 +45,11 @@ const TN = 4u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
-var<workgroup> As: array<vec4<f32>, BM * BK / 4u>;   // [k][m / 4]
-var<workgroup> Bs: array<vec4<f32>, BK * BN / 4u>;   // [k][n / 4]
+var<workgroup> As: array<vec4<SH>, BM * BK / 4u>;   // [k][m / 4]
+var<workgroup> Bs: array<vec4<SH>, BK * BN / 4u>;   // [k][n / 4]
 
-fn put_a(kk: u32, mm: u32, v: f32) { As[kk * (BM / 4u) + mm / 4u][mm % 4u] = v; }
-fn put_b(kk: u32, nn: u32, v: f32) { Bs[kk * (BN / 4u) + nn / 4u][nn % 4u] = v; }
+fn put_a(kk: u32, mm: u32, v: f32) { As[kk * (BM / 4u) + mm / 4u][mm % 4u] = rd1(v); }
+fn put_b(kk: u32, nn: u32, v: f32) { Bs[kk * (BN / 4u) + nn / 4u][nn % 4u] = rd1(v); }
 
 // op(A)'s BM×BK slice at (m0, k0) into As.
 fn stage_a(batch: u32, m0: u32, k0: u32, li: u32, threads: u32) {
@@ -56,7 +74,7 @@ fn stage_a(batch: u32, m0: u32, k0: u32, li: u32, threads: u32) {
       let k = k0 + kk;
       var v = vec4<f32>(0.0);
       if (row < p.m && k < p.k) { v = A4[(batch * p.a_bs + k * p.a_cs + row) / 4u]; }
-      As[kk * (BM / 4u) + mq] = v;
+      As[kk * (BM / 4u) + mq] = rd(v);
     }
   }
 #else
@@ -86,7 +104,7 @@ fn stage_b(batch: u32, k0: u32, n0: u32, li: u32, threads: u32) {
       let k = k0 + kk;
       var v = vec4<f32>(0.0);
       if (col < p.n && k < p.k) { v = B4[(batch * p.b_bs + k * p.b_rs + col) / 4u]; }
-      Bs[kk * (BN / 4u) + nq] = v;
+      Bs[kk * (BN / 4u) + nq] = rd(v);
     }
   } else {
     // B stored [N, K] (transposed, a layer's Wᵀ): a vec4 holds 4 consecutive k of one column
@@ -131,9 +149,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     stage_b(t.z, k0, n0, li, threads);
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let lo = As[kk * (BM / 4u) + 2u * lid.y];
-      let hi = As[kk * (BM / 4u) + 2u * lid.y + 1u];
-      let b = Bs[kk * (BN / 4u) + lid.x];
+      // widened to f32 (exact): the FMAs and the accumulators are f32 in every precision
+      let lo = vec4<f32>(As[kk * (BM / 4u) + 2u * lid.y]);
+      let hi = vec4<f32>(As[kk * (BM / 4u) + 2u * lid.y + 1u]);
+      let b = vec4<f32>(Bs[kk * (BN / 4u) + lid.x]);
       c0 += lo.x * b; c1 += lo.y * b; c2 += lo.z * b; c3 += lo.w * b;
       c4 += hi.x * b; c5 += hi.y * b; c6 += hi.z * b; c7 += hi.w * b;
     }

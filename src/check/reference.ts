@@ -185,3 +185,28 @@ export function gdStepGradRef(x: ArrayLike<number>, y: ArrayLike<number>, n: num
   }
   return { g1, g2, slack1 };
 }
+
+/**
+ * x rounded to the nearest f16 value, ties to even (IEEE 754 binary16: 11 significant bits,
+ * normal range 2⁻¹⁴ … 65504, subnormals spaced 2⁻²⁴, overflow to ±∞ from 65520 = 65504 + half an
+ * ulp, which rounds to the even neighbour 2¹⁶). The float64 model of the f16 matmul path's operand
+ * conversion, from which f16ProductBound is derived. NaN stays NaN.
+ */
+export function roundToF16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const ax = Math.abs(x);
+  if (ax >= 65520) return Math.sign(x) * Infinity;
+  // spacing of f16 values around ax: 2^(e − 10) for 2^e ≤ ax < 2^(e+1), 2⁻²⁴ below 2⁻¹⁴
+  let e = Math.floor(Math.log2(ax));
+  if (2 ** e > ax) e--; // log2 rounding near powers of two
+  else if (2 ** (e + 1) <= ax) e++;
+  const spacing = 2 ** (Math.max(e, -14) - 10);
+  const v = ax / spacing; // exact: a power-of-two scaling
+  const f = Math.floor(v);
+  const d = v - f;
+  const r = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return Math.sign(x) * r * spacing;
+}
+
+/** roundToF16 of every element (the operands the f16 matmul path multiplies). */
+export const roundArrayToF16 = (x: ArrayLike<number>): Float64Array => Float64Array.from(x, roundToF16);

@@ -66,3 +66,24 @@ export const treeSumTolerance = (length: number, sumAbs: number): Tolerance => (
 
 /** Normal deviates (Box–Muller in WGSL: log, sqrt, cos in float32) against the float64 Box–Muller of the same Philox bits. */
 export const RANDOM_NORMAL_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 2e-6 };
+/** f16 unit roundoff (11 significant bits, round to nearest) */
+export const EPS16 = 2 ** -11;
+/** Half the spacing of f16's subnormals (2⁻²⁴): the absolute rounding error below 2⁻¹⁴. */
+export const F16_SUBNORMAL_HALF_SPACING = 2 ** -25;
+
+/**
+ * The bound of one entry of the f16 matmul path (operands rounded to f16, products and sums in
+ * f32), against the exact float64 product of the unrounded operands, over a reduction of length K:
+ *   â = a(1 + δ) + η with |δ| ≤ u₁₆ = 2⁻¹¹, |η| ≤ 2⁻²⁵ (subnormals), so per term
+ *   |â·b̂ − a·b| ≤ (2u₁₆ + u₁₆²)|a||b| + η(1 + u₁₆)(|a| + |b|) + η²;
+ * the f16 products are exact in f32 (11 + 11 bits ≤ 24), and the f32 sum adds at most
+ * γ_K·Σ|â||b̂| ≤ 2·K·u₃₂·(1 + u₁₆)²·Σ|a||b| (+ the η terms, negligible). sumAbs = Σ|a||b|,
+ * sumAbsOperands = Σ(|a| + |b|). Operands must lie in f16's range (|x| ≤ 65504).
+ */
+export function f16ProductBound(K: number, sumAbs: number, sumAbsOperands: number): number {
+  const u = EPS16;
+  const eta = F16_SUBNORMAL_HALF_SPACING;
+  const rounding = (2 * u + u * u) * sumAbs + eta * (1 + u) * sumAbsOperands + K * eta * eta;
+  const accumulation = 2 * K * EPS32 * (1 + u) ** 2 * (sumAbs + eta * sumAbsOperands + K * eta * eta);
+  return rounding + accumulation + 1e-30;
+}

@@ -46,7 +46,7 @@ export class PipelineCache {
   }
 
   private byKey(program: KernelProgram): Compiled {
-    const code = program.params ? program.params.wgsl() + program.code : program.code;
+    const code = finalCode(program);
     const constants = program.constants ?? {};
     const k = key(program);
     const hit = this.byHash.get(k);
@@ -73,9 +73,17 @@ export class PipelineCache {
   }
 }
 
+/** The module's WGSL: the program's leading `enable` directives (which WGSL requires before any
+ * declaration), then the generated uniform struct, then the rest of its code. */
+export function finalCode(program: KernelProgram): string {
+  if (!program.params) return program.code;
+  const directives = /^(?:enable [A-Za-z0-9_, ]+;\n)*/.exec(program.code)![0];
+  return directives + program.params.wgsl() + program.code.slice(directives.length);
+}
+
 /** Hash of the final WGSL text (with its generated uniform struct), constants, layout and entry point. */
 function key(program: KernelProgram): string {
-  const code = program.params ? program.params.wgsl() + program.code : program.code;
+  const code = finalCode(program);
   const layoutText = `${program.params ? 'uniform,' : ''}${program.storage.join(',')}`;
   return hash64(`${code}\u0000${JSON.stringify(Object.entries(program.constants ?? {}).sort())}\u0000${layoutText}\u0000${program.entryPoint ?? 'main'}`);
 }

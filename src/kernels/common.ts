@@ -3,7 +3,7 @@ import { ShapeError } from '../gpu/errors';
 import type { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { assemble } from './shaders';
+import { assemble, type WgslExtension } from './shaders';
 
 /** A kernel's cost: floating-point operations and bytes moved to and from global memory. */
 export interface Cost {
@@ -52,6 +52,8 @@ export interface ProgramSource {
   params?: ParamLayout;
   constants?: Record<string, number>;
   entryPoint?: string;
+  /** WGSL extensions, written as `enable X;` at the top of the module (the device must have the feature) */
+  enables?: readonly WgslExtension[];
 }
 
 /** `k=v` pairs of a small record, in its own key order. */
@@ -70,6 +72,7 @@ const KEY_PARTS: { [K in Exclude<keyof ProgramSource, 'params'>]-?: (value: Prog
   storage: (v) => v.join('\u0001'),
   constants: pairs,
   entryPoint: (v) => v ?? '',
+  enables: (v) => (v ?? []).join('\u0001'),
 };
 const KEY_FIELDS = Object.keys(KEY_PARTS) as (keyof typeof KEY_PARTS)[];
 
@@ -88,7 +91,7 @@ export function kernelProgram(source: ProgramSource): KernelProgram {
   for (const field of KEY_FIELDS) key += `${(KEY_PARTS[field] as (v: unknown) => string)(source[field])}\u0000`;
   let p = byKey.get(key);
   if (!p) {
-    p = { label: source.label, code: assemble(source.shaders, source.flags), storage: source.storage, params: source.params, constants: source.constants, entryPoint: source.entryPoint };
+    p = { label: source.label, code: assemble(source.shaders, source.flags, source.enables), storage: source.storage, params: source.params, constants: source.constants, entryPoint: source.entryPoint };
     byKey.set(key, p);
   }
   return p;

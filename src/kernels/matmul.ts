@@ -5,12 +5,31 @@ import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
+import { WidenetError } from '../gpu/errors';
+import { hasFeature, requireFeature } from './features';
 import { activation } from './activations';
 import { assertLive, kernelProgram, dummyTensor, outputTensor, type Cost } from './common';
 import { tunedTiles } from './tuning';
 
 export const MATMUL_VERSIONS = ['v1_naive', 'v2_regtile', 'v3_smem', 'v4_splitk', 'v5_bigtile'] as const;
 export type MatmulVersion = (typeof MATMUL_VERSIONS)[number];
+
+/**
+ * The operands' precision inside the kernel. 'f32' everywhere (the default, and the only one the
+ * library itself ever uses: the NTK, training and the observables are f32). 'f16': the operands are
+ * rounded to f16 as v5 stages them in workgroup memory (device feature 'shader-f16'), products and
+ * accumulation in f32, output f32; error ≤ (2u + u²)·Σ|a||b| for u = 2⁻¹¹ plus the f32
+ * accumulation (f16ProductBound in src/check/tolerance.ts). 'f16_emulated': the same rounding
+ * (pack2x16float) with f32 workgroup memory, on any adapter: for checking the f16 path's numbers
+ * where shader-f16 is absent; it is not faster.
+ */
+export const MATMUL_PRECISIONS = ['f32', 'f16', 'f16_emulated'] as const;
+export type MatmulPrecision = (typeof MATMUL_PRECISIONS)[number];
+/** The versions that implement the f16 precisions (without `version`, precision 'f16' takes the first). */
+export const MATMUL_F16_VERSIONS = ['v5_bigtile'] as const satisfies readonly MatmulVersion[];
+
+/** The precisions this runtime's device can run (for selftest and benchmarks). */
+export const matmulPrecisionsFor = (rt: Runtime): MatmulPrecision[] => MATMUL_PRECISIONS.filter((p) => p !== 'f16' || hasFeature(rt, 'shader-f16'));
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -28,6 +47,8 @@ export interface MatmulOptions {
   version?: MatmulVersion;
   /** tile configuration (override constants) for autotuning; defaults per version */
   tile?: Record<string, number>;
+  /** the operands' precision in the kernel (default 'f32'; see MATMUL_PRECISIONS): never chosen automatically */
+  precision?: MatmulPrecision;
 }
 
 export interface MatmulProblem {
@@ -117,7 +138,7 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
   return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
 }
 
-function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>): KernelProgram {
+function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision): KernelProgram {
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
   // v2 and v5 declare their own bindings (vec4 views of A and B) and loads
   const ownBindings = version === 'v2_regtile' || version === 'v5_bigtile';
@@ -125,13 +146,23 @@ function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: 
   const loads = (version === 'v2_regtile' && vec4) || version === 'v5_bigtile' ? [] : ['matmul/loads'];
   const bigLabel = version === 'v5_bigtile' && (big.a || big.b) ? ` vec4 ${big.a ? 'A' : ''}${big.b ? 'B' : ''}` : '';
   return kernelProgram({
-    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}${bigLabel}`,
+    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}${bigLabel}${precision === 'f32' ? '' : ` ${precision}`}`,
     shaders: ['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`],
-    flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null, A_VEC4: version === 'v5_bigtile' && big.a, B_VEC4: version === 'v5_bigtile' && big.b },
+    flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null, A_VEC4: version === 'v5_bigtile' && big.a, B_VEC4: version === 'v5_bigtile' && big.b, F16: precision === 'f16', F16_EMU: precision === 'f16_emulated' },
+    enables: precision === 'f16' ? ['f16'] : [],
     storage: ['read', 'read', 'read', 'read_write'],
     params: PARAMS,
     constants,
   });
+}
+
+/** The version of an f16 precision: checked against MATMUL_F16_VERSIONS and the device's features. */
+function f16Version(rt: Runtime, precision: MatmulPrecision, version: MatmulVersion | undefined): MatmulVersion {
+  if (!MATMUL_PRECISIONS.includes(precision)) throw new WidenetError(`matmul: unknown precision "${precision}"; expected one of: ${MATMUL_PRECISIONS.join(', ')}`);
+  const v = version ?? MATMUL_F16_VERSIONS[0];
+  if (!(MATMUL_F16_VERSIONS as readonly string[]).includes(v)) throw new WidenetError(`matmul: precision '${precision}' is implemented by ${MATMUL_F16_VERSIONS.join(', ')} only, not by ${v}`);
+  if (precision === 'f16') requireFeature(rt, 'shader-f16', "matmul precision 'f16'");
+  return v;
 }
 
 /** C = φ(α·op(A)·op(B) + β·C + bias); returns C, shape [batch, M, N] (or [M, N] without batch). */
@@ -149,7 +180,8 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
     biasBatchStride = bs === p.n ? 0 : p.n;
   }
   const act = activation(options.activation ?? 'identity').id;
-  const version = options.version ?? chooseMatmulVersion(p, rt.ctx.adapter, tunedTiles(rt)?.matmulVersion as MatmulVersion | undefined);
+  const precision = options.precision ?? 'f32';
+  const version = precision === 'f32' ? options.version ?? chooseMatmulVersion(p, rt.ctx.adapter, tunedTiles(rt)?.matmulVersion as MatmulVersion | undefined) : f16Version(rt, precision, options.version);
   const vec4 = version === 'v2_regtile' ? vec4Path(p) : null;
   // an explicit tile, else the autotuned one for this device (src/kernels/autotune.ts), else the default
   const tile = options.tile ?? tunedTiles(rt)?.matmul[version] ?? DEFAULT_TILES[version];
@@ -160,7 +192,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const ac = a.shape[a.shape.length - 1];
   const bc = b.shape[b.shape.length - 1];
   rt.dispatch(
-    programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile),
+    programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile, precision),
     [a, b, options.bias ?? dummyTensor(rt), c],
     {
       m: p.m, n: p.n, k: p.k,

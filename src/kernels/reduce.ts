@@ -1,11 +1,15 @@
 // Reductions: sum, sum of squares, dot, row sums, column sums, per-batch reductions (Σ|x|,
 // Σ|x − y|, Σ√|x·y| per member) and the in-place normalisation of batched vectors. All reduce as trees (see
-// shaders/reduce/*.wgsl) so that float32 error grows like log(n)·ε.
+// shaders/reduce/*.wgsl) so that float32 error grows like log(n)·ε. The strided reductions (sum, sumSquares,
+// dot, rowSums, reduceBatches) have two versions, REDUCE_VERSIONS: `tree` (workgroup memory only) and
+// `tree_subgroup` (subgroupAdd within each subgroup, then a tree over the subgroups' sums), chosen by
+// chooseReduceVersion or forced with `{ version }`.
 import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { assertLive, assertSameSize, kernelProgram, groups1d, outputTensor, type Cost } from './common';
+import { hasFeature, requireFeature } from './features';
 
 const WG = 256;
 const ITEMS = 8;
@@ -18,10 +22,36 @@ const COLSUM_PARAMS = new ParamLayout([['rows', 'u32'], ['cols', 'u32'], ['chunk
 
 type MapKind = 0 | 1 | 2 | 3 | 4 | 5; // x, x², x·y, |x|, |x − y|, √|x·y|
 
-const treeProgram = (map: MapKind) =>
+/** The versions of the strided tree reduction; `tree_subgroup` needs the device feature 'subgroups'. */
+export const REDUCE_VERSIONS = ['tree', 'tree_subgroup'] as const;
+export type ReduceVersion = (typeof REDUCE_VERSIONS)[number];
+/** The device feature each version needs (null: none). */
+export const REDUCE_VERSION_FEATURE: Record<ReduceVersion, string | null> = { tree: null, tree_subgroup: 'subgroups' };
+
+export interface ReduceOptions {
+  /** force a version instead of chooseReduceVersion's (a version whose feature the device lacks throws FeatureUnavailableError) */
+  version?: ReduceVersion;
+}
+
+/** The one place where the version is chosen: subgroups where the device has them (fewer barriers), else the plain tree. */
+export const chooseReduceVersion = (rt: Runtime): ReduceVersion => (hasFeature(rt, 'subgroups') ? 'tree_subgroup' : 'tree');
+
+/** The versions this runtime's device can run (for selftest and benchmarks: every one of them is checked). */
+export const reduceVersionsFor = (rt: Runtime): ReduceVersion[] => REDUCE_VERSIONS.filter((v) => REDUCE_VERSION_FEATURE[v] === null || hasFeature(rt, REDUCE_VERSION_FEATURE[v]!));
+
+function resolveVersion(rt: Runtime, options: ReduceOptions): ReduceVersion {
+  const version = options.version ?? chooseReduceVersion(rt);
+  if (!REDUCE_VERSIONS.includes(version)) throw new ShapeError(`reduce: unknown version "${version}"; expected one of: ${REDUCE_VERSIONS.join(', ')}`);
+  const feature = REDUCE_VERSION_FEATURE[version];
+  if (feature) requireFeature(rt, feature, `reduce version ${version}`);
+  return version;
+}
+
+const treeProgram = (version: ReduceVersion, map: MapKind) =>
   kernelProgram({
-    label: `reduce tree map ${map}`,
-    shaders: ['common/indexing', 'reduce/tree'],
+    label: `reduce ${version} map ${map}`,
+    shaders: ['common/indexing', 'reduce/tree_map', `reduce/${version}`],
+    enables: version === 'tree_subgroup' ? ['subgroups'] : [],
     storage: ['read', 'read', 'read_write'] as const,
     params: TREE_PARAMS,
     constants: { WG, ITEMS, MAP: map },
@@ -49,7 +79,8 @@ const colsumProgram = () =>
 /**
  * out[o] = Σ_i map(x[o·so + i·si]) for o < outer, i < inner; passes repeat on the partial sums.
  */
-function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: number, inner: number, so: number, si: number, out: Tensor | undefined, name: string): Tensor {
+function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: number, inner: number, so: number, si: number, out: Tensor | undefined, name: string, options: ReduceOptions): Tensor {
+  const version = resolveVersion(rt, options);
   let src = x;
   let src2 = y;
   let m: MapKind = map;
@@ -58,7 +89,7 @@ function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: n
     const last = blocks === 1;
     const dst = last ? outputTensor(rt, name, [outer], out, name) : Tensor.empty(rt, [outer * blocks], `${name} partial`);
     const groups = outer * blocks;
-    rt.dispatch(treeProgram(m), [src, src2, dst], { inner, so, si, blocks, groups }, groups);
+    rt.dispatch(treeProgram(version, m), [src, src2, dst], { inner, so, si, blocks, groups }, groups);
     if (src !== x) src.dispose();
     if (last) return dst;
     src = dst;
@@ -71,22 +102,22 @@ function reduceStrided(rt: Runtime, x: Tensor, y: Tensor, map: MapKind, outer: n
 }
 
 /** Σ x (shape [1]). */
-export function sum(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+export function sum(rt: Runtime, x: Tensor, out?: Tensor, options: ReduceOptions = {}): Tensor {
   assertLive(x);
-  return reduceStrided(rt, x, x, 0, 1, x.size, 0, 1, out, `sum(${x.name})`);
+  return reduceStrided(rt, x, x, 0, 1, x.size, 0, 1, out, `sum(${x.name})`, options);
 }
 
 /** Σ x² (shape [1]). */
-export function sumSquares(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+export function sumSquares(rt: Runtime, x: Tensor, out?: Tensor, options: ReduceOptions = {}): Tensor {
   assertLive(x);
-  return reduceStrided(rt, x, x, 1, 1, x.size, 0, 1, out, `sumsq(${x.name})`);
+  return reduceStrided(rt, x, x, 1, 1, x.size, 0, 1, out, `sumsq(${x.name})`, options);
 }
 
 /** Σ x·y (shape [1]). */
-export function dot(rt: Runtime, x: Tensor, y: Tensor, out?: Tensor): Tensor {
+export function dot(rt: Runtime, x: Tensor, y: Tensor, out?: Tensor, options: ReduceOptions = {}): Tensor {
   assertLive(x, y);
   assertSameSize('dot', x, y);
-  return reduceStrided(rt, x, y, 2, 1, x.size, 0, 1, out, `dot(${x.name},${y.name})`);
+  return reduceStrided(rt, x, y, 2, 1, x.size, 0, 1, out, `dot(${x.name},${y.name})`, options);
 }
 
 function rowsCols(kernel: string, x: Tensor): [number, number] {
@@ -96,10 +127,10 @@ function rowsCols(kernel: string, x: Tensor): [number, number] {
 }
 
 /** Row sums of [..., rows, cols] → [rows·(leading dims)]. */
-export function rowSums(rt: Runtime, x: Tensor, out?: Tensor): Tensor {
+export function rowSums(rt: Runtime, x: Tensor, out?: Tensor, options: ReduceOptions = {}): Tensor {
   assertLive(x);
   const [rows, cols] = rowsCols('rowSums', x);
-  return reduceStrided(rt, x, x, 0, rows, cols, cols, 1, out, `rowsum(${x.name})`);
+  return reduceStrided(rt, x, x, 0, rows, cols, cols, 1, out, `rowsum(${x.name})`, options);
 }
 
 /** Column sums of [rows, cols] (all leading dims count as rows) → [cols]. */
@@ -127,12 +158,12 @@ export type BatchMap = keyof typeof BATCH_MAPS;
  * One sum per batch: x (and y) are viewed as [batches, size/batches] and each row is reduced,
  * e.g. Σ_i |x_e,i − y_e,i| for every ensemble member e. Result [batches].
  */
-export function reduceBatches(rt: Runtime, map: BatchMap, x: Tensor, batches: number, y: Tensor = x, out?: Tensor): Tensor {
+export function reduceBatches(rt: Runtime, map: BatchMap, x: Tensor, batches: number, y: Tensor = x, out?: Tensor, options: ReduceOptions = {}): Tensor {
   assertLive(x, y);
   assertSameSize(`reduceBatches(${map})`, x, y);
   if (!Number.isInteger(batches) || batches < 1 || x.size % batches !== 0) throw new ShapeError(`reduceBatches: "${x.name}" has ${x.size} elements, which do not split into ${batches} equal batches`);
   const inner = x.size / batches;
-  return reduceStrided(rt, x, y, BATCH_MAPS[map], batches, inner, inner, 1, out, `${map}(${x.name}) per batch`);
+  return reduceStrided(rt, x, y, BATCH_MAPS[map], batches, inner, inner, 1, out, `${map}(${x.name}) per batch`, options);
 }
 
 /** x_b ← x_b/‖x_b‖₂ in place for each of `batches` equal parts of x; returns the norms [batches]. */

@@ -46,7 +46,17 @@ export function preprocess(text: string, flags: Record<string, boolean> = {}): s
   return wgsl(raw, ...values);
 }
 
-/** The final WGSL text of a kernel: its includes, then its own source, preprocessed. */
-export function assemble(names: readonly string[], flags: Record<string, boolean> = {}): string {
-  return names.map((n) => `// ---- ${n}.wgsl\n${preprocess(shaderSource(n), flags)}`).join('\n');
+/** WGSL extensions a module may enable (each needs the device feature of the same role). */
+export const WGSL_EXTENSIONS = ['subgroups', 'f16'] as const;
+export type WgslExtension = (typeof WGSL_EXTENSIONS)[number];
+
+/**
+ * The final WGSL text of a kernel: its `enable` directives first (WGSL requires them before any
+ * declaration, so they cannot live in an included file), then its includes and its own source,
+ * preprocessed.
+ */
+export function assemble(names: readonly string[], flags: Record<string, boolean> = {}, enables: readonly WgslExtension[] = []): string {
+  for (const e of enables) if (!WGSL_EXTENSIONS.includes(e)) throw new Error(`unknown WGSL extension "${e}" (known: ${WGSL_EXTENSIONS.join(', ')})`);
+  const directives = enables.map((e) => `enable ${e};\n`).join('');
+  return directives + names.map((n) => `// ---- ${n}.wgsl\n${preprocess(shaderSource(n), flags)}`).join('\n');
 }

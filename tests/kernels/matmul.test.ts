@@ -47,7 +47,8 @@ function operands(c: Case) {
 
 describe('matmul', () => {
   for (const version of MATMUL_VERSIONS) {
-    for (const c of CASES) {
+    // v4 runs one workgroup per output (small outputs, K ≫ M·N): the cases past v5's tile would take minutes on a CPU adapter
+    for (const c of CASES.filter((c) => version !== 'v4_splitk' || c.m * c.n * Math.max(c.batchA ?? 1, c.batchB ?? 1) <= 8192)) {
       it(`${version} ${c.batchA ?? 1}/${c.batchB ?? 1}×${c.m}×${c.n}×${c.k}${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}`, async () => {
         const { rt } = ctx;
         const o = operands(c);

@@ -2,6 +2,7 @@
 // program's source, so two sources that differ anywhere never share a program.
 import { describe, expect, it } from 'vitest';
 import { ParamLayout } from '../../src/gpu/params';
+import { finalCode } from '../../src/gpu/pipelines';
 import { Tensor } from '../../src/gpu/tensor';
 import { kernelProgram, type ProgramSource } from '../../src/kernels/common';
 import { assemble } from '../../src/kernels/shaders';
@@ -39,6 +40,7 @@ describe('kernel program memo', () => {
       { ...base(), params: new ParamLayout([['n1', 'u32'], ['n2', 'u32'], ['m', 'u32']] as const) },
       { ...base(), params: undefined },
       { ...base(), entryPoint: 'other' },
+      { ...base(), enables: ['subgroups'] },
     ];
     const programs = variants.map((v) => kernelProgram(v));
     for (const [i, q] of programs.entries()) expect(q, JSON.stringify(variants[i])).not.toBe(p);
@@ -46,6 +48,13 @@ describe('kernel program memo', () => {
     // a flag changes the final WGSL
     expect(programs[0].code).toBe(assemble(['common/indexing', 'gram/tiled'], { VEC4: true }));
     expect(programs[0].code).not.toBe(p.code);
+    // an enable directive is the module's first line (WGSL wants directives before any declaration)
+    expect(programs[programs.length - 1].code.startsWith('enable subgroups;\n// ---- common/indexing.wgsl')).toBe(true);
+    // and stays first when the pipeline cache puts the uniform struct in front of the code
+    const final = finalCode(programs[programs.length - 1]);
+    expect(final.startsWith(`enable subgroups;\n${PARAMS.wgsl()}// ---- common/indexing.wgsl`)).toBe(true);
+    expect(finalCode(p)).toBe(PARAMS.wgsl() + p.code);
+    expect(() => assemble(['common/indexing'], {}, ['subgroup' as never])).toThrow(/unknown WGSL extension "subgroup"/);
   });
 
   it('tensors alias only their own buffer (reshape views included)', () => {

@@ -1,9 +1,116 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { KernelProgram, Runtime } from '../../src/gpu/runtime';
 import { Tensor } from '../../src/gpu/tensor';
-import { BATCH_MAPS, colSums, dot, normalizeBatches, reduceBatches, reduceRef, rowSums, sum, sumSquares, type BatchMap } from '../../src/kernels/reduce';
+import { FeatureUnavailableError, hasFeature } from '../../src/kernels/features';
+import { BATCH_MAPS, REDUCE_VERSIONS, REDUCE_VERSION_FEATURE, chooseReduceVersion, colSums, dot, normalizeBatches, reduceBatches, reduceRef, reduceVersionsFor, rowSums, sum, sumSquares, type BatchMap } from '../../src/kernels/reduce';
 import { EPS32, expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
+
+// The tests after this block use the default version (chooseReduceVersion: tree_subgroup where the
+// adapter has subgroups, as SwiftShader does). This block runs every version explicitly over awkward
+// sizes: 1, primes, 10^5 + 3 (several passes), several rows (rowSums: the strided view o·so + i·si).
+describe('every reduction version against float64', () => {
+  for (const version of REDUCE_VERSIONS) {
+    const feature = REDUCE_VERSION_FEATURE[version];
+    const skipWithout = (rt: Runtime, skip: (note?: string) => void) => {
+      if (feature && !hasFeature(rt, feature)) skip(`the adapter has no '${feature}' feature, which ${version} needs`);
+    };
+    for (const n of [1, 3, 97, 257, 2053, 100_003]) {
+      it(`${version}: sum, sum of squares and dot of ${n} elements`, async ({ skip }) => {
+        const { rt } = ctx;
+        skipWithout(rt, skip);
+        const xd = testData(n, 3 + n);
+        const yd = testData(n, 5 + n);
+        const x = Tensor.from(rt, xd);
+        const y = Tensor.from(rt, yd);
+        // a tree over subgroups of ≤ 128 and then of slots: ~(log2 n + 128)·ε·Σ|terms| at worst, far below at the sizes here
+        const bound = (terms: number) => ({ atol: 4 * Math.log2(n + 1) * EPS32 * terms, rtol: 0 });
+        expectClose(await sum(rt, x, undefined, { version }).read(), [reduceRef.sum(xd)], bound(n), `${version} sum`);
+        expectClose(await sumSquares(rt, x, undefined, { version }).read(), [reduceRef.sumSquares(xd)], bound(n), `${version} sumSquares`);
+        expectClose(await dot(rt, x, y, undefined, { version }).read(), [reduceRef.dot(xd, yd)], bound(n), `${version} dot`);
+        [x, y].forEach((t) => t.dispose());
+      });
+    }
+    for (const [rows, cols] of [[1, 1], [7, 1], [5, 13], [31, 33], [3, 5003]] as const) {
+      it(`${version}: row sums of ${rows}×${cols}`, async ({ skip }) => {
+        const { rt } = ctx;
+        skipWithout(rt, skip);
+        const xd = testData(rows * cols, rows * cols);
+        const x = Tensor.from(rt, xd, [rows, cols]);
+        expectClose(await rowSums(rt, x, undefined, { version }).read(), reduceRef.rowSums(xd, rows, cols), tolerance(cols), `${version} rowSums`);
+        x.dispose();
+      });
+    }
+    it(`${version}: every per-batch map over 3 × 2053`, async ({ skip }) => {
+      const { rt } = ctx;
+      skipWithout(rt, skip);
+      const [batches, inner] = [3, 2053];
+      const xd = testData(batches * inner, 8);
+      const yd = testData(batches * inner, 9);
+      const x = Tensor.from(rt, xd);
+      const y = Tensor.from(rt, yd);
+      for (const map of Object.keys(BATCH_MAPS) as BatchMap[]) {
+        const bound = { atol: 4 * Math.log2(inner + 1) * EPS32 * inner * 2, rtol: 0 };
+        expectClose(await reduceBatches(rt, map, x, batches, y, undefined, { version }).read(), reduceRef.batches(map, xd, batches, yd), bound, `${version} ${map}`);
+      }
+      [x, y].forEach((t) => t.dispose());
+    });
+    it(`${version}: NaN is propagated`, async ({ skip }) => {
+      const { rt } = ctx;
+      skipWithout(rt, skip);
+      const xd = testData(3000, 4);
+      xd[2999] = NaN;
+      expect(Number.isNaN((await sum(rt, Tensor.from(rt, xd), undefined, { version }).read())[0])).toBe(true);
+    });
+  }
+
+  it('the same input gives bit-identical sums on every run (slots ordered by local index, not by arrival)', async () => {
+    const { rt } = ctx;
+    const xd = testData(100_003, 21);
+    const x = Tensor.from(rt, xd);
+    for (const version of reduceVersionsFor(rt)) {
+      const first = (await sum(rt, x, undefined, { version }).read())[0];
+      for (let i = 0; i < 3; i++) expect((await sum(rt, x, undefined, { version }).read())[0], version).toBe(first);
+    }
+  });
+
+  it('takes the subgroup path on an adapter with subgroups: the program is tree_subgroup and starts with `enable subgroups;`', async ({ skip }) => {
+    const { rt } = ctx;
+    if (!hasFeature(rt, 'subgroups')) skip("the adapter has no 'subgroups' feature: the plain tree is used");
+    expect(chooseReduceVersion(rt)).toBe('tree_subgroup');
+    expect(reduceVersionsFor(rt)).toEqual(['tree', 'tree_subgroup']);
+    const programs: KernelProgram[] = [];
+    const dispatch = rt.dispatch.bind(rt);
+    const spy = vi.spyOn(rt, 'dispatch').mockImplementation((program, ...rest) => {
+      programs.push(program);
+      dispatch(program, ...rest);
+    });
+    try {
+      const xd = testData(5000, 2); // two passes
+      expectClose(await sum(rt, Tensor.from(rt, xd)).read(), [reduceRef.sum(xd)], { atol: 4 * 13 * EPS32 * 5000, rtol: 0 }, 'default sum');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(programs.length).toBe(2);
+    for (const p of programs) {
+      expect(p.label).toBe('reduce tree_subgroup map 0');
+      expect(p.code.startsWith('enable subgroups;\n')).toBe(true);
+    }
+  });
+
+  it('without subgroups the plain tree is chosen, and forcing tree_subgroup is refused by name', () => {
+    const { rt } = ctx;
+    // a view of the runtime whose device reports no optional features (only ctx is read before the refusal)
+    const bare = { ctx: { ...rt.ctx, adapter: { ...rt.ctx.adapter, features: [] } } } as unknown as Runtime;
+    expect(chooseReduceVersion(bare)).toBe('tree');
+    expect(reduceVersionsFor(bare)).toEqual(['tree']);
+    const x = Tensor.from(rt, testData(10, 1));
+    expect(() => sum(bare, x, undefined, { version: 'tree_subgroup' })).toThrow(FeatureUnavailableError);
+    expect(() => sum(bare, x, undefined, { version: 'tree_subgroup' })).toThrow(/reduce version tree_subgroup needs the WebGPU feature 'subgroups'/);
+    expect(() => sum(rt, x, undefined, { version: 'tree_warp' as never })).toThrow(/unknown version "tree_warp"; expected one of: tree, tree_subgroup/);
+  });
+});
 
 describe('reductions', () => {
   for (const n of [1, 2, 255, 256, 2049, 65537]) {
