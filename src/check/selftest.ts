@@ -17,7 +17,7 @@ import { rand, randn } from '../kernels/init';
 import { LOSS_KINDS, lossCotangent, lossCotangentRef } from '../kernels/loss';
 import { MATMUL_VERSIONS, matmul, matmulRef, type MatmulVersion } from '../kernels/matmul';
 import { divergenceStatus, sgdUpdate, sgdUpdateRef } from '../kernels/optim';
-import { BATCH_MAPS, colSums, dot, normalizeBatches, reduceBatches, reduceRef, rowSums, sum, sumSquares, type BatchMap } from '../kernels/reduce';
+import { BATCH_MAPS, colSums, dot, normalizeBatches, reduceBatches, reduceRef, reduceVersionsFor, rowSums, sum, sumSquares, type BatchMap } from '../kernels/reduce';
 import { randomRef } from '../kernels/rng';
 import { Mlp } from '../nets/mlp';
 import { empiricalKernels } from '../ntk/empirical';
@@ -219,12 +219,13 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
     const xd = data(n, 1);
     const yd = data(n, 2);
     const [x, y] = [Tensor.from(rt, xd, [n], 'x'), Tensor.from(rt, yd, [n], 'y')];
-    for (const [version, fn, ref] of [
-      ['sum', () => sum(rt, x), [reduceRef.sum(xd)]],
-      ['sumSquares', () => sumSquares(rt, x), [reduceRef.sumSquares(xd)]],
-      ['dot', () => dot(rt, x, y), [reduceRef.dot(xd, yd)]],
+    // every version this device runs (the plain tree, and the subgroup tree where subgroups are offered)
+    for (const rv of reduceVersionsFor(rt)) for (const [version, fn, ref] of [
+      ['sum', () => sum(rt, x, undefined, { version: rv }), [reduceRef.sum(xd)]],
+      ['sumSquares', () => sumSquares(rt, x, undefined, { version: rv }), [reduceRef.sumSquares(xd)]],
+      ['dot', () => dot(rt, x, y, undefined, { version: rv }), [reduceRef.dot(xd, yd)]],
     ] as const) {
-      await run('reduce', version, [n], async (read) => {
+      await run('reduce', `${version} (${rv})`, [n], async (read) => {
         const out = fn();
         const got = await read(out);
         out.dispose();
