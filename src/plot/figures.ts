@@ -198,7 +198,7 @@ function phaseFigure(results: RunResults): TopLevelSpec {
       y: { field: 'alpha', type: 'ordinal', sort: 'descending', title: 'output scale α' },
     },
     layer: [
-      { transform: [{ filter: 'datum.ntkChange !== null' }], mark: 'rect', encoding: { color: { field: 'ntkChange', type: 'quantitative', scale: { type: 'log', scheme: 'viridis' }, title: '‖Θ_t − Θ₀‖/‖Θ₀‖', legend: { format: '.2g' } } } },
+      { transform: [{ filter: 'datum.ntkChange !== null' }], mark: 'rect', encoding: { color: { field: 'ntkChange', type: 'quantitative', scale: { type: 'log', scheme: 'viridis' }, title: '‖Θ_t − Θ₀‖/‖Θ₀‖' } } },
       // diverged (or undefined) cells: grey, with their label
       { transform: [{ filter: 'datum.ntkChange === null' }], mark: { type: 'rect', color: '#999' } },
       { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'label' }, color: { value: 'white' } } },
