@@ -83,14 +83,15 @@ export function startGridFigurePage<F extends Fields>(o: GridFigureOptions<F>): 
   let summary: GridSummary | null = null;
   let drawing: Promise<void> = Promise.resolve();
 
-  const line = (tag: PointTag, l: RunLine): RunLine => JSON.parse(JSON.stringify(l)) as RunLine;
+  // a line as `widenet run` prints it: `point` right after `width`, through JSON (as sweep.ts keeps them for the summary)
+  const printed = (l: RunLine): RunLine => JSON.parse(JSON.stringify(l)) as RunLine;
   const withPoint = (tag: PointTag, record: RunRecord): RunLine => {
     const { width, ...rest } = record;
-    return line(tag, { width, point: tag.point, ...rest } as RunLine);
+    return printed({ width, point: tag.point, ...rest } as RunLine);
   };
   const divergenceLine = (tag: PointTag, d: DivergenceRecord): RunLine => {
     const { width, ...rest } = d;
-    return line(tag, { diverged: { width, point: tag.point, ...rest } } as RunLine);
+    return printed({ diverged: { width, point: tag.point, ...rest } } as RunLine);
   };
 
   /** The points done, in point order, as grid-summary's input. */
