@@ -5,6 +5,7 @@
 // - µTransfer (Tensor Programs V, arXiv:2203.03466, Fig. 1): under µP the best lr moves by at most
 //   one grid step across widths; under the standard parameterization it falls with width;
 // - the maximal stable lr (Tensor Programs IV, arXiv:2011.14522) ∝ m^−1 under standard, m^0 under µP;
+// Seeds 0, 1 and 2 were run for both tests (2026-12-01, SwiftShader): all passed (numbers in docs/headline-figures.md).
 // - the lazy–rich crossover (Geiger, Spigler, Jacot & Wyart 2020, arXiv:1906.08034): α* ∝ m^−1/2 under ntk.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -65,9 +66,18 @@ describe('µTransfer and the maximal stable learning rate (examples/mu-transfer.
     expect(bestStandard[bestStandard.length - 1]!).toBeLessThan(bestStandard[0]!);
     // the largest stable lr of the grid lies within a factor LR_RATIO below the true edge at each
     // width (neither capped nor without a stable lr: the slope is then defined), so the fitted
-    // slope is within gridSlopeBound(widths, log 2) = 1/4 of the true one
-    const bound = gridSlopeBound(widths, Math.log(LR_RATIO));
-    expect(bound).toBeCloseTo(0.25, 12);
+    // slope is within gridSlopeBound(widths, log 2) = 1/4 of the slope of this seed's true edges.
+    // Those scatter from seed to seed about C/m (λ_max(Θ_η) of one network at width m fluctuates by
+    // O(1/√m)), enough to put one width's edge one grid step lower: seeds 0, 1 gave the edges 1,
+    // 0.25, 0.0625 (slope −1), seed 2 gave 0.5, 0.125, 0.0625 (slope −0.75). One step at one width
+    // moves the slope by log 2 · max|cᵢ| = 1/4 more (cᵢ the fit's weights, gridSlopeBound's comment),
+    // so the band is ±1/2 (the two parameterizations' bands, −1 ± 1/2 and 0 ± 1/2, meet only at −1/2).
+    const x = widths.map(Math.log);
+    const mean = x.reduce((p, v) => p + v, 0) / x.length;
+    const sxx = x.reduce((p, v) => p + (v - mean) ** 2, 0);
+    const oneStep = (Math.log(LR_RATIO) * Math.max(...x.map((v) => Math.abs(v - mean)))) / sxx;
+    const bound = gridSlopeBound(widths, Math.log(LR_RATIO)) + oneStep;
+    expect(bound).toBeCloseTo(0.5, 12);
     expect(stable('standard').slope, 'standard: slope of the stable edge').not.toBeNull();
     expect(stable('mup').slope, 'µP: slope of the stable edge').not.toBeNull();
     expect(Math.abs(stable('standard').slope! - -1)).toBeLessThanOrEqual(bound + ROUNDING);
