@@ -73,6 +73,9 @@ export default defineConfig(({ mode, command }) => {
     ntk: resolve(__dirname, 'demos/ntk/index.html'),
     sweep: resolve(__dirname, 'demos/sweep/index.html'),
     coord: resolve(__dirname, 'demos/coord/index.html'),
+    'mu-transfer': resolve(__dirname, 'demos/mu-transfer/index.html'),
+    'max-lr': resolve(__dirname, 'demos/max-lr/index.html'),
+    phase: resolve(__dirname, 'demos/phase/index.html'),
   };
   return {
     root: '.',

@@ -50,6 +50,9 @@ const DESCRIPTIONS: Record<string, string> = {
   ntk: 'Jacot et al. (2018), Figure 1: the NTK of a deep ReLU network on the unit circle at two widths, ensemble bands at initialisation and after training, against the infinite-width kernel.',
   sweep: 'log-log plots of the drift observables (NTK change, weight change, linearisation gap) against width, with fitted slopes; each width one batched ensemble.',
   coord: 'the µP coordinate check: activation size and activation change per layer against width over the first steps.',
+  'mu-transfer': 'Tensor Programs V, Figure 1, live: final train loss against learning rate per width, standard parameterization beside µP, with the best learning rate per width (examples/mu-transfer.json).',
+  'max-lr': 'Tensor Programs IV: the largest stable learning rate against width with its log-log slope, −1 under standard parameterization, 0 under µP (examples/max-stable-lr.json).',
+  phase: 'the lazy–rich phase diagram: NTK change over output scale α × width, with the crossover α* and its slope against width (Geiger et al. 2020: −1/2; examples/lazy-rich-phase.json).',
 };
 page.main.append(
   el('h2', { textContent: 'Pages' }),

@@ -14,6 +14,9 @@ export const PAGES = [
   { id: 'ntk', path: 'ntk/index.html', title: 'NTK explorer' },
   { id: 'sweep', path: 'sweep/index.html', title: 'Width sweep' },
   { id: 'coord', path: 'coord/index.html', title: 'Coordinate check' },
+  { id: 'mu-transfer', path: 'mu-transfer/index.html', title: 'µTransfer' },
+  { id: 'max-lr', path: 'max-lr/index.html', title: 'Maximal stable learning rate' },
+  { id: 'phase', path: 'phase/index.html', title: 'Lazy–rich phase diagram' },
 ] as const;
 
 export interface ExportRecord {

@@ -66,6 +66,7 @@ export const treeSumTolerance = (length: number, sumAbs: number): Tolerance => (
 
 /** Normal deviates (Box–Muller in WGSL: log, sqrt, cos in float32) against the float64 Box–Muller of the same Philox bits. */
 export const RANDOM_NORMAL_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 2e-6 };
+
 /** f16 unit roundoff (11 significant bits, round to nearest) */
 export const EPS16 = 2 ** -11;
 /** Half the spacing of f16's subnormals (2⁻²⁴): the absolute rounding error below 2⁻¹⁴. */
@@ -86,4 +87,24 @@ export function f16ProductBound(K: number, sumAbs: number, sumAbsOperands: numbe
   const rounding = (2 * u + u * u) * sumAbs + eta * (1 + u) * sumAbsOperands + K * eta * eta;
   const accumulation = 2 * K * EPS32 * (1 + u) ** 2 * (sumAbs + eta * sumAbsOperands + K * eta * eta);
   return rounding + accumulation + 1e-30;
+}
+
+/**
+ * How far a least-squares log-log slope can move when each point's log value is only known to
+ * lie in an interval of width `spread` (a grid's resolution: the largest stable lr of a grid with
+ * ratio r lies within a factor r below the true edge, spread = log r; a crossover α* interpolated
+ * between neighbours α_i < α_{i+1} = ρ·α_i shares that bracket with the true crossing, spread = 2·log ρ).
+ * The slope is Σ c_i y_i with c_i = (x_i − x̄)/Σ(x_j − x̄)², x_i = log width, and Σ c_i = 0, so a
+ * common shift cancels and the worst case puts every error at an end of its interval:
+ *   |Δslope| ≤ spread · Σ_i max(c_i, 0).
+ * Three widths a factor 4 apart (x spaced by Δ = log 4): Σ max(c, 0) = 1/(2Δ), so a lr grid of
+ * ratio 2 bounds the error by log 2/(2 log 4) = 1/4.
+ */
+export function gridSlopeBound(widths: readonly number[], spread: number): number {
+  if (widths.length < 2 || !(spread >= 0)) throw new RangeError(`gridSlopeBound: expected two widths or more and a spread ≥ 0; received ${widths.length} widths, spread ${spread}`);
+  const x = widths.map(Math.log);
+  const mean = x.reduce((s, v) => s + v, 0) / x.length;
+  const sxx = x.reduce((s, v) => s + (v - mean) ** 2, 0);
+  if (!(sxx > 0)) throw new RangeError('gridSlopeBound: expected at least two different widths');
+  return (spread * x.reduce((s, v) => s + Math.max(v - mean, 0), 0)) / sxx;
 }

@@ -1,8 +1,8 @@
 // The standard figures of a run or a sweep, as Vega-Lite specs built from the records
-// (plot/results.ts). The same specs render in Node (plot/render.ts) and on the pages.
+// (plot/run-results.ts). The same specs render in Node (plot/render.ts) and on the pages.
 import type { TopLevelSpec } from 'vega-lite';
 import { logLogSlope } from '../dynamics/observables';
-import { pointLabel, runEnds, widthLabel, type RunEnd, type RunResults } from './results';
+import { pointLabel, runEnds, widthLabel, type RunEnd, type RunResults } from './run-results';
 
 export const FIGURES = ['loss', 'width', 'lr', 'stable-lr', 'phase'] as const;
 export type FigureName = (typeof FIGURES)[number];
@@ -177,7 +177,8 @@ function stableLrFigure(results: RunResults): TopLevelSpec {
     encoding: {
       x: { field: 'width', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'width m' },
       y: { field: 'lr', type: 'quantitative', scale: { type: 'log', padding: 12 }, title: 'largest stable η' },
-      color: { field: 'group', type: 'nominal', title: 'run' },
+      // the group names ("model.parameterization=standard (slope -1.00)") in full
+      color: { field: 'group', type: 'nominal', title: 'run', legend: { labelLimit: 400 } },
     },
   };
 }

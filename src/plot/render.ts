@@ -3,6 +3,9 @@
 // writes SVG, and resvg (a Rust SVG renderer with prebuilt binaries, no native build) rasterises
 // it to PNG. Both libraries are loaded on first use, so that other commands do not pay for them.
 import type { TopLevelSpec } from 'vega-lite';
+import { withFigureConfig } from './figure-config';
+
+export { FIGURE_CONFIG, withFigureConfig } from './figure-config';
 
 export type FigureFormat = 'svg' | 'png';
 
@@ -13,20 +16,10 @@ export function figureFormat(path: string): FigureFormat {
   return m[1].toLowerCase() as FigureFormat;
 }
 
-/** One standard look: a white background, the same font in Node (resvg) and in browsers. */
-export const FIGURE_CONFIG = {
-  background: 'white',
-  font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
-  view: { stroke: '#ccc' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
-  title: { fontSize: 14, anchor: 'start' as const },
-};
-
 /** The SVG text of a Vega-Lite spec. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = vegaLite.compile({ config: FIGURE_CONFIG, ...spec } as TopLevelSpec).spec;
+  const compiled = vegaLite.compile(withFigureConfig(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -2,16 +2,17 @@
 // widths, and the no-WebGPU message of every page.
 import { describe, expect, it } from 'vitest';
 import { parseSpecText } from '../../src/spec';
+import { MATMUL_VERSIONS } from '../../src/kernels/matmul';
 import { screenshot, withBrowser } from '../helpers/browser';
 import { IMG, SCRIPT, expectClean, expectRefused, exportVia, handle, openDemo, waitFor } from './helpers';
 
-const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html'];
+const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html', '/demos/mu-transfer/index.html', '/demos/max-lr/index.html', '/demos/phase/index.html'];
 
 describe('index, width sweep and coordinate check pages', () => {
   it('index links every page and shows the adapter', async () => {
     await withBrowser(async (session) => {
       const ctx = await openDemo(session, '/demos/index.html');
-      const h = await waitFor(ctx, 'h.data.results === 4');
+      const h = await waitFor(ctx, `h.data.results === ${MATMUL_VERSIONS.length}`);
       expect(h.adapter?.software).toBe(true);
       const links = await ctx.page.$$eval('#pages a', (as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
       expect(links).toEqual(PAGES.slice(1));

@@ -1,0 +1,65 @@
+// The maximal stable learning rate against width (Tensor Programs IV, arXiv:2011.14522): the
+// largest learning rate of the grid at which gradient descent did not diverge, on log-log axes,
+// with its slope: −1 under the standard parameterization (the kernel grows like the width, so the
+// edge 2n/λ_max falls like 1/width), 0 under µP. The grid is examples/max-stable-lr.json with the
+// page's sizes; the figure is `widenet plot --figure stable-lr`; the slope is the summary's.
+import example from '../../examples/max-stable-lr.json';
+import { PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
+import { powersOfTwo, shown, startGridFigurePage } from '../ui/grid-figure';
+import { commonFields, enumListField, intField, intListField } from '../ui/url-state';
+
+const fields = {
+  widths: intListField(1, 1 << 22, 8, [16, 64, 256]),
+  params: enumListField(PARAMETERIZATIONS, 4, ['standard', 'mup']),
+  lrmin: intField(-30, 30, -4),
+  lrmax: intField(-30, 30, 3),
+  n: intField(2, 256, 8),
+  steps: intField(1, 100_000, 20),
+  spf: intField(1, 1000, 20),
+  ...commonFields(),
+};
+type State = { [K in keyof typeof fields]: (typeof fields)[K]['default'] };
+
+/** examples/max-stable-lr.json with the page's sizes. */
+export function maxStableLrSpec(s: State): ExperimentSpecInput {
+  if (s.lrmin > s.lrmax) throw new RangeError(`lrmin (${s.lrmin}) must not exceed lrmax (${s.lrmax}): the learning rates are 2^lrmin … 2^lrmax`);
+  return {
+    ...example,
+    seed: s.seed,
+    data: { ...example.data, train: { ...example.data.train, n: s.n } },
+    train: { ...example.train, steps: s.steps, recordEvery: s.steps },
+    sweep: { grid: { 'model.parameterization': s.params, 'model.hidden': s.widths.map((w) => [w]), 'train.lr': powersOfTwo(s.lrmin, s.lrmax) } },
+  } as ExperimentSpecInput;
+}
+
+startGridFigurePage({
+  id: 'max-lr',
+  title: 'Maximal stable learning rate',
+  intro:
+    'Tensor Programs IV: the largest learning rate of the grid at which gradient descent did not diverge, against width (log-log), with ' +
+    'its slope. Under the standard parameterization the kernel grows like the width and the edge of stability falls like 1/width ' +
+    '(slope −1); under µP it stays (slope 0). The slope is known to within the lr grid step: with learning rates doubling, each edge lies ' +
+    'within a factor 2 below the true one. The grid is examples/max-stable-lr.json; the figure is `widenet plot --figure stable-lr`.',
+  fields,
+  spec: maxStableLrSpec,
+  figure: 'stable-lr',
+  widthsField: 'widths',
+  exportName: 'max-stable-lr',
+  summaryRows: (summary) =>
+    (summary?.maxStableLr ?? []).flatMap((c) => {
+      const name = String(c.point['model.parameterization'] ?? '');
+      return [
+        ...c.widths.map((w, i) => ({ label: `largest stable lr, ${name} width ${w}`, value: c.lr[i] === null ? 'none stable' : `${shown(c.lr[i])}${c.capped[i] ? ' (the grid’s largest: the edge lies above)' : ''}` })),
+        { label: `slope against width, ${name}`, value: shown(c.slope) },
+      ];
+    }),
+  controls: (page, restart) => {
+    page.text('widths', 'widths', restart);
+    page.text('params', 'parameterizations', restart);
+    page.slider('lrmin', 'log₂ smallest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+    page.slider('lrmax', 'log₂ largest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+    page.slider('steps', 'steps', { min: 1, max: 1000, step: 0.01, log: true, integer: true }, restart);
+    page.slider('n', 'train points', { min: 2, max: 64, step: 1, integer: true }, restart);
+    page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
+  },
+});

@@ -1,0 +1,59 @@
+// µTransfer (Yang et al., Tensor Programs V, arXiv:2203.03466, Figure 1): the final train loss
+// against the learning rate, one curve per width, standard parameterization beside µP. Under µP
+// the best learning rate stays put as the width grows; under the standard parameterization it
+// falls (here: with the edge of stability, ∝ 1/width). The grid is examples/mu-transfer.json with
+// the page's widths, learning rates, n and steps; the figure is `widenet plot --figure lr`.
+import example from '../../examples/mu-transfer.json';
+import { PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
+import { powersOfTwo, shown, startGridFigurePage } from '../ui/grid-figure';
+import { commonFields, enumListField, intField, intListField } from '../ui/url-state';
+
+const fields = {
+  widths: intListField(1, 1 << 22, 8, [16, 64, 256]),
+  params: enumListField(PARAMETERIZATIONS, 4, ['standard', 'mup']),
+  lrmin: intField(-30, 30, -4),
+  lrmax: intField(-30, 30, 3),
+  n: intField(2, 256, 8),
+  steps: intField(1, 100_000, 20),
+  spf: intField(1, 1000, 20),
+  ...commonFields(),
+};
+type State = { [K in keyof typeof fields]: (typeof fields)[K]['default'] };
+
+/** examples/mu-transfer.json with the page's sizes. */
+export function muTransferSpec(s: State): ExperimentSpecInput {
+  if (s.lrmin > s.lrmax) throw new RangeError(`lrmin (${s.lrmin}) must not exceed lrmax (${s.lrmax}): the learning rates are 2^lrmin … 2^lrmax`);
+  return {
+    ...example,
+    seed: s.seed,
+    data: { ...example.data, train: { ...example.data.train, n: s.n } },
+    train: { ...example.train, steps: s.steps, recordEvery: s.steps },
+    sweep: { grid: { 'model.parameterization': s.params, 'model.hidden': s.widths.map((w) => [w]), 'train.lr': powersOfTwo(s.lrmin, s.lrmax) } },
+  } as ExperimentSpecInput;
+}
+
+startGridFigurePage({
+  id: 'mu-transfer',
+  title: 'µTransfer',
+  intro:
+    'Tensor Programs V, Figure 1: final train loss against learning rate, one curve per width, for each parameterization. Under µP the ' +
+    'best learning rate (least final loss) stays put as the network widens, so it transfers from a narrow model to a wide one; under the ' +
+    'standard parameterization it falls with width. Diverged runs are crosses at the top. The grid is examples/mu-transfer.json; the ' +
+    'figure is the one `widenet plot --figure lr` draws.',
+  fields,
+  spec: muTransferSpec,
+  figure: 'lr',
+  widthsField: 'widths',
+  exportName: 'mu-transfer',
+  summaryRows: (summary) =>
+    (summary?.bestLr ?? []).map((b) => ({ label: `best lr, ${String(b.point['model.parameterization'] ?? '')} width ${b.width.join('×')}`, value: b.lr === null ? 'every lr diverged' : `${shown(b.lr)} (loss ${shown(b.trainLoss)})` })),
+  controls: (page, restart) => {
+    page.text('widths', 'widths', restart);
+    page.text('params', 'parameterizations', restart);
+    page.slider('lrmin', 'log₂ smallest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+    page.slider('lrmax', 'log₂ largest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+    page.slider('steps', 'steps', { min: 1, max: 1000, step: 0.01, log: true, integer: true }, restart);
+    page.slider('n', 'train points', { min: 2, max: 64, step: 1, integer: true }, restart);
+    page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
+  },
+});
