@@ -33,7 +33,7 @@ const fields = {
   n: intField(2, 64, 5),
   bias: numberField(0, 10, 0),
   centered: boolField(false),
-  lr: numberField(0, 1000, 1, { exclusiveMin: true }),
+  lr: numberField(0, 1000, 4, { exclusiveMin: true }),
   steps: intField(1, 100_000, 200),
   every: intField(1, 10_000, 10),
   ens: intField(1, 64, 2),

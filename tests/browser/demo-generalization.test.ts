@@ -102,7 +102,7 @@ describe('generalization page', () => {
 
       const bad = await openDemo(session, `/demos/generalization/index.html?param=${encodeURIComponent(SCRIPT)}&ddwidths=0,abc&ridge=0&kernel=both&run=0`);
       const hb = await expectRefused(bad, ['param', 'ddwidths', 'ridge', 'kernel']);
-      expect(hb.state).toMatchObject({ param: 'ntk', ddwidths: DD_WIDTHS, ridge: 0.02, kernel: 'empirical' });
+      expect(hb.state).toMatchObject({ param: 'ntk', ddwidths: [2, 4, 6, 8, 10, 12, 16, 32], ridge: 0.02, kernel: 'empirical' });
       expect((await handle(bad)).running).toBe(false);
       await expectClean(bad);
     });
