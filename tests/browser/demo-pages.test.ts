@@ -1,6 +1,7 @@
 // The index, width-sweep and coordinate-check pages in headless Chromium on SwiftShader, at tiny
 // widths, and the no-WebGPU message of every page.
 import { describe, expect, it } from 'vitest';
+import { MATMUL_VERSIONS } from '../../src/index';
 import { parseSpecText } from '../../src/spec';
 import { screenshot, withBrowser } from '../helpers/browser';
 import { IMG, SCRIPT, expectClean, expectRefused, exportVia, handle, openDemo, waitFor } from './helpers';
@@ -11,7 +12,7 @@ describe('index, width sweep and coordinate check pages', () => {
   it('index links every page and shows the adapter', async () => {
     await withBrowser(async (session) => {
       const ctx = await openDemo(session, '/demos/index.html');
-      const h = await waitFor(ctx, 'h.data.results === 4');
+      const h = await waitFor(ctx, `h.data.results === ${MATMUL_VERSIONS.length}`);
       expect(h.adapter?.software).toBe(true);
       const links = await ctx.page.$$eval('#pages a', (as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
       expect(links).toEqual(PAGES.slice(1));
