@@ -76,6 +76,7 @@ export default defineConfig(({ mode, command }) => {
     'mu-transfer': resolve(__dirname, 'demos/mu-transfer/index.html'),
     'max-lr': resolve(__dirname, 'demos/max-lr/index.html'),
     phase: resolve(__dirname, 'demos/phase/index.html'),
+    generalization: resolve(__dirname, 'demos/generalization/index.html'),
   };
   return {
     root: '.',

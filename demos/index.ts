@@ -53,6 +53,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'mu-transfer': 'Tensor Programs V, Figure 1, live: final train loss against learning rate per width, standard parameterization beside µP, with the best learning rate per width (examples/mu-transfer.json).',
   'max-lr': 'Tensor Programs IV: the largest stable learning rate against width with its log-log slope, −1 under standard parameterization, 0 under µP (examples/max-stable-lr.json).',
   phase: 'the lazy–rich phase diagram: NTK change over output scale α × width, with the crossover α* and its slope against width (Geiger et al. 2020: −1/2; examples/lazy-rich-phase.json).',
+  generalization: 'train and test loss with the path-norm and NTK bounds live, the distance to the minimum-norm solution against width, the mode-by-mode decay against its closed form, and the double-descent curve of random features.',
 };
 page.main.append(
   el('h2', { textContent: 'Pages' }),

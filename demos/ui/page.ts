@@ -17,6 +17,7 @@ export const PAGES = [
   { id: 'mu-transfer', path: 'mu-transfer/index.html', title: 'µTransfer' },
   { id: 'max-lr', path: 'max-lr/index.html', title: 'Maximal stable learning rate' },
   { id: 'phase', path: 'phase/index.html', title: 'Lazy–rich phase diagram' },
+  { id: 'generalization', path: 'generalization/index.html', title: 'Generalization' },
 ] as const;
 
 export interface ExportRecord {

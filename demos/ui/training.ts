@@ -3,6 +3,7 @@
 // animation frames: a few optimizer steps, then a frame.
 import { parseSpec, type ExperimentSpecInput, type Mlp, type Runtime } from '../../src/index';
 import { Experiment, divergenceAdvice, type DivergenceRecord, type RunRecord } from '../../src/dynamics/experiment';
+import { solveLeastSquares } from '../../src/dynamics/lstsq';
 import { nextFrame } from './loop';
 
 export { Experiment, type DivergenceRecord, type RunRecord };
@@ -55,6 +56,11 @@ export async function recordOf(exp: Experiment): Promise<{ record: RunRecord | n
   return 'diverged' in r ? { record: null, diverged: r.diverged } : { record: r, diverged: null };
 }
 
+/** A spec with `train.optimizer: "lstsq"`: solved in one step, not trained (as `widenet run` does, src/dynamics/sweep.ts). */
+export function isSolveOnly(spec: ExperimentSpecInput): boolean {
+  return spec.train?.optimizer === 'lstsq';
+}
+
 /** Calls `f` on row chunks of at most `rows` points and joins the results (null stays null). */
 async function inChunks<K extends string>(x: number[][], rows: number, f: (part: number[][]) => Promise<Record<K, number[][] | null>>): Promise<Record<K, number[][] | null>> {
   let out: Record<K, number[][] | null> | null = null;
@@ -93,7 +99,8 @@ export interface QueuedRun<T> {
  * run (up to its next record step), records, and moves on; resolves with the steps done (0 when
  * the queue is empty). A run that throws (at creation, in training or in a record) is disposed and
  * skipped, and the error is rethrown naming the run (`name(tag)`), so the page's loop stops with the
- * reason and a later Play goes on with the next run.
+ * reason and a later Play goes on with the next run. A `train.optimizer: "lstsq"` run is solved
+ * and recorded in one tick (isSolveOnly).
  */
 export class ExperimentQueue<T> {
   private current: { run: QueuedRun<T>; exp: Experiment } | null = null;
@@ -131,6 +138,14 @@ export class ExperimentQueue<T> {
       const run = this.runs[this.index];
       const exp = await createExperiment(this.rt, run.spec);
       this.current = { run, exp };
+      if (isSolveOnly(run.spec)) {
+        // lstsq: one tick solves and records (recordAt and steps are not used)
+        await solveLeastSquares(exp.trainer);
+        this.stepsDone += 1;
+        await this.record();
+        this.finish();
+        return 1;
+      }
       const alive = run.recordAt.includes(0) ? await this.record() : true;
       if (alive && exp.stepIndex >= run.steps) this.finish();
       return 1;

@@ -1,12 +1,13 @@
 // The index, width-sweep and coordinate-check pages in headless Chromium on SwiftShader, at tiny
 // widths, and the no-WebGPU message of every page.
 import { describe, expect, it } from 'vitest';
+import { MATMUL_VERSIONS } from '../../src/index';
 import { parseSpecText } from '../../src/spec';
 import { MATMUL_VERSIONS } from '../../src/kernels/matmul';
 import { screenshot, withBrowser } from '../helpers/browser';
 import { IMG, SCRIPT, expectClean, expectRefused, exportVia, handle, openDemo, waitFor } from './helpers';
 
-const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html', '/demos/mu-transfer/index.html', '/demos/max-lr/index.html', '/demos/phase/index.html'];
+const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html', '/demos/mu-transfer/index.html', '/demos/max-lr/index.html', '/demos/phase/index.html', '/demos/generalization/index.html'];
 
 describe('index, width sweep and coordinate check pages', () => {
   it('index links every page and shows the adapter', async () => {
