@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VERSIONS } from '../../src/index';
 import { parseSpecText } from '../../src/spec';
-import { MATMUL_VERSIONS } from '../../src/kernels/matmul';
 import { screenshot, withBrowser } from '../helpers/browser';
 import { IMG, SCRIPT, expectClean, expectRefused, exportVia, handle, openDemo, waitFor } from './helpers';
 
