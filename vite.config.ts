@@ -73,6 +73,7 @@ export default defineConfig(({ mode, command }) => {
     ntk: resolve(__dirname, 'demos/ntk/index.html'),
     sweep: resolve(__dirname, 'demos/sweep/index.html'),
     coord: resolve(__dirname, 'demos/coord/index.html'),
+    beyond: resolve(__dirname, 'demos/beyond/index.html'),
   };
   return {
     root: '.',

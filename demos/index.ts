@@ -50,6 +50,7 @@ const DESCRIPTIONS: Record<string, string> = {
   ntk: 'Jacot et al. (2018), Figure 1: the NTK of a deep ReLU network on the unit circle at two widths, ensemble bands at initialisation and after training, against the infinite-width kernel.',
   sweep: 'log-log plots of the drift observables (NTK change, weight change, linearisation gap) against width, with fitted slopes; each width one batched ensemble.',
   coord: 'the µP coordinate check: activation size and activation change per layer against width over the first steps.',
+  beyond: 'the network, its linearisation and its quadratic model side by side in function space and in loss, with the sharpness η·λ_max/(n·k) live against 2, and the catapult (Lewkowycz et al. 2020).',
 };
 page.main.append(
   el('h2', { textContent: 'Pages' }),

@@ -14,6 +14,7 @@ export const PAGES = [
   { id: 'ntk', path: 'ntk/index.html', title: 'NTK explorer' },
   { id: 'sweep', path: 'sweep/index.html', title: 'Width sweep' },
   { id: 'coord', path: 'coord/index.html', title: 'Coordinate check' },
+  { id: 'beyond', path: 'beyond/index.html', title: 'Beyond the kernel' },
 ] as const;
 
 export interface ExportRecord {

@@ -161,7 +161,8 @@ export class NormsAndModes {
     const deltas = networkDisplacement(rt, net, trainer.initial);
     const network = await weightedDisplacement(rt, E, deltas, trainer.kernelScales);
     deltas.forEach((d) => [d.weight, d.bias].forEach((t) => t?.dispose()));
-    const linearized = trainer.delta ? await weightedDisplacement(rt, E, trainer.delta, trainer.kernelScales) : null;
+    // a stopped (diverged) linearised model has no displacement to report
+    const linearized = trainer.delta && trainer.isActive('linearized') ? await weightedDisplacement(rt, E, trainer.delta, trainer.kernelScales) : null;
     const N = train.n * k;
     const zTrain = this.z(o.train.f, train.f0);
     let functionDistance: number | null = null;
