@@ -28,12 +28,13 @@ const MAX_WIDTH = 1 << 20;
  * parameterization, no bias, m = 256, one point): λ₀ = 1.905 at seed 0, so lr 1.575 gives ηλ₀ = 3.00,
  * between 2 and 4: the loss spikes and falls while the sharpness drops below 2, and the linearised
  * model, which keeps λ₀, grows by |1 − ηλ₀| = 2 per step until float32 overflows (its displacement
- * ‖δ‖² first, near step 64). lazy: tanh, NTK parameterization, m = 512, 8 circle points, lr 4: ηλ₀ ≈ 1.15
- * < 2 (`widenet run` at m = 1024, 2026-12-01: 0.289 at lr 1), and the three models stay together.
+ * ‖δ‖² first, near step 64). lazy: tanh, NTK parameterization with biases (σ_b = 1: without them the odd
+ * network cannot fit the even target sin 2γ), m = 512, 8 circle points, lr 1: ηλ₀ = 1.63 < 2 (`widenet run`,
+ * 2026-12-01: 3.26 at lr 2, where all three diverge), and the three models stay together.
  */
 const PRESETS = {
   catapult: { task: 'point', act: 'identity', param: 'ntk', width: 256, lr: 1.575, bias: false, n: 8, steps: 150, spf: 5 },
-  lazy: { task: 'circle', act: 'tanh', param: 'ntk', width: 512, lr: 4, bias: false, n: 8, steps: 60, spf: 5 },
+  lazy: { task: 'circle', act: 'tanh', param: 'ntk', width: 512, lr: 1, bias: true, n: 8, steps: 30, spf: 5 },
 } as const;
 
 const fields = {
@@ -125,7 +126,7 @@ function buildPlots(): void {
     series: [{ label: 'η·λ_max/(n·k)' }, { label: 'edge 2', color: '#999', dash: [4, 4] }],
   });
   gaps = new LinePlot(plotsRoot, {
-    id: 'gaps', title: 'RMS gap to the network on the train set', xLabel: 'step', logY: true,
+    id: 'gaps', title: 'RMS gap to the network on the train set, log₁₀', xLabel: 'step', yLabel: 'log₁₀ gap',
     series: [{ label: 'linearGap', dash: [6, 3], color: COLORS[1] }, { label: 'quadraticGap', dash: [2, 3], color: COLORS[2] }],
   });
 }
@@ -145,7 +146,7 @@ function drawCurves(): void {
   const log10 = (v: number | null | undefined) => (v == null || !(v > 0) ? null : Math.log10(v));
   loss.setData(steps, [records.map((r) => log10(r.trainLoss)), records.map((r) => log10(r.linearTrainLoss)), records.map((r) => log10(r.quadraticTrainLoss))]);
   sharp.setData(steps, [records.map((r) => r.sharpness ?? null), records.map(() => 2)]);
-  gaps.setData(steps, [records.map((r) => r.linearGap ?? null), records.map((r) => r.quadraticGap ?? null)]);
+  gaps.setData(steps, [records.map((r) => log10(r.linearGap)), records.map((r) => log10(r.quadraticGap))]);
 }
 
 async function drawFunction(): Promise<void> {
@@ -206,6 +207,7 @@ function publish(): void {
     },
     sharpnessCounts: sharp?.counts() ?? null,
     gapCounts: gaps?.counts() ?? null,
+    first: records[0] ?? null,
     initialSharpness: records[0]?.sharpness ?? null,
     sharpness: last?.sharpness ?? null,
     catapult: last?.catapult ?? null,
