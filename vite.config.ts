@@ -77,6 +77,7 @@ export default defineConfig(({ mode, command }) => {
     'max-lr': resolve(__dirname, 'demos/max-lr/index.html'),
     phase: resolve(__dirname, 'demos/phase/index.html'),
     generalization: resolve(__dirname, 'demos/generalization/index.html'),
+    beyond: resolve(__dirname, 'demos/beyond/index.html'),
   };
   return {
     root: '.',

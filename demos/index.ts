@@ -54,6 +54,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'max-lr': 'Tensor Programs IV: the largest stable learning rate against width with its log-log slope, −1 under standard parameterization, 0 under µP (examples/max-stable-lr.json).',
   phase: 'the lazy–rich phase diagram: NTK change over output scale α × width, with the crossover α* and its slope against width (Geiger et al. 2020: −1/2; examples/lazy-rich-phase.json).',
   generalization: 'train and test loss with the path-norm and NTK bounds live, the distance to the minimum-norm solution against width, the mode-by-mode decay against its closed form, and the double-descent curve of random features.',
+  beyond: 'the network, its linearisation and its quadratic model side by side in function space and in loss, with the sharpness η·λ_max/(n·k) live against 2, and the catapult (Lewkowycz et al. 2020).',
 };
 page.main.append(
   el('h2', { textContent: 'Pages' }),

@@ -18,6 +18,7 @@ export const PAGES = [
   { id: 'max-lr', path: 'max-lr/index.html', title: 'Maximal stable learning rate' },
   { id: 'phase', path: 'phase/index.html', title: 'Lazy–rich phase diagram' },
   { id: 'generalization', path: 'generalization/index.html', title: 'Generalization' },
+  { id: 'beyond', path: 'beyond/index.html', title: 'Beyond the kernel' },
 ] as const;
 
 export interface ExportRecord {

@@ -73,9 +73,9 @@ async function inChunks<K extends string>(x: number[][], rows: number, f: (part:
 }
 
 /** predict() in row chunks of at most `rows` points (a wide network's [rows, m] activations must fit one buffer). */
-export async function predictChunked(exp: Experiment, x: number[][], rows: number): Promise<{ network: number[][]; linearized: number[][] | null }> {
-  const { network, linearized } = await inChunks(x, rows, (part) => exp.predict(part));
-  return { network: network ?? [], linearized };
+export async function predictChunked(exp: Experiment, x: number[][], rows: number): Promise<{ network: number[][]; linearized: number[][] | null; quadratic: number[][] | null }> {
+  const { network, linearized, quadratic } = await inChunks(x, rows, (part) => exp.predict(part));
+  return { network: network ?? [], linearized, quadratic: quadratic ?? null };
 }
 
 /** kernelRegression() in row chunks. */

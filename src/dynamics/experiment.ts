@@ -276,6 +276,7 @@ export class Experiment {
       sharpness: mean.sharpness as number | null,
       std,
     };
+    await this.linearDisplacementOverflow(record);
     // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
     if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
     record.catapult = detectCatapult(this.history);
@@ -285,6 +286,21 @@ export class Experiment {
     if (field) return { diverged: await this.divergenceRecord(null, `the observable ${field} is non-finite (float32 overflow)`) };
     this.finalRecord = record;
     return record;
+  }
+
+  /**
+   * The linearised model's displacement Σ_p (η/η_p)·‖θ_p − θ_p(0)‖² (implicitBias.linearized) overflows
+   * float32 before its outputs do when it diverges (by |1 − ηλ₀| per step in the catapult): that is the
+   * side model's divergence, its own line, not the network's; its fields leave this record.
+   */
+  private async linearDisplacementOverflow(record: RunRecord): Promise<void> {
+    const value = record.implicitBias?.linearized;
+    if (value === null || value === undefined || Number.isFinite(value)) return;
+    await this.stopSideModel('linearized', null, `${MODEL_NAMES.linearized} displacement implicitBias.linearized became non-finite (float32 overflow)`);
+    record.implicitBias!.linearized = null;
+    delete record.linearTrainLoss;
+    delete record.linearTestLoss;
+    record.linearGap = null;
   }
 
   /** The latest finite record. */

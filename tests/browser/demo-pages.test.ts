@@ -6,7 +6,7 @@ import { parseSpecText } from '../../src/spec';
 import { screenshot, withBrowser } from '../helpers/browser';
 import { IMG, SCRIPT, expectClean, expectRefused, exportVia, handle, openDemo, waitFor } from './helpers';
 
-const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html', '/demos/mu-transfer/index.html', '/demos/max-lr/index.html', '/demos/phase/index.html', '/demos/generalization/index.html'];
+const PAGES = ['/demos/index.html', '/demos/regimes/index.html', '/demos/ntk/index.html', '/demos/sweep/index.html', '/demos/coord/index.html', '/demos/mu-transfer/index.html', '/demos/max-lr/index.html', '/demos/phase/index.html', '/demos/generalization/index.html', '/demos/beyond/index.html'];
 
 describe('index, width sweep and coordinate check pages', () => {
   it('index links every page and shows the adapter', async () => {

@@ -15,7 +15,7 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('built demo site', () => {
   it('builds every page and serves them with vite preview', async () => {
     await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    for (const page of ['index.html', 'demos/index.html', 'demos/regimes/index.html', 'demos/ntk/index.html', 'demos/sweep/index.html', 'demos/coord/index.html', 'demos/generalization/index.html']) {
+    for (const page of ['index.html', 'demos/index.html', 'demos/regimes/index.html', 'demos/ntk/index.html', 'demos/sweep/index.html', 'demos/coord/index.html', 'demos/generalization/index.html', 'demos/beyond/index.html']) {
       expect(existsSync(join(outDir, page)), page).toBe(true);
     }
     const server = await preview({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
