@@ -4,33 +4,13 @@
 // edge 2n/λ_max falls like 1/width), 0 under µP. The grid is examples/max-stable-lr.json with the
 // page's sizes; the figure is `widenet plot --figure stable-lr`; the slope is the summary's.
 import example from '../../examples/max-stable-lr.json';
-import { PARAMETERIZATIONS, type ExperimentSpecInput } from '../../src/index';
-import { powersOfTwo, shown, startGridFigurePage } from '../ui/grid-figure';
-import { commonFields, enumListField, intField, intListField } from '../ui/url-state';
+import type { ExperimentSpecInput } from '../../src/index';
+import { lrGridFields, lrGridSpec, shown, startGridFigurePage, type LrGridState } from '../ui/grid-figure';
 
-const fields = {
-  widths: intListField(1, 1 << 22, 8, [16, 64, 256]),
-  params: enumListField(PARAMETERIZATIONS, 4, ['standard', 'mup']),
-  lrmin: intField(-30, 30, -4),
-  lrmax: intField(-30, 30, 3),
-  n: intField(2, 256, 8),
-  steps: intField(1, 100_000, 20),
-  spf: intField(1, 1000, 20),
-  ...commonFields(),
-};
-type State = { [K in keyof typeof fields]: (typeof fields)[K]['default'] };
+const fields = lrGridFields;
 
 /** examples/max-stable-lr.json with the page's sizes. */
-export function maxStableLrSpec(s: State): ExperimentSpecInput {
-  if (s.lrmin > s.lrmax) throw new RangeError(`lrmin (${s.lrmin}) must not exceed lrmax (${s.lrmax}): the learning rates are 2^lrmin … 2^lrmax`);
-  return {
-    ...example,
-    seed: s.seed,
-    data: { ...example.data, train: { ...example.data.train, n: s.n } },
-    train: { ...example.train, steps: s.steps, recordEvery: s.steps },
-    sweep: { grid: { 'model.parameterization': s.params, 'model.hidden': s.widths.map((w) => [w]), 'train.lr': powersOfTwo(s.lrmin, s.lrmax) } },
-  } as ExperimentSpecInput;
-}
+export const maxStableLrSpec = (s: LrGridState): ExperimentSpecInput => lrGridSpec(example, s);
 
 startGridFigurePage({
   id: 'max-lr',

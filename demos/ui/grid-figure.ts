@@ -8,7 +8,7 @@
 // the function the CLI's summary line comes from).
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { expandGrid, parseSpec, pointWidth, specGrid, type ExperimentSpec, type ExperimentSpecInput } from '../../src/index';
+import { PARAMETERIZATIONS, expandGrid, parseSpec, pointWidth, specGrid, type ExperimentSpec, type ExperimentSpecInput } from '../../src/index';
 import { sweepSummary, type PointLines } from '../../src/dynamics/grid-summary';
 import type { GridSummary, RunLine } from '../../src/dynamics/records';
 import { buildFigure, type FigureName } from '../../src/plot/figures';
@@ -18,7 +18,7 @@ import { csvFile, jsonFile, textFile } from './export';
 import { maxWidthFor } from './limits';
 import { DemoPage, el } from './page';
 import { ExperimentQueue, divergenceText, type DivergenceRecord, type RunRecord } from './training';
-import type { Fields, StateOf } from './url-state';
+import { commonFields, enumListField, intField, intListField, type Fields, type StateOf } from './url-state';
 
 /** A row of the summary table beside the figure. */
 export interface SummaryRow {
@@ -245,3 +245,28 @@ export function powersOfTwo(lo: number, hi: number): number[] {
 
 /** A number as the summary table shows it. */
 export const shown = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : Number(v.toPrecision(digits)).toString());
+
+/** The URL fields of the pages whose grid is parameterization × width × learning rate (µTransfer, the stable edge). */
+export const lrGridFields = {
+  widths: intListField(1, 1 << 22, 8, [16, 64, 256]),
+  params: enumListField(PARAMETERIZATIONS, 4, ['standard', 'mup']),
+  lrmin: intField(-30, 30, -4),
+  lrmax: intField(-30, 30, 3),
+  n: intField(2, 256, 8),
+  steps: intField(1, 100_000, 20),
+  spf: intField(1, 1000, 20),
+  ...commonFields(),
+};
+export type LrGridState = { [K in keyof typeof lrGridFields]: (typeof lrGridFields)[K]['default'] };
+
+/** An example spec of such a grid (examples/mu-transfer.json, max-stable-lr.json) with the page's sizes. */
+export function lrGridSpec(example: { data: { train: object }; train?: object }, s: LrGridState): ExperimentSpecInput {
+  if (s.lrmin > s.lrmax) throw new RangeError(`lrmin (${s.lrmin}) must not exceed lrmax (${s.lrmax}): the learning rates are 2^lrmin … 2^lrmax`);
+  return {
+    ...example,
+    seed: s.seed,
+    data: { ...example.data, train: { ...example.data.train, n: s.n } },
+    train: { ...example.train, steps: s.steps, recordEvery: s.steps },
+    sweep: { grid: { 'model.parameterization': s.params, 'model.hidden': s.widths.map((w) => [w]), 'train.lr': powersOfTwo(s.lrmin, s.lrmax) } },
+  } as unknown as ExperimentSpecInput;
+}
