@@ -5,7 +5,7 @@
 // loss, relative NTK change, weight change, gap to the linearised model); predict() and
 // kernelRegression() give the learned function against the closed-form kernel-regression
 // prediction; for two-layer networks the neurons are drawn from the GPU weight buffers.
-import { ACTIVATIONS, PARAMETERIZATIONS, parseSpec, type ExperimentSpecInput, type Parameterization } from '../../src/index';
+import { ACTIVATIONS, parseSpec, type ExperimentSpecInput } from '../../src/index';
 import { makeTarget } from '../../src/data';
 import { specData } from '../../src/spec/resolve';
 import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
@@ -18,16 +18,19 @@ import { createExperiment, divergenceText, kernelRegressionChunked, predictChunk
 import { alphaWarning } from '../../src/spec/warnings';
 import { ALPHA_RANGE } from '../../src/spec/schema';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
+import { PAGE_PARAMETERIZATIONS, PAGE_MAX_BLOCKS, hiddenAndResidual, residualFields, residualLabel, type PageParameterization as Parameterization } from '../ui/residual';
 
 const TASKS = ['circle', 'xor', 'spirals', 'circles'] as const;
 const MAX_WIDTH = 1 << 24;
 const fields = {
-  pa: enumField(PARAMETERIZATIONS, 'ntk'),
-  pb: enumField(PARAMETERIZATIONS, 'meanfield'),
+  pa: enumField(PAGE_PARAMETERIZATIONS, 'ntk'),
+  pb: enumField(PAGE_PARAMETERIZATIONS, 'meanfield'),
   alpha: numberField(ALPHA_RANGE[0], 1e4, 1), // the spec's lower bound on α (float32 rates η/α²)
   centered: boolField(true),
   width: intField(1, MAX_WIDTH, 4096),
   depth: intField(1, 4, 1),
+  // residual blocks B (0: the plain MLP of `depth` hidden layers) and the branch multiplier β
+  ...residualFields(),
   task: enumField(TASKS, 'circle'),
   n: intField(2, 256, 32),
   act: enumField(ACTIVATIONS, 'relu'),
@@ -64,7 +67,7 @@ function spec(parameterization: Parameterization): ExperimentSpecInput {
       : { train: { kind: s.task, n: s.n }, test: { kind: s.task, n: 128 } };
   return {
     seed: s.seed,
-    model: { inputDim: 2, hidden: Array.from({ length: s.depth }, () => s.width), outputDim: 1, activation: s.act, parameterization, alpha: s.alpha, centered: s.centered, ensemble: s.ens },
+    model: { inputDim: 2, ...hiddenAndResidual(s.width, s.depth, s.blocks, s.beta), outputDim: 1, activation: s.act, parameterization, alpha: s.alpha, centered: s.centered, ensemble: s.ens },
     data,
     train: { optimizer: 'gd', lr: s.lr, steps: s.steps, recordEvery: s.spf, linearized: true },
     observe: { probe: 'train' },
@@ -105,7 +108,8 @@ function buildPanel(parameterization: Parameterization, index: number): Panel {
   const tag = index === 0 ? 'a' : 'b';
   const root = el('section', { className: 'panel', id: `panel-${tag}` });
   const note = el('p', { className: 'note', id: `note-${tag}` });
-  root.append(el('h2', { textContent: `${parameterization} · m = ${formatWidth(page.state.width)} · α = ${page.state.alpha}` }), note);
+  const resLabel = residualLabel(page.state.blocks, page.state.beta);
+  root.append(el('h2', { textContent: `${parameterization} · m = ${formatWidth(page.state.width)}${resLabel ? ` · ${resLabel}` : ''} · α = ${page.state.alpha}` }), note);
   panelsRoot.append(root);
   const plots = el('div', { className: 'plots' });
   root.append(plots);
@@ -135,7 +139,7 @@ function buildPanel(parameterization: Parameterization, index: number): Panel {
         return new Heatmap(box, { id: `heatmap-${tag}`, size: 300 });
       })();
   let particles: ParticleView | null = null;
-  if (page.state.depth === 1) {
+  if (page.state.depth === 1 && page.state.blocks === 0) {
     const box = el('div', {}, [el('div', { className: 'plot-title', textContent: 'Neurons w_j (colour: sign of a_j, size: |a_j|), from the GPU buffer' })]);
     plots.append(box);
     particles = new ParticleView(page.rt!, box, { id: `particles-${tag}`, size: 300 });
@@ -267,7 +271,7 @@ async function reset(): Promise<void> {
   destroyPanels();
   publish();
   page.clearError();
-  const limit = maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + Math.max(PREDICT_ROWS, 128), depth: page.state.depth, cap: MAX_WIDTH });
+  const limit = maxWidthFor(page.rt!, { ensemble: page.state.ens, rows: page.state.n + Math.max(PREDICT_ROWS, 128), depth: page.state.depth, blocks: page.state.blocks, cap: MAX_WIDTH });
   const slider = document.getElementById('ctl-width') as HTMLInputElement | null;
   if (slider) slider.max = String(Math.log10(limit));
   page.clampWidths('width', limit);
@@ -309,12 +313,14 @@ page.addExport('figure', 'PNG', async () =>
 page.addExport('spec', 'Spec A', async () => specFile(`regimes-${page.state.pa}.spec.json`, spec(page.state.pa)));
 page.addExport('spec', 'Spec B', async () => specFile(`regimes-${page.state.pb}.spec.json`, spec(page.state.pb)));
 
-page.select('pa', 'left', PARAMETERIZATIONS, restart);
-page.select('pb', 'right', PARAMETERIZATIONS, restart);
+page.select('pa', 'left', PAGE_PARAMETERIZATIONS, restart);
+page.select('pb', 'right', PAGE_PARAMETERIZATIONS, restart);
 page.slider('alpha', 'α (rich ← → lazy)', { min: 0.01, max: 100, step: 0.01, log: true, format: (v) => v.toPrecision(3) }, restart);
 page.checkbox('centered', 'centred: α·(f − f₀)', restart);
 page.slider('width', 'width', { min: 16, max: MAX_WIDTH, step: 0.01, log: true, integer: true, format: formatWidth }, restart);
 page.slider('depth', 'hidden layers', { min: 1, max: 4, step: 1, integer: true }, restart);
+page.slider('blocks', 'residual blocks B (0: plain)', { min: 0, max: PAGE_MAX_BLOCKS, step: 1, integer: true }, restart);
+page.text('beta', 'branch multiplier β', restart);
 page.select('task', 'task', TASKS, restart);
 page.select('act', 'activation', ACTIVATIONS, restart);
 page.slider('lr', 'learning rate', { min: 0.01, max: 10, step: 0.01, log: true }, restart);

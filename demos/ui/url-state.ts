@@ -138,3 +138,19 @@ export function formatUrlState<F extends Fields>(fields: F, state: StateOf<F>): 
 
 /** The fields every training page has: `seed` (seeds everything: initialisation, data) and `run` (0: load paused). */
 export const commonFields = () => ({ seed: intField(0, 2 ** 31 - 1, 0), run: boolField(true) });
+
+/**
+ * A residual branch multiplier β (model.residual.branchMultiplier, issue 14): one of the spec's
+ * rules "1/sqrt(blocks)", "1/blocks", or a number > 0 and ≤ max.
+ */
+export function branchMultiplierField<const T extends readonly string[]>(rules: T, max: number, def: T[number] | number): Field<T[number] | number> {
+  const what = `a branch multiplier: ${rules.join(', ')} or a number > 0 and ≤ ${max}`;
+  const e = { error: `expected ${what}` };
+  const rule = z.enum(rules as unknown as [string, ...string[]], e);
+  return {
+    schema: z.union([rule, numberText(what).pipe(z.number().gt(0, e).max(max, e))], e) as unknown as z.ZodType<T[number] | number, string>,
+    default: def,
+    what,
+    format: String,
+  };
+}

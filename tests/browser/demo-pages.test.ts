@@ -133,3 +133,77 @@ describe('index, width sweep and coordinate check pages', () => {
     });
   });
 });
+
+// Issue 14: the coordinate check against depth. At width 64 (ensemble 2, 8 circle points, 2 GD
+// steps at lr 0.1), residual nets of B = 1, 2, 4, 8 blocks. Under depth-µP (β = 1/√B) the last
+// block's size mean|φ(h_B)| at initialisation follows √(Σ_B/(2π)) with Σ_B = Σ_0·(1 + 1/(2B))^B
+// (ReLU, σ_w = 1; src/theory/residual.ts): 1.5 at B = 1 to 1.62 at B = 8, a 4% spread; finite width
+// and the 16 members×points give more, so the tolerance is a ratio max/min < 1.5 for the size and
+// < 2 for the change. With β = 1 the variance grows by 1.5 per block: the size by 1.5^3.5 ≈ 4.1 from
+// B = 1 to 8 (held to > 2.5), and the change more (held to > 3).
+interface Tracked { name: string; size0: number | null; size: number | null; change: number | null }
+const spreadOf = (v: number[]) => Math.max(...v) / Math.min(...v);
+
+describe('coordinate check against depth', () => {
+  it('depth mode: per-B curves, flat under depth-µP, growing with β = 1; URL, spec export', async () => {
+    await withBrowser(async (session) => {
+      const url = '/demos/coord/index.html?mode=depth&param=depth-mup&blocklist=1,2,4,8&width=64&steps=2&ens=2&n=8&lr=0.1&seed=5';
+      const ctx = await openDemo(session, url);
+      let h = await waitFor(ctx, 'h.data.remaining === 0 && !h.running', 120_000);
+      console.info('depth-mup', JSON.stringify(h.data.tracked));
+      expect(h.error).toBeNull();
+      expect(h.urlProblems).toEqual([]);
+      const data = h.data as { counts: number[][]; widthsDone: number[]; diverged: number; tracked: Record<string, Tracked[]> };
+      expect(data.diverged).toBe(0);
+      expect(data.widthsDone).toEqual([1, 2, 4, 8]);
+      // one plot per step; 3 tracked coordinates (φ(h₀), φ(h_B), f), change and size, at 4 block counts
+      expect(data.counts).toEqual([[4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 4, 4]]);
+      const last = (d: typeof data, what: 'size0' | 'change') => [1, 2, 4, 8].map((B) => d.tracked[B][1][what]!);
+      expect(data.tracked['8'].map((t) => t.name)).toEqual(['φ(h₀)', 'φ(h_B)', 'output f']);
+      for (const v of [...last(data, 'size0'), ...last(data, 'change')]) expect(v).toBeGreaterThan(0);
+      expect(spreadOf(last(data, 'size0'))).toBeLessThan(1.5);
+      expect(spreadOf(last(data, 'change'))).toBeLessThan(2);
+      await screenshot(ctx.page, 'demo-coord-depth');
+      await expectClean(ctx);
+      const spec = parseSpecText((await exportVia(ctx, 'export-spec')).text);
+      expect(spec.model).toMatchObject({ parameterization: 'depth-mup', hidden: [64], residual: { blocks: 1, branchMultiplier: '1/sqrt(blocks)' } });
+      expect(spec.sweep?.grid).toEqual({ 'model.residual.blocks': [1, 2, 4, 8] });
+      const csv = await exportVia(ctx, 'export-csv');
+      expect(csv.text.split('\n')[0]).toContain('blocks');
+      // 4 nets × 3 records × (B + 2) coordinates
+      expect(csv.text.trim().split('\n').length).toBe(1 + 3 * (3 + 4 + 6 + 10));
+
+      // β = 1 with µP's Denses: the sizes and changes grow with B
+      await ctx.page.select('#ctl-param', 'mup');
+      await ctx.page.$eval('#ctl-beta', (el) => {
+        (el as HTMLInputElement).value = '1';
+        el.dispatchEvent(new Event('change'));
+      });
+      h = await waitFor(ctx, "h.state.param === 'mup' && h.state.beta === 1 && h.data.remaining === 0 && !h.running", 120_000);
+      console.info('beta=1', JSON.stringify(h.data.tracked));
+      expect(ctx.page.url()).toContain('beta=1');
+      expect(ctx.page.url()).toContain('mode=depth');
+      const grown = h.data as typeof data;
+      expect(grown.diverged).toBe(0);
+      const size = last(grown, 'size0');
+      const change = last(grown, 'change');
+      expect(size[3] / size[0]).toBeGreaterThan(2.5);
+      expect(change[3] / change[0]).toBeGreaterThan(3);
+      await expectClean(ctx);
+      const grownUrl = ctx.page.url();
+      await ctx.page.close();
+
+      // the URL carries the whole state (loaded paused: the runs themselves are seeded, see the width check's reload)
+      const again = await openDemo(session, `${grownUrl.slice(grownUrl.indexOf('/demos/')).replace('run=1', 'run=0')}`);
+      const h2 = await handle(again);
+      expect(h2.urlProblems).toEqual([]);
+      expect(h2.state).toMatchObject({ mode: 'depth', param: 'mup', beta: 1, blocklist: [1, 2, 4, 8], width: 64, blocks: 0, steps: 2, lr: 0.1, seed: 5 });
+      await again.page.close();
+
+      const bad = await openDemo(session, '/demos/coord/index.html?mode=deep&blocklist=0,2&beta=1/b&blocks=-1&run=0');
+      const hb = await expectRefused(bad, ['mode', 'blocklist', 'beta', 'blocks']);
+      expect(hb.state).toMatchObject({ mode: 'width', blocklist: [1, 2, 4, 8], beta: '1/sqrt(blocks)', blocks: 0 });
+      await expectClean(bad);
+    });
+  });
+});

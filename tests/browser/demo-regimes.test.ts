@@ -101,4 +101,59 @@ describe('regimes page', () => {
       await expectClean(huge);
     });
   });
+
+  // Issue 14: a residual net (B = 2 blocks) in both panels; the panel on the right in depth-µP
+  // (β = 1/√B), the left one ntk with the number β = 0.5; no particle view (not a two-layer net).
+  it('trains residual nets (B = 2), exports model.residual, round-trips blocks and beta in the URL, refuses bad ones', async () => {
+    await withBrowser(async (session) => {
+      const ctx = await openDemo(session, '/demos/regimes/index.html?width=32&n=8&ens=1&steps=2&spf=2&seed=3&blocks=2&beta=0.5&pb=mup');
+      let h = await waitFor(ctx, 'h.steps >= 2 && !h.running && h.data.panels.every((p) => p.functionPoints > 0)');
+      expect(h.error).toBeNull();
+      expect(h.urlProblems).toEqual([]);
+      for (const p of panelsOf(h)) {
+        expect(p.diverged).toBeNull();
+        expect(p.records).toBe(2);
+        expect(p.particles).toBeNull();
+        // Dense_in, 2 branches, Dense_out
+        expect(p.last!.weightChange.length).toBe(4);
+        expect(p.last!.ntkChange).toBeGreaterThan(0);
+        expect(p.functionCounts![1]).toBe(96);
+      }
+      const first = panelsOf(h).map((p) => p.last!.trainLoss);
+      expect(await ctx.page.$eval('#panel-a h2', (el) => el.textContent ?? '')).toContain('B = 2, β = 0.5');
+      const specA = parseSpecText((await exportVia(ctx, 'export-spec-a')).text);
+      expect(specA.model).toMatchObject({ parameterization: 'ntk', hidden: [32], residual: { blocks: 2, branchMultiplier: 0.5 } });
+      expect(ctx.page.url()).toContain('blocks=2');
+      expect(ctx.page.url()).toContain('beta=0.5');
+      const url = ctx.page.url();
+      await expectClean(ctx);
+      // the controls: depth-µP on the right with the default β rule
+      await ctx.page.$eval('#ctl-beta', (el) => {
+        (el as HTMLInputElement).value = '1/sqrt(blocks)';
+        el.dispatchEvent(new Event('change'));
+      });
+      await ctx.page.select('#ctl-pb', 'depth-mup');
+      h = await waitFor(ctx, "h.state.pb === 'depth-mup' && h.state.beta === '1/sqrt(blocks)' && h.data.panels[1]?.parameterization === 'depth-mup' && h.steps >= 2 && !h.running");
+      expect(h.error).toBeNull();
+      expect(panelsOf(h)[1].diverged).toBeNull();
+      expect(new URL(ctx.page.url()).searchParams.get('beta')).toBe('1/sqrt(blocks)');
+      const specB = parseSpecText((await exportVia(ctx, 'export-spec-b')).text);
+      expect(specB.model).toMatchObject({ parameterization: 'depth-mup', hidden: [32], residual: { blocks: 2, branchMultiplier: '1/sqrt(blocks)' } });
+      await expectClean(ctx);
+      await ctx.page.close();
+
+      // the first URL reproduces its run
+      const again = await openDemo(session, url.slice(url.indexOf('/demos/')));
+      const h2 = await waitFor(again, 'h.steps >= 2 && !h.running');
+      expect(h2.urlProblems).toEqual([]);
+      expect(h2.state).toMatchObject({ blocks: 2, beta: 0.5, pb: 'mup', width: 32, steps: 2 });
+      expect(panelsOf(h2).map((p) => p.last!.trainLoss)).toEqual(first);
+      await again.page.close();
+
+      const bad = await openDemo(session, '/demos/regimes/index.html?blocks=65&beta=-1&run=0');
+      const hb = await expectRefused(bad, ['blocks', 'beta']);
+      expect(hb.state).toMatchObject({ blocks: 0, beta: '1/sqrt(blocks)' });
+      await expectClean(bad);
+    });
+  });
 });

@@ -2,6 +2,9 @@
 // pages' URL state are tested here without a browser.
 import { describe, expect, it } from 'vitest';
 import { MAX_SHOWN_PROBLEMS, boolField, intField, intListField, numberField, parseField, problemLines, readUrlState } from '../../demos/ui/url-state';
+import { maxWidthFor } from '../../demos/ui/limits';
+import { hiddenAndResidual, residualFields } from '../../demos/ui/residual';
+import type { Runtime } from '../../src/index';
 
 const fields = { width: intField(1, 4096, 64), alpha: numberField(0, 100, 1, { exclusiveMin: true }), centered: boolField(true), widths: intListField(1, 4096, 4, [16, 64]) };
 
@@ -67,5 +70,40 @@ describe('problemLines', () => {
   it('lists every problem when there are few', () => {
     const lines = problemLines([{ param: 'a', message: 'x' }, { param: 'b', message: 'y' }]);
     expect(lines).toEqual(['• a: x', '• b: y']);
+  });
+});
+
+// Issue 14: the residual controls' β field (demos/ui/residual.ts residualFields) and maxWidthFor with residual blocks.
+describe('branchMultiplierField and residual widths', () => {
+  it('takes the spec rules or a positive number, refuses anything else with its own wording', () => {
+    const { beta, blocks } = residualFields();
+    expect(parseField(beta, '1/sqrt(blocks)')).toEqual({ ok: true, value: '1/sqrt(blocks)' });
+    expect(parseField(beta, '1/blocks')).toEqual({ ok: true, value: '1/blocks' });
+    expect(parseField(beta, '0.25')).toEqual({ ok: true, value: 0.25 });
+    for (const bad of ['0', '-1', 'abc', '1/sqrt(B)', '1e400', '101', '']) {
+      expect(parseField(beta, bad), bad).toEqual({ ok: false, message: 'expected a branch multiplier: 1/sqrt(blocks), 1/blocks or a number > 0 and ≤ 100' });
+    }
+    expect(beta.format(0.5)).toBe('0.5');
+    expect(parseField(blocks, '0')).toEqual({ ok: true, value: 0 });
+    expect(parseField(blocks, '65').ok).toBe(false);
+    const { state, problems } = readUrlState(residualFields(), '?blocks=3&beta=1%2Fblocks');
+    expect(state).toEqual({ blocks: 3, beta: '1/blocks' });
+    expect(problems).toEqual([]);
+  });
+
+  it('hiddenAndResidual: a plain MLP for 0 blocks, one stream width and model.residual otherwise', () => {
+    expect(hiddenAndResidual(64, 3, 0, 0.5)).toEqual({ hidden: [64, 64, 64] });
+    expect(hiddenAndResidual(64, 3, 4, '1/sqrt(blocks)')).toEqual({ hidden: [64], residual: { blocks: 4, branchMultiplier: '1/sqrt(blocks)' } });
+  });
+
+  it('maxWidthFor counts the B + 1 stream activations and the B m×m branch weights', () => {
+    const rt = { limits: { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 31 } } as unknown as Runtime;
+    const opts = { ensemble: 1, rows: 128, depth: 1, cap: 1 << 24 };
+    // plain two-layer: only the activations [E, rows, m] bound it: 2^30/(8·128)
+    expect(maxWidthFor(rt, opts)).toBe(2 ** 20);
+    // B = 3: activations /4 → 2^18; weights √(2^30/(8·3)) = 6688.7 → 6688
+    expect(maxWidthFor(rt, { ...opts, blocks: 3 })).toBe(6688);
+    // a plain 2-hidden-layer net: one m×m matrix, √(2^30/8) = 11585
+    expect(maxWidthFor(rt, { ...opts, depth: 2 })).toBe(11585);
   });
 });
