@@ -6,12 +6,15 @@
 // (degree one in each layer's parameters), so the quadratic model equals the network for any δ on at most
 // two layers (e.g. B = 1 with Dense_in frozen: bilinear in (W_1, W_out)) and not for δ on three.
 import { describe, expect, it } from 'vitest';
+import { Experiment, type RunRecord } from '../../src/dynamics/experiment';
 import { Tensor } from '../../src/gpu/tensor';
 import { axpy } from '../../src/kernels/elementwise';
 import { Mlp, type MlpConfig } from '../../src/nets/mlp';
 import { vjp, type LayerTensors } from '../../src/nets/gradients';
 import type { Parameterization } from '../../src/nets/parameterization';
 import { curvatures, quadraticForward, quadraticVjp, releaseQuadraticForward } from '../../src/nets/second-order';
+import { parseSpec } from '../../src/spec';
+import { records, runSpec } from '../helpers/experiment';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
 import { outputDerivatives } from '../helpers/hessian-ref';
 import { readLayers } from '../helpers/mlp-ref';
@@ -187,4 +190,57 @@ describe('exactness with the identity activation (f multilinear in the dense lay
       moved.dispose();
     });
   }
+});
+
+describe('train.quadratic with model.residual (the trainer)', () => {
+  it('GD on the quadratic model of a residual tanh net (B = 2, Dense_in frozen) equals float64 GD with the explicit Hessian, step by step', async () => {
+    const Y = [[0.7], [-0.2], [0.4]];
+    const lr = 0.8;
+    const beta = 0.7;
+    const spec = parseSpec({
+      seed: 3, model: { inputDim: 2, hidden: [3], activation: 'tanh', parameterization: 'ntk', biasStd: 0.5, weightStd: 1.5, residual: { blocks: 2, branchMultiplier: beta }, frozen: [0] },
+      data: { train: { kind: 'points', x: X, y: Y } }, train: { lr, steps: 6, quadratic: true },
+    });
+    const exp = await Experiment.create(ctx.rt, spec);
+    try {
+      const layers = await readLayers(exp.trainer.initial, 0);
+      const derivs = X.map((x) => outputDerivatives(layers, 'tanh', x, beta));
+      const P = derivs[0].J[0].length;
+      const inputLayer = layers[0].fanIn * layers[0].fanOut + (layers[0].b ? layers[0].fanOut : 0); // frozen: the first parameters
+      const delta = new Float64Array(P);
+      for (let t = 0; t <= 6; t++) {
+        const Hd = derivs.map((d) => d.H[0].map((row) => row.reduce((s, h, q) => s + h * delta[q], 0)));
+        const fq = derivs.map((d, i) => d.f[0] + d.J[0].reduce((s, j, q) => s + j * delta[q], 0) + 0.5 * Hd[i].reduce((s, h, q) => s + h * delta[q], 0));
+        const loss = fq.reduce((s, f, i) => s + (f - Y[i][0]) ** 2, 0) / (2 * n);
+        const record = (await exp.record()) as RunRecord;
+        expect(Math.abs(record.quadraticTrainLoss! - loss), `step ${t}`).toBeLessThan(1e-5 * loss + 1e-7);
+        const g = new Float64Array(P);
+        derivs.forEach((d, i) => d.J[0].forEach((j, q) => (g[q] += ((fq[i] - Y[i][0]) / n) * (j + Hd[i][q]))));
+        g.forEach((v, q) => (delta[q] -= q < inputLayer ? 0 : lr * v));
+        exp.trainer.step(1);
+      }
+      // it moved: the quadratic model's loss fell
+      expect((await exp.record() as RunRecord).quadraticTrainLoss!).toBeLessThan(0.9 * (derivs.reduce((s, d, i) => s + (d.f[0] - Y[i][0]) ** 2, 0) / (2 * n)));
+    } finally {
+      exp.dispose();
+    }
+  });
+
+  it('equals a bilinear residual network (identity, B = 1, Dense_in frozen) over training; the linearised model does not', async () => {
+    const lines = await runSpec(ctx.rt, {
+      seed: 4,
+      model: { inputDim: 3, hidden: [8], outputDim: 2, activation: 'identity', parameterization: 'ntk', biasStd: 0.5, residual: { blocks: 1, branchMultiplier: 0.7 }, frozen: [0] },
+      data: { train: { kind: 'gaussian', n: 6 }, test: { kind: 'gaussian', n: 4 }, target: { kind: 'teacher', hidden: [4], activation: 'tanh' } },
+      train: { lr: 0.5, steps: 30, recordEvery: 10, linearized: true, quadratic: true },
+    });
+    const recs = records(lines);
+    expect(recs.map((r) => r.step)).toEqual([0, 10, 20, 30]);
+    expect(recs.at(-1)!.trainLoss).toBeLessThan(0.8 * recs[0].trainLoss); // it trained
+    const scale = Math.sqrt(2 * recs[0].trainLoss);
+    for (const r of recs) {
+      expect(r.quadraticGap!).toBeLessThan(1e-4 * scale);
+      expect(Math.abs(r.quadraticTrainLoss! - r.trainLoss)).toBeLessThan(1e-4 * r.trainLoss + 1e-7);
+    }
+    expect(recs.at(-1)!.linearGap!).toBeGreaterThan(1e-3 * scale);
+  });
 });
