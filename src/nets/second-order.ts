@@ -19,6 +19,15 @@
 // The first terms (δ with x) are J(θ₀)ᵀr (nets/gradients.ts's vjp); the rest is (H(θ₀)·δ)ᵀr.
 // The code carries g_l = δ_l + ε_l itself (g_{L+1} = r, g_{l−1} = φ'⊙mult·(g_l w_l + δ_l v_l) + (φ''⊙ḣ)⊙back),
 // so each weight gradient is two matmuls and the input layer's (ẋ_0 = 0) one, like the network's.
+//
+// Residual nets (MlpConfig.residual, nets/residual.ts; h_b = h_{b−1} + β·Dense_b(φ(h_{b−1}))): the stream's
+// tangents carry the skips, with ẋ_b = φ'(h_{b−1})⊙ḣ_{b−1}, ẍ_b = φ''(h_{b−1})⊙ḣ_{b−1}² + φ'(h_{b−1})⊙ḧ_{b−1}:
+//   ḣ_0 = mult_0·x v_0ᵀ + biasMult_0·v_b0,  ḧ_0 = 0,
+//   ḣ_b = ḣ_{b−1} + β·(mult_b·(ẋ_b W_bᵀ + x_b v_bᵀ) + biasMult_b·v_bb),   ḧ_b = ḧ_{b−1} + β·mult_b·(2·ẋ_b v_bᵀ + ẍ_b W_bᵀ),
+// and Dense_out as the plain readout. The VJP's adjoints d_b (of ḣ_b) and g_b (of h_b) pass the skips on:
+//   x̄_b = β·mult_b·(g_b W_b + d_b v_b),  ẋ̄_b = β·mult_b·d_b W_b,
+//   g_{b−1} = g_b + φ'⊙x̄_b + (φ''⊙ḣ_{b−1})⊙ẋ̄_b,   d_{b−1} = d_b + φ'⊙ẋ̄_b,
+//   ∂/∂W_b = β·mult_b·(g_bᵀ x_b + d_bᵀ ẋ_b),  ∂/∂b_b = β·biasMult_b·1ᵀg_b  (β → 1 for Dense_in and Dense_out).
 import type { Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
@@ -27,10 +36,11 @@ import { onesRow } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { LayerTensors } from './gradients';
 import type { ForwardCache, Mlp } from './mlp';
+import { branchFactor } from './residual';
 
 /** φ''(h_l) of θ₀ on a forward cache's inputs, one [E, n, m_l] tensor per hidden layer. */
 export function curvatures(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
-  if (net.config.residual) throw new Error('the quadratic model supports plain MLPs only: a residual net (model.residual) has no second-order forward mode here (the spec refuses train.quadratic with it)');
+  if (net.residual) return residualCurvatures(rt, net, cache);
   // the cache keeps x_l = φ(h_l) and φ'(h_l), not h_l: one matmul per hidden layer recomputes it
   return net.layers.slice(0, -1).map((layer, l) => {
     const h = matmul(rt, cache.inputs[l], layer.weight, { transB: true, alpha: layer.scales.mult, bias: layer.bias ?? undefined, biasScale: layer.scales.biasMult });
@@ -63,6 +73,7 @@ export function quadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, cu
   const E = net.ensemble;
   const n = cache0.n;
   if (curv.length !== net.layers.length - 1) throw new ShapeError(`quadraticForward: ${curv.length} curvature tensors for ${net.layers.length - 1} hidden layers`);
+  if (net.residual) return residualQuadraticForward(rt, net, cache0, curv, delta, keep);
   const tangents: (Tensor | null)[] = [null];
   const curvatureTangents: Tensor[] = [];
   let dx: Tensor | null = null; // ẋ_{l−1}
@@ -126,6 +137,7 @@ export function quadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: Q
   const grads: (LayerTensors | null)[] = new Array(net.layers.length).fill(null);
   const lowest = net.layers.findIndex((_, l) => !frozen.includes(l));
   if (lowest < 0) return grads;
+  if (net.residual) return residualQuadraticVjp(rt, net, cache0, fwd, delta, r.reshape([E, n, k]), frozen, lowest);
   // δ_l (adjoint of ḣ_l) and g_l = δ_l + ε_l (adjoint of h_l); at the output both are r
   let dl: Tensor = r.reshape([E, n, k]);
   let gl: Tensor = dl;
@@ -161,5 +173,123 @@ export function quadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: Q
   }
   if (own(gl) && gl !== dl) gl.dispose();
   if (own(dl)) dl.dispose();
+  return grads;
+}
+
+/** φ''(h_b), b = 0..B, of a residual net: the stream h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})) recomputed from the cache's inputs. */
+function residualCurvatures(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[] {
+  const L = net.layers.length - 1;
+  const first = net.layers[0];
+  const h = matmul(rt, cache.inputs[0], first.weight, { transB: true, alpha: first.scales.mult, bias: first.bias ?? undefined, biasScale: first.scales.biasMult });
+  const out = [activate(rt, h, net.config.activation, 2)];
+  for (let l = 1; l < L; l++) {
+    const { weight, bias, scales } = net.layers[l];
+    const beta = branchFactor(net.residual, l);
+    matmul(rt, cache.inputs[l], weight, { transB: true, alpha: beta * scales.mult, bias: bias ?? undefined, biasScale: beta * scales.biasMult, beta: 1, out: h });
+    out.push(activate(rt, h, net.config.activation, 2));
+  }
+  h.dispose();
+  return out;
+}
+
+/** quadraticForward of a residual net (the header's residual recursion): the stream tangents ḣ, ḧ are accumulated in place. */
+function residualQuadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, curv: readonly Tensor[], delta: readonly LayerTensors[], keep: boolean): QuadraticForward {
+  const E = net.ensemble;
+  const n = cache0.n;
+  const L = net.layers.length - 1;
+  const shape = [E, n, net.widths[1]];
+  const tangents: (Tensor | null)[] = [null];
+  const curvatureTangents: Tensor[] = [];
+  const first = net.layers[0];
+  // ḣ_0 = mult_0·x v_0ᵀ + biasMult_0·v_b0; ḧ_0 = 0 (null until a branch adds to it)
+  const dh = matmul(rt, cache0.inputs[0], delta[0].weight, { transB: true, alpha: first.scales.mult, bias: delta[0].bias ?? undefined, biasScale: first.scales.biasMult });
+  let ddh: Tensor | null = null;
+  for (let l = 1; l <= L; l++) {
+    const layer = net.layers[l];
+    const v = delta[l];
+    const dphi = cache0.derivatives[l - 1];
+    const dx = elementwise(rt, shape, dphi, dh); // ẋ_l = φ'(h_{l−1})⊙ḣ_{l−1}
+    const t = elementwise(rt, shape, curv[l - 1], dh); // φ''(h_{l−1})⊙ḣ_{l−1}
+    const ddx = elementwise(rt, shape, t, dh); // ẍ_l = φ''⊙ḣ² + φ'⊙ḧ
+    if (ddh) elementwise(rt, shape, dphi, ddh, { beta: 1, out: ddx });
+    if (keep) {
+      tangents.push(dx);
+      curvatureTangents.push(t);
+    } else t.dispose();
+    const { mult, biasMult } = layer.scales;
+    if (l === L) {
+      // f_quad = f₀ + ḟ + ½·f̈, ḟ = mult·(x vᵀ + ẋ Wᵀ) + biasMult·v_b, ½·f̈ = mult·(ẋ vᵀ + ½·ẍ Wᵀ)
+      const out = matmul(rt, cache0.inputs[l], v.weight, { transB: true, alpha: mult, bias: v.bias ?? undefined, biasScale: biasMult });
+      matmul(rt, dx, layer.weight, { transB: true, alpha: mult, beta: 1, out });
+      matmul(rt, dx, v.weight, { transB: true, alpha: mult, beta: 1, out });
+      matmul(rt, ddx, layer.weight, { transB: true, alpha: 0.5 * mult, beta: 1, out });
+      axpy(rt, 1, cache0.output, out);
+      dh.dispose();
+      ddh?.dispose();
+      ddx.dispose();
+      if (!keep) dx.dispose();
+      return { output: out, tangents, curvatureTangents };
+    }
+    const beta = branchFactor(net.residual, l);
+    // ḣ_l = ḣ_{l−1} + β·(mult·(x vᵀ + ẋ Wᵀ) + biasMult·v_b)
+    matmul(rt, cache0.inputs[l], v.weight, { transB: true, alpha: beta * mult, bias: v.bias ?? undefined, biasScale: beta * biasMult, beta: 1, out: dh });
+    matmul(rt, dx, layer.weight, { transB: true, alpha: beta * mult, beta: 1, out: dh });
+    // ḧ_l = ḧ_{l−1} + β·mult·(2·ẋ vᵀ + ẍ Wᵀ)
+    if (ddh) matmul(rt, dx, v.weight, { transB: true, alpha: 2 * beta * mult, beta: 1, out: ddh });
+    else ddh = matmul(rt, dx, v.weight, { transB: true, alpha: 2 * beta * mult });
+    matmul(rt, ddx, layer.weight, { transB: true, alpha: beta * mult, beta: 1, out: ddh });
+    ddx.dispose();
+    if (!keep) dx.dispose();
+  }
+  throw new Error('unreachable');
+}
+
+/** quadraticVjp of a residual net (the header's residual adjoints d_b, g_b), from the readout down to the lowest trainable layer. */
+function residualQuadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: QuadraticForward, delta: readonly LayerTensors[], r: Tensor, frozen: readonly number[], lowest: number): (LayerTensors | null)[] {
+  const E = net.ensemble;
+  const n = cache0.n;
+  const L = net.layers.length - 1;
+  const shape = [E, n, net.widths[1]];
+  const grads: (LayerTensors | null)[] = new Array(net.layers.length).fill(null);
+  const gradient = (l: number, g: Tensor, d: Tensor): LayerTensors => {
+    const layer = net.layers[l];
+    const c = branchFactor(net.residual, l); // Dense_b's output enters the stream times β
+    // ∂/∂W_l = c·mult·(gᵀ x_l + dᵀ ẋ_l), ∂/∂b_l = c·biasMult·1ᵀg
+    const weight = matmul(rt, g, cache0.inputs[l], { transA: true, alpha: c * layer.scales.mult });
+    const dx = fwd.tangents[l];
+    if (dx) matmul(rt, d, dx, { transA: true, alpha: c * layer.scales.mult, beta: 1, out: weight });
+    const bias = layer.bias ? matmul(rt, onesRow(rt, n), g, { alpha: c * layer.scales.biasMult }) : null;
+    return { weight, bias };
+  };
+  if (!frozen.includes(L)) grads[L] = gradient(L, r, r);
+  if (lowest === L) return grads;
+  // through Dense_out and φ(h_B): g = d = r at the output
+  const readout = net.layers[L];
+  const back = matmul(rt, r, readout.weight, { alpha: readout.scales.mult }); // ẋ̄ = mult·d W
+  const a = matmul(rt, r, readout.weight, { alpha: readout.scales.mult }); // x̄ = mult·(g W + d v)
+  matmul(rt, r, delta[L].weight, { alpha: readout.scales.mult, beta: 1, out: a });
+  const d = elementwise(rt, shape, cache0.derivatives[L - 1], back);
+  const g = elementwise(rt, shape, cache0.derivatives[L - 1], a);
+  elementwise(rt, shape, fwd.curvatureTangents[L - 1], back, { beta: 1, out: g });
+  back.dispose();
+  a.dispose();
+  for (let l = L - 1; l >= lowest; l--) {
+    if (!frozen.includes(l)) grads[l] = gradient(l, g, d);
+    if (l === lowest || l === 0) break;
+    const layer = net.layers[l];
+    const c = branchFactor(net.residual, l) * layer.scales.mult;
+    const bk = matmul(rt, d, layer.weight, { alpha: c }); // ẋ̄_l = β·mult·d_l W_l
+    const ak = matmul(rt, g, layer.weight, { alpha: c }); // x̄_l = β·mult·(g_l W_l + d_l v_l)
+    matmul(rt, d, delta[l].weight, { alpha: c, beta: 1, out: ak });
+    // g_{l−1} = g_l + φ'⊙x̄ + (φ''⊙ḣ)⊙ẋ̄,  d_{l−1} = d_l + φ'⊙ẋ̄ (in place: the skips)
+    const dphi = cache0.derivatives[l - 1];
+    elementwise(rt, shape, dphi, ak, { beta: 1, out: g });
+    elementwise(rt, shape, fwd.curvatureTangents[l - 1], bk, { beta: 1, out: g });
+    elementwise(rt, shape, dphi, bk, { beta: 1, out: d });
+    bk.dispose();
+    ak.dispose();
+  }
+  g.dispose();
+  d.dispose();
   return grads;
 }

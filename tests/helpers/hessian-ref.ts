@@ -4,6 +4,8 @@
 // φ(a + bε₁ + cε₂ + dε₁ε₂) = φ(a) + φ'(a)·b·ε₁ + φ'(a)·c·ε₂ + (φ'(a)·d + φ''(a)·b·c)·ε₁ε₂.
 // One evaluation per parameter pair: for tiny nets only. Parameters in the order of mlp-ref's
 // jacobian: per layer, the weights row-major, then the biases.
+// With `beta` (a residual net, tests/helpers/residual-ref.ts's numbering: 0 = Dense_in, 1..B = branches,
+// B + 1 = Dense_out) the forward is h₀ = Dense_in(x), h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), f = Dense_out(φ(h_B)).
 import { activationRef } from '../../src/kernels/activations';
 import type { RefLayer } from './mlp-ref';
 
@@ -12,8 +14,8 @@ const mul = (x: HD, y: HD): HD => [x[0] * y[0], x[0] * y[1] + x[1] * y[0], x[0] 
 
 export const parameterCount = (layers: RefLayer[]) => layers.reduce((s, l) => s + l.fanIn * l.fanOut + (l.b ? l.fanOut : 0), 0);
 
-/** f(x) as hyper-dual numbers with ε₁ on parameter p and ε₂ on parameter q (−1: none). */
-function forward(layers: RefLayer[], act: string, x: ArrayLike<number>, p: number, q: number): HD[] {
+/** f(x) as hyper-dual numbers with ε₁ on parameter p and ε₂ on parameter q (−1: none); `beta`: residual. */
+function forward(layers: RefLayer[], act: string, x: ArrayLike<number>, p: number, q: number, beta?: number): HD[] {
   const [phi, dphi, d2phi] = [0, 1, 2].map((o) => activationRef(act, o as 0 | 1 | 2));
   let index = 0;
   const param = (value: number): HD => {
@@ -21,9 +23,7 @@ function forward(layers: RefLayer[], act: string, x: ArrayLike<number>, p: numbe
     index++;
     return v;
   };
-  let xs: HD[] = Array.from(x, (v) => [v, 0, 0, 0] as HD);
-  for (let idx = 0; idx < layers.length; idx++) {
-    const l = layers[idx];
+  const dense = (l: RefLayer, xs: HD[]): HD[] => {
     const w = Array.from(l.w, param);
     const b = l.b ? Array.from(l.b, param) : null;
     const h: HD[] = [];
@@ -37,22 +37,30 @@ function forward(layers: RefLayer[], act: string, x: ArrayLike<number>, p: numbe
       if (b) s = s.map((v, c) => v + l.biasMult * b[o][c]) as HD;
       h.push(s);
     }
-    if (idx === layers.length - 1) return h;
-    xs = h.map(([a, bb, c, d]) => [phi(a), dphi(a) * bb, dphi(a) * c, dphi(a) * d + d2phi(a) * bb * c]);
+    return h;
+  };
+  const act1 = (h: HD[]): HD[] => h.map(([a, bb, c, d]) => [phi(a), dphi(a) * bb, dphi(a) * c, dphi(a) * d + d2phi(a) * bb * c]);
+  const L = layers.length - 1;
+  let h = dense(layers[0], Array.from(x, (v) => [v, 0, 0, 0] as HD));
+  if (L === 0) return h;
+  for (let idx = 1; idx < L; idx++) {
+    const u = dense(layers[idx], act1(h));
+    // residual: h_b = h_{b−1} + β·u (hyper-dual numbers add componentwise); plain: h_l = u
+    h = beta === undefined ? u : h.map((v, o) => v.map((c, j) => c + beta * u[o][j]) as HD);
   }
-  throw new Error('unreachable');
+  return dense(layers[L], act1(h));
 }
 
-/** f [k], J [k][P] and H [k][P][P] at one input, exactly in float64. */
-export function outputDerivatives(layers: RefLayer[], act: string, x: ArrayLike<number>): { f: number[]; J: number[][]; H: number[][][] } {
+/** f [k], J [k][P] and H [k][P][P] at one input, exactly in float64 (`beta`: the residual net with that branch multiplier). */
+export function outputDerivatives(layers: RefLayer[], act: string, x: ArrayLike<number>, beta?: number): { f: number[]; J: number[][]; H: number[][][] } {
   const P = parameterCount(layers);
   const k = layers[layers.length - 1].fanOut;
-  const f = forward(layers, act, x, -1, -1).map((v) => v[0]);
+  const f = forward(layers, act, x, -1, -1, beta).map((v) => v[0]);
   const J = Array.from({ length: k }, () => new Array<number>(P).fill(0));
   const H = Array.from({ length: k }, () => Array.from({ length: P }, () => new Array<number>(P).fill(0)));
   for (let p = 0; p < P; p++) {
     for (let q = p; q < P; q++) {
-      const out = forward(layers, act, x, p, q);
+      const out = forward(layers, act, x, p, q, beta);
       out.forEach((v, a) => {
         if (q === p) J[a][p] = v[1];
         H[a][p][q] = v[3];

@@ -78,10 +78,9 @@ describe('model.residual: bad input, by field path', () => {
     expect(problems({ model: { inputDim: 2, residual: { blocks: 2 } }, data: { train: { kind: 'circle', n: 4 } }, sweep: { hidden: [[8, 8]] } })).toEqual([`sweep.hidden[0]: ${many(2, [8, 8])}`]);
   });
 
-  it('the quadratic model with a residual net (no second-order forward mode through skips yet)', () => {
-    expect(problems({ ...residual({ blocks: 2 }), train: { quadratic: true } })).toEqual([
-      'train.quadratic: expected false with model.residual (the quadratic model is not yet propagated through skip connections; use train.linearized for the first-order comparison); received true',
-    ]);
+  it('the quadratic model with a residual net is accepted (second-order forward mode through the skips)', () => {
+    expect(parseSpec({ ...residual({ blocks: 2 }), train: { quadratic: true } }).train.quadratic).toBe(true);
+    expect(parseSpec({ ...residual({ blocks: 3 }, { parameterization: 'depth-mup' }), train: { quadratic: true, linearized: true } }).train.quadratic).toBe(true);
   });
 
   it('depth-mup without model.residual, or with another branch multiplier', () => {
