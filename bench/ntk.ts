@@ -253,8 +253,10 @@ export async function benchNtk(rt: Runtime, options: { quick?: boolean; preset?:
   // the `widenet ntk` case of issue 10: two-layer ReLU, n = 4, d = 2, width 5·10^7 (2^20 when quick)
   cases.push({ method: 'streamed', n: 4, d: 2, hidden: [S.streamed] });
   // residual nets (issue 14): B = 4 and 16 blocks at width 2^12 (their cost ∝ n·B·m², not the plain cases' n²·m: always run)
-  const small = presetOf(options) === 'tiny' || presetOf(options) === 'quick';
-  for (const B of [4, 16]) cases.push({ method: 'structured', n: small ? 32 : 128, d: S.d, hidden: [1 << 12], blocks: B });
+  // (the tiny preset, the GPU kit's --quick run on a CPU adapter, takes them at width 2^8)
+  const preset = presetOf(options);
+  const [residualN, residualM] = preset === 'tiny' ? [16, 1 << 8] : preset === 'quick' ? [32, 1 << 12] : [128, 1 << 12];
+  for (const B of [4, 16]) cases.push({ method: 'structured', n: residualN, d: S.d, hidden: [residualM], blocks: B });
   for (const c of cases) {
     const work = c.n * c.n * c.hidden.reduce((a, b) => a + b, 0);
     if (c.method === 'structured' && !c.blocks && lastRate !== null && lastRate * work > budget) {
