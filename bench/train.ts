@@ -66,6 +66,26 @@ async function stepWallMs(rt: Runtime, trainer: Trainer, steps: number): Promise
   return (performance.now() - t0) / steps;
 }
 
+/**
+ * The steady state of a started trainer: `steps` steps submitted back to back and one sync (wall ms
+ * per step, and the CPU ms per step spent recording them), then one step timed on the GPU; the
+ * overhead is the share of wall time the GPU did not account for.
+ */
+async function steadyState(rt: Runtime, trainer: Trainer) {
+  const steps = rt.ctx.adapter.software ? 2 : 20;
+  let recordMs = 0;
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    const r0 = performance.now();
+    trainer.step(1);
+    recordMs += performance.now() - r0;
+  }
+  await rt.sync();
+  const wallMs = (performance.now() - t0) / steps;
+  const gpu = await rt.time(() => trainer.step(1, false));
+  return { steps, wallMs, gpu, recordMs: recordMs / steps, overhead: Math.max(0, wallMs - gpu.ms) / wallMs };
+}
+
 /** The update one GD step applied (w₀ → w₁, per layer) against −η·g in float64. */
 export function checkStep(x: number[][], y: number[][], m: number, lr: number, w0: Float32Array[], w1: Float32Array[]): Checked {
   const [n, d] = [x.length, x[0].length];
@@ -126,20 +146,9 @@ async function benchResidualTrain(rt: Runtime, preset: BenchPreset, log: (l: str
       results.push({ ...base, ...check });
       log(`residual B=${blocks} m=${m}: MISMATCH (${check.mismatch}), not timed`);
     } else {
-      const steps = rt.ctx.adapter.software ? 2 : 20;
-      let recordMs = 0;
-      const t0 = performance.now();
-      for (let s = 0; s < steps; s++) {
-        const r0 = performance.now();
-        trainer.step(1);
-        recordMs += performance.now() - r0;
-      }
-      await rt.sync();
-      const wallMs = (performance.now() - t0) / steps;
-      const gpu = await rt.time(() => trainer.step(1, false));
-      const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
-      results.push({ ...base, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked });
-      log(`residual B=${blocks} m=${m} n=${n}: ${(1000 / wallMs).toFixed(3)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}% [checked: ${check.checked}]`);
+      const { wallMs, gpu, recordMs, overhead } = await steadyState(rt, trainer);
+      results.push({ ...base, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs, overhead, timing: gpu.source, checked: check.checked });
+      log(`residual B=${blocks} m=${m} n=${n}: ${(1000 / wallMs).toFixed(3)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${recordMs.toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}% [checked: ${check.checked}]`);
     }
     trainer.dispose();
     rt.trimPool();
@@ -194,19 +203,7 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; preset
       rt.trimPool();
       continue;
     }
-    // steady state: `steps` steps submitted back to back, one sync
-    const steps = rt.ctx.adapter.software ? 2 : 20;
-    let recordMs = 0;
-    const t0 = performance.now();
-    for (let s = 0; s < steps; s++) {
-      const r0 = performance.now();
-      trainer.step(1);
-      recordMs += performance.now() - r0;
-    }
-    await rt.sync();
-    const wallMs = (performance.now() - t0) / steps;
-    const gpu = await rt.time(() => trainer.step(1, false));
-    const overhead = Math.max(0, wallMs - gpu.ms) / wallMs;
+    const { steps, wallMs, gpu, recordMs, overhead } = await steadyState(rt, trainer);
     lastMsPerNeuron = wallMs / m;
     if (await trainer.divergence()) log(`m=${m}: note: the benchmark run diverged (timings still valid)`);
     trainer.dispose();
@@ -224,8 +221,8 @@ export async function benchTrain(rt: Runtime, options: { quick?: boolean; preset
     const withLinearizedMs = await side('linearized');
     const withQuadraticMs = await side('quadratic');
     const quadraticCost = (withQuadraticMs - wallMs) / wallMs;
-    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs: recordMs / steps, overhead, timing: gpu.source, checked: check.checked, withLinearizedMs, withQuadraticMs, quadraticCost });
-    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${(recordMs / steps).toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%; with the linearised model ${withLinearizedMs.toFixed(1)} ms, with the quadratic model ${withQuadraticMs.toFixed(1)} ms (its own step = ${quadraticCost.toFixed(2)} network steps) [checked: ${check.checked}]`);
+    results.push({ m, n, d, stepsPerSecond: 1000 / wallMs, wallMs, gpuMs: gpu.ms, recordMs, overhead, timing: gpu.source, checked: check.checked, withLinearizedMs, withQuadraticMs, quadraticCost });
+    log(`m=${m}: ${(1000 / wallMs).toFixed(2)} steps/s, wall ${wallMs.toFixed(1)} ms, GPU ${gpu.ms.toFixed(1)} ms (${gpu.source}), recording ${recordMs.toFixed(2)} ms, overhead ${(100 * overhead).toFixed(1)}%; with the linearised model ${withLinearizedMs.toFixed(1)} ms, with the quadratic model ${withQuadraticMs.toFixed(1)} ms (its own step = ${quadraticCost.toFixed(2)} network steps) [checked: ${check.checked}]`);
   }
   results.push(...(await benchResidualTrain(rt, preset, log)));
   return results;
