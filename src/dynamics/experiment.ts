@@ -280,7 +280,8 @@ export class Experiment {
     // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
     if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
     record.catapult = detectCatapult(this.history);
-    if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
+    // two-layer nets only: the spec refuses observe.particles > 0 for others (spec/particles-checks.ts)
+    if (spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
     const field = nonFiniteField(record);
     if (field) return { diverged: await this.divergenceRecord(null, `the observable ${field} is non-finite (float32 overflow)`) };
