@@ -251,7 +251,7 @@ export class Experiment {
     });
     const only = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a).mean : null);
     this.normsAndModes ??= new NormsAndModes(rt, spec, this.width, trainer, this.trainSplit, this.testSplit);
-    const issue13 = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: mean.trainLoss as number, testLoss: mean.testLoss as number | null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
+    const { std: issue13Std, ...issue13 } = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: trainLosses.loss, testLoss: testLosses?.loss ?? null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
     const record: RunRecord = {
       width: this.width,
       step: trainer.stepIndex,
@@ -274,7 +274,8 @@ export class Experiment {
       ...(quadraticTrain ? { quadraticTrainLoss: only(quadraticTrain.loss)!, quadraticTestLoss: only(quadraticTest?.loss) } : {}),
       ...(trainer.quadDelta ? { quadraticGap: mean.quadraticGap as number | null } : {}),
       sharpness: mean.sharpness as number | null,
-      std,
+      // the issue-13 blocks' entries under their dotted paths (norms-and-modes.ts)
+      std: { ...std, ...issue13Std },
     };
     await this.linearDisplacementOverflow(record);
     // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
@@ -299,6 +300,7 @@ export class Experiment {
     if (value === null || value === undefined || Number.isFinite(value)) return;
     await this.stopSideModel('linearized', null, `${MODEL_NAMES.linearized} displacement implicitBias.linearized became non-finite (float32 overflow)`);
     record.implicitBias!.linearized = null;
+    record.std['implicitBias.linearized'] = null;
     delete record.linearTrainLoss;
     delete record.linearTestLoss;
     record.linearGap = null;
