@@ -14,6 +14,7 @@ import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particle
 import { Trainer, type DivergenceSite } from './trainer';
 import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
 import { NormsAndModes } from './norms-and-modes';
+import { ModelComparison } from './model-comparison';
 import { CATAPULT_FACTOR, detectCatapult, sharpness } from './sharpness';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
@@ -46,6 +47,8 @@ export class Experiment {
   private sideLines: { diverged: DivergenceRecord }[] = [];
   /** (step, train loss, sharpness) of every record, for the catapult (sharpness.ts) */
   private history: { step: number; loss: number; sharpness: number }[] = [];
+  /** train.compare: the random-features model trained beside this one (model-comparison.ts), for the CLI and the pages alike */
+  private comparison: ModelComparison | null = null;
 
   private constructor(
     readonly rt: Runtime,
@@ -90,7 +93,16 @@ export class Experiment {
     const ntk0 = await dynamicsKernel(trainer.initial, probe.x, trainer.kernelScales);
     const spectral = trainer.net.layers.map((layer, l) => new SpectralNorm(rt, E, layer.scales.fanOut, layer.scales.fanIn, spec.seed, 7919 + l));
     const norms = await weightNorms(rt, trainer.initial, spectral);
-    return new Experiment(rt, spec, trainer, width, trainSplit, testSplit, probe, ntk0, spectral, norms);
+    const experiment = new Experiment(rt, spec, trainer, width, trainSplit, testSplit, probe, ntk0, spectral, norms);
+    if (spec.train.compare) {
+      try {
+        experiment.comparison = await ModelComparison.create(rt, spec, experiment);
+      } catch (e) {
+        experiment.dispose();
+        throw e;
+      }
+    }
+    return experiment;
   }
 
   get net(): Mlp {
@@ -113,10 +125,20 @@ export class Experiment {
    */
   async train(steps: number): Promise<void> {
     if (this.diverged) return;
-    this.trainer.step(steps);
+    this.step(steps);
     await this.rt.sync();
     // the update kernels' non-finite flags (a few bytes); record() turns a hit into the divergence record
     if (await this.trainer.divergence()) await this.record();
+  }
+
+  /**
+   * Records `count` optimiser steps of every model this experiment trains (the network with its side
+   * models, and train.compare's random features); nothing is read back. `train` and the CLI's runner
+   * (sweep.ts) both step through here.
+   */
+  step(count = 1): void {
+    this.trainer.step(count);
+    this.comparison?.step(count);
   }
 
   /** The model's outputs z [E, n, k] (nets/output-scale.ts: α·f, or α·(f − f₀) when centred). */
@@ -153,8 +175,12 @@ export class Experiment {
     return { loss: lossRef(this.loss, z, y, split.n, k), accuracy: this.classification ? accuracyRef(z, y, split.n, k) : null };
   }
 
-  /** The observables at the current step (or the divergence record, if the run diverged). */
+  /** The observables at the current step (or the divergence record, if the run diverged), with train.compare's `models` block. */
   async record(): Promise<RunRecord | { diverged: DivergenceRecord }> {
+    return ModelComparison.merge(this.comparison, await this.networkRecord());
+  }
+
+  private async networkRecord(): Promise<RunRecord | { diverged: DivergenceRecord }> {
     if (this.diverged) return { diverged: this.diverged };
     const { rt, trainer, spec } = this;
     const net = trainer.net;
@@ -251,7 +277,7 @@ export class Experiment {
     });
     const only = (a: ArrayLike<number> | null | undefined) => (a ? meanStd(a).mean : null);
     this.normsAndModes ??= new NormsAndModes(rt, spec, this.width, trainer, this.trainSplit, this.testSplit);
-    const issue13 = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: mean.trainLoss as number, testLoss: mean.testLoss as number | null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
+    const { std: issue13Std, ...issue13 } = await this.normsAndModes.record({ train: trainOut, test: testOut, trainLoss: trainLosses.loss, testLoss: testLosses?.loss ?? null, clock: { ...this.closedFormTime, ridge: this.trainSplit.n * spec.model.outputDim * spec.train.weightDecay }, mse: this.loss === 'mse' });
     const record: RunRecord = {
       width: this.width,
       step: trainer.stepIndex,
@@ -274,13 +300,15 @@ export class Experiment {
       ...(quadraticTrain ? { quadraticTrainLoss: only(quadraticTrain.loss)!, quadraticTestLoss: only(quadraticTest?.loss) } : {}),
       ...(trainer.quadDelta ? { quadraticGap: mean.quadraticGap as number | null } : {}),
       sharpness: mean.sharpness as number | null,
-      std,
+      // the issue-13 blocks' entries under their dotted paths (norms-and-modes.ts)
+      std: { ...std, ...issue13Std },
     };
     await this.linearDisplacementOverflow(record);
     // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
     if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
     record.catapult = detectCatapult(this.history);
-    if (net.depth === 1 && spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
+    // two-layer nets only: the spec refuses observe.particles > 0 for others (spec/particles-checks.ts)
+    if (spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
     const field = nonFiniteField(record);
     if (field) return { diverged: await this.divergenceRecord(null, `the observable ${field} is non-finite (float32 overflow)`) };
@@ -298,6 +326,7 @@ export class Experiment {
     if (value === null || value === undefined || Number.isFinite(value)) return;
     await this.stopSideModel('linearized', null, `${MODEL_NAMES.linearized} displacement implicitBias.linearized became non-finite (float32 overflow)`);
     record.implicitBias!.linearized = null;
+    record.std['implicitBias.linearized'] = null;
     delete record.linearTrainLoss;
     delete record.linearTestLoss;
     record.linearGap = null;
@@ -472,6 +501,7 @@ export class Experiment {
       this.testSplit.x.dispose();
     }
     this.spectral.forEach((s) => s.dispose());
+    this.comparison?.dispose();
     this.trainer.dispose();
   }
 }

@@ -10,7 +10,7 @@
 // Sign convention: each v_i is oriented so that v_iᵀr(0) ≥ 0, so that members' projections average.
 import type { KernelEigen } from './kernel-eigen';
 import type { ClosedFormMode } from './closed-forms';
-import type { ModeRecord } from './records';
+import { definedForAll, ensembleStats, type EnsembleStat, type ModeRecord } from './records';
 
 /** The closed form's clock: plain GD steps, gradient-flow time, or t → ∞ (lstsq); ρ = n·k·λ_wd the ridge of train.weightDecay. */
 export interface ModeClock {
@@ -53,12 +53,28 @@ export function residualModes(eigen: KernelEigen, count: number, residuals: { in
   return modes;
 }
 
-/** Field-by-field mean of the members' mode lists (same length each). */
-export function meanModes(members: ModeRecord[][]): ModeRecord[] {
-  const E = members.length;
-  return members[0].map((_, i) => {
-    const avg = (pick: (m: ModeRecord) => number) => members.reduce((s, m) => s + pick(m[i]), 0) / E;
-    const lin = members.every((m) => m[i].linearized !== null);
-    return { eigenvalue: avg((m) => m.eigenvalue), initial: avg((m) => m.initial), residual: avg((m) => m.residual), linearized: lin ? avg((m) => m.linearized!) : null, predicted: avg((m) => m.predicted) };
-  });
+const MODE_FIELDS = ['eigenvalue', 'initial', 'residual', 'linearized', 'predicted'] as const;
+
+/**
+ * The members' mode lists (same length each) as their field-by-field ensemble mean and standard
+ * deviation (records.ts ensembleStats): `std[field]` is a list over the modes, null where a member's
+ * value is (linearized without a linearised model). `perMemberEigenvalues: false` for a kernel shared
+ * by every member (Θ∞): its eigenvalues are taken as they are and get no std entry.
+ */
+export function modeStats(members: ModeRecord[][], o: { perMemberEigenvalues?: boolean } = {}): { mean: ModeRecord[]; std: Record<string, EnsembleStat> } {
+  const count = members[0]?.length ?? 0;
+  const shared = o.perMemberEigenvalues === false;
+  const fields = Object.fromEntries(MODE_FIELDS.filter((f) => !(shared && f === 'eigenvalue')).map((f) => [f, Array.from({ length: count }, (_, i) => definedForAll(members.map((m) => m[i][f])))]));
+  const { mean, std } = ensembleStats(fields);
+  const pick = (f: string, i: number) => (mean[f] as (number | null)[])[i];
+  return {
+    mean: Array.from({ length: count }, (_, i) => ({
+      eigenvalue: shared ? members[0][i].eigenvalue : (pick('eigenvalue', i) as number),
+      initial: pick('initial', i) as number,
+      residual: pick('residual', i) as number,
+      linearized: pick('linearized', i),
+      predicted: pick('predicted', i) as number,
+    })),
+    std,
+  };
 }

@@ -8,6 +8,13 @@
 // member, O(N³) in JavaScript) and, for functionDistance, n_test·k ≤ MAX_TEST_ROWS; above that they are
 // null (documented). Members: the kernel parts use the first KERNEL_REGRESSION_MEMBERS members, as the
 // closed forms do; the displacements and path norms use every member.
+//
+// Ensemble std: every quantity that has a value per member is gathered per member and passed through
+// records.ts's ensembleStats, which gives the block's mean and its `std` entry in one pass; the std
+// keys are the field's dotted path in the record ("generalization.pathNorm.l1.norm",
+// "modes.empirical.residual": a list per mode). Quantities that are not per member have no std entry:
+// rkhsNorm.analytic (Θ∞, one closed form), ntkBound (a property of the data) and modes.analytic's
+// eigenvalues (Θ∞'s).
 import type { Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import type { DataSet } from '../data';
@@ -18,9 +25,9 @@ import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, perOutput } from './cl
 import { FLOAT32_KERNEL_CUTOFF, FLOAT64_KERNEL_CUTOFF, KernelEigen } from './kernel-eigen';
 import { aroraBound, pathNormRademacher, pathNorms, sampleBounds } from './generalization';
 import { networkDisplacement, rms, weightedDisplacement } from './implicit-bias';
-import { meanModes, residualModes, type ModeClock } from './modes';
-import { dynamicsKernel, meanStd } from './observables';
-import type { GeneralizationRecord, ImplicitBiasRecord, ModesRecord } from './records';
+import { modeStats, residualModes, type ModeClock } from './modes';
+import { dynamicsKernel } from './observables';
+import { definedForAll, ensembleStats, type EnsembleStat, type GeneralizationRecord, type ImplicitBiasRecord, type ModesRecord, type PerMember } from './records';
 import type { Trainer } from './trainer';
 
 /** Largest n·k for the kernel parts (see the header). */
@@ -50,7 +57,8 @@ interface Prepared {
   rkhsAnalytic: number | null;
 }
 
-const meanOrNull = (values: (number | null)[]): number | null => (values.length > 0 && values.every((v) => v !== null) ? meanStd(values as number[]).mean : null);
+/** Per-member values, or null when there are none or one member's is null (records.ts definedForAll). */
+const perMember = (values: (number | null)[]): number[] | null => (values.length > 0 ? definedForAll(values) : null);
 
 export class NormsAndModes {
   private prepared: Prepared | null | undefined;
@@ -130,52 +138,62 @@ export class NormsAndModes {
   }
 
   /**
-   * The three blocks at the current step. `f`: raw network outputs [E, n, k] on the train (and test)
-   * set now, `fLin` the linearised model's; the losses are the record's ensemble means; `clock` the
-   * closed form's (experiment.ts).
+   * The three blocks at the current step, and their `std` entries (see the header). `f`: raw network
+   * outputs [E, n, k] on the train (and test) set now, `fLin` the linearised model's; the losses are
+   * per member; `clock` the closed form's (experiment.ts).
    */
-  async record(o: { train: { f: Float32Array; fLin: Float32Array | null }; test: { f: Float32Array } | null; trainLoss: number; testLoss: number | null; clock: ModeClock; mse: boolean }): Promise<{ generalization: GeneralizationRecord; implicitBias: ImplicitBiasRecord; modes: ModesRecord | null }> {
+  async record(o: { train: { f: Float32Array; fLin: Float32Array | null }; test: { f: Float32Array } | null; trainLoss: ArrayLike<number>; testLoss: ArrayLike<number> | null; clock: ModeClock; mse: boolean }): Promise<{ generalization: GeneralizationRecord; implicitBias: ImplicitBiasRecord; modes: ModesRecord | null; std: Record<string, EnsembleStat> }> {
     const { rt, spec, trainer, train, test, k } = this;
     const net = trainer.net;
     const E = net.ensemble;
     const prepared = await this.prepare();
+    // every per-member quantity, by its dotted path in the record; their means and stds in one pass
+    const fields: Record<string, PerMember> = {};
 
-    // path norms and their bounds (two-layer networks; the bounds for ReLU)
-    let pathNorm: GeneralizationRecord['pathNorm'] = null;
+    // path norms and their bounds (two-layer networks; the bounds for ReLU), member by member
     if (net.depth === 1) {
       const p = await pathNorms(rt, net);
-      const [l1, l2, c] = [meanStd(p.l1).mean, meanStd(p.l2).mean, meanStd(p.readoutBias).mean];
-      const bounds = spec.model.activation === 'relu'
-        ? pathNormRademacher({ l1, l2, readoutBias: c, alpha: outputScale(net.config).alpha, n: train.n, sample: sampleBounds(train.data.x, net.layers[0].bias !== null) })
-        : null;
-      pathNorm = { l1: { norm: l1, rademacher: bounds?.l1 ?? null }, l2: { norm: l2, rademacher: bounds?.l2 ?? null } };
+      const relu = spec.model.activation === 'relu';
+      const sample = sampleBounds(train.data.x, net.layers[0].bias !== null);
+      const alpha = outputScale(net.config).alpha;
+      const bounds = relu ? Array.from({ length: E }, (_, e) => pathNormRademacher({ l1: p.l1[e], l2: p.l2[e], readoutBias: p.readoutBias[e], alpha, n: train.n, sample })) : null;
+      fields['generalization.pathNorm.l1.norm'] = p.l1;
+      fields['generalization.pathNorm.l1.rademacher'] = bounds ? bounds.map((b) => b.l1) : null;
+      fields['generalization.pathNorm.l2.norm'] = p.l2;
+      fields['generalization.pathNorm.l2.rademacher'] = bounds ? bounds.map((b) => b.l2) : null;
     }
-    const generalization: GeneralizationRecord = {
-      pathNorm,
-      rkhsNorm: prepared ? { empirical: meanOrNull(prepared.rkhsEmpirical), analytic: prepared.rkhsAnalytic } : null,
-      ntkBound: this.arora(),
-      gap: o.testLoss === null ? null : o.testLoss - o.trainLoss,
-    };
+    if (prepared) fields['generalization.rkhsNorm.empirical'] = perMember(prepared.rkhsEmpirical);
+    fields['generalization.gap'] = o.testLoss === null ? null : Array.from(o.testLoss, (v, e) => v - o.trainLoss[e]);
 
     // displacements in the S⁻¹ norm, every member
     const deltas = networkDisplacement(rt, net, trainer.initial);
-    const network = await weightedDisplacement(rt, E, deltas, trainer.kernelScales);
+    fields['implicitBias.network'] = await weightedDisplacement(rt, E, deltas, trainer.kernelScales);
     deltas.forEach((d) => [d.weight, d.bias].forEach((t) => t?.dispose()));
     // a diverged linearised model has stopped (its own divergence line): no displacement for it
-    const linearized = trainer.delta && trainer.isActive('linearized') ? await weightedDisplacement(rt, E, trainer.delta, trainer.kernelScales) : null;
+    fields['implicitBias.linearized'] = trainer.delta && trainer.isActive('linearized') ? await weightedDisplacement(rt, E, trainer.delta, trainer.kernelScales) : null;
+    fields['implicitBias.minNorm'] = prepared ? perMember(prepared.minNorm) : null;
     const N = train.n * k;
     const zTrain = this.z(o.train.f, train.f0);
-    let functionDistance: number | null = null;
+    fields['implicitBias.functionDistance'] = null;
     if (prepared?.interpolant && o.test && test) {
       const T = test.n * k;
       const zTest = this.z(o.test.f, test.f0);
-      functionDistance = meanOrNull(prepared.interpolant.map((p, e) => (p ? rms(NormsAndModes.member(zTest, e, T), p) : null)));
+      fields['implicitBias.functionDistance'] = perMember(prepared.interpolant.map((p, e) => (p ? rms(NormsAndModes.member(zTest, e, T), p) : null)));
     }
+    const { mean, std } = ensembleStats(fields);
+    const at = (path: string) => mean[path] as number | null;
+    const bound = (which: 'l1' | 'l2') => ({ norm: at(`generalization.pathNorm.${which}.norm`) as number, rademacher: at(`generalization.pathNorm.${which}.rademacher`) });
+    const generalization: GeneralizationRecord = {
+      pathNorm: net.depth === 1 ? { l1: bound('l1'), l2: bound('l2') } : null,
+      rkhsNorm: prepared ? { empirical: at('generalization.rkhsNorm.empirical'), analytic: prepared.rkhsAnalytic } : null,
+      ntkBound: this.arora(),
+      gap: at('generalization.gap'),
+    };
     const implicitBias: ImplicitBiasRecord = {
-      network: meanStd(network).mean,
-      linearized: linearized ? meanStd(linearized).mean : null,
-      minNorm: prepared ? meanOrNull(prepared.minNorm) : null,
-      functionDistance,
+      network: at('implicitBias.network') as number,
+      linearized: at('implicitBias.linearized'),
+      minNorm: at('implicitBias.minNorm'),
+      functionDistance: at('implicitBias.functionDistance'),
     };
 
     // modes of Θ_η(θ₀) (each member its own) and of Θ∞, for the MSE's closed form
@@ -187,12 +205,14 @@ export class NormsAndModes {
       const count = spec.observe.spectrum;
       const members = prepared.eigen.map((_, e) => ({ initial: prepared.r0[e], network: residual(zTrain, e), linearized: zLin ? residual(zLin, e) : null }));
       const lr = spec.train.lr;
-      modes = {
-        mode: o.clock.mode,
-        empirical: count > 0 ? meanModes(prepared.eigen.map((g, e) => residualModes(g, count, members[e], o.clock, lr))) : [],
-        analytic: prepared.analytic ? (count > 0 ? meanModes(members.map((m) => residualModes(prepared.analytic!, count, m, o.clock, lr))) : []) : null,
-      };
+      const empirical = modeStats(prepared.eigen.map((g, e) => residualModes(g, count, members[e], o.clock, lr)));
+      // Θ∞'s eigenvalues are one closed form, not per member: no std for them
+      const analytic = prepared.analytic ? modeStats(members.map((m) => residualModes(prepared.analytic!, count, m, o.clock, lr)), { perMemberEigenvalues: false }) : null;
+      modes = { mode: o.clock.mode, empirical: empirical.mean, analytic: analytic ? analytic.mean : null };
+      for (const [block, stats] of [['empirical', empirical], ['analytic', analytic]] as const) {
+        if (stats) for (const [field, value] of Object.entries(stats.std)) std[`modes.${block}.${field}`] = value;
+      }
     }
-    return { generalization, implicitBias, modes };
+    return { generalization, implicitBias, modes, std };
   }
 }

@@ -3,7 +3,6 @@
 import type { Runtime } from '../gpu/runtime';
 import { expandGrid, pointWidth, specGrid, type ExpandedPoint, type ExperimentSpec } from '../spec';
 import { Experiment } from './experiment';
-import { ModelComparison } from './model-comparison';
 import { sweepSummary, type PointLines } from './grid-summary';
 import { solveLeastSquares } from './lstsq';
 import type { RunLine } from './records';
@@ -51,15 +50,13 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
       printed.push(JSON.parse(JSON.stringify(out)) as RunLine);
       return out;
     };
+    // train.compare: the experiment trains random features beside it and merges their losses into each record
     const experiment = await Experiment.create(rt, point.spec, { hidden });
-    let comparison: ModelComparison | null = null;
     try {
-      // train.compare: random features trained beside it, their losses merged into each record
-      if (point.spec.train.compare) comparison = await ModelComparison.create(rt, point.spec, experiment);
       // lstsq: the solve is step 1 and its record the only one (dynamics/lstsq.ts)
       const solveOnly = point.spec.train.optimizer === 'lstsq';
       if (solveOnly) await solveLeastSquares(experiment.trainer);
-      const first = await ModelComparison.merge(comparison, await experiment.record());
+      const first = await experiment.record();
       for (const side of experiment.takeSideLines()) yield emit(side);
       yield emit(first);
       let diverged = 'diverged' in first;
@@ -67,11 +64,10 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
       while (!diverged && !solveOnly && experiment.stepIndex < steps) {
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);
         for (let s = 0; s < chunk; s++) {
-          experiment.trainer.step(1);
-          comparison?.step(1);
+          experiment.step(1);
           options.onStep?.(hidden, experiment.stepIndex, steps);
         }
-        const line = await ModelComparison.merge(comparison, await experiment.record());
+        const line = await experiment.record();
         // a side model's divergence: its own line, the width goes on
         for (const side of experiment.takeSideLines()) yield emit(side);
         diverged = 'diverged' in line;
@@ -79,7 +75,6 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
       }
       await options.onWidthEnd?.(experiment, point);
     } finally {
-      comparison?.dispose();
       experiment.dispose();
     }
     done.push({ index: point.index, point: point.point, width: hidden, lines: printed });

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { checkLabelsAndSizes } from './data-checks';
 import { checkLeastSquares } from './lstsq-checks';
+import { checkParticles } from './particles-checks';
 import { checkResidualModel, residualReadoutIndex } from './residual-checks';
 import { GENERATED_KINDS, PLANAR_KINDS, formatPath, isCount, isRecord, plural, type GeneratedKind, type Path } from './vocabulary';
 
@@ -71,6 +72,7 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
     });
   }
   checkResidualModel(spec, (path, message) => issue(ctx, path, message));
+  checkParticles(spec, depth, (path, message) => issue(ctx, path, message));
 
   // Data sets against the model's dimensions.
   let trainSize: number | undefined;

@@ -13,13 +13,17 @@
 //   trained) or NNGP (only the readout trained: random features) of the same σ_w, σ_b,
 //   activation and depth has the range of every parameterization;
 // - every example is at least as wide as its train set, where the finite-width feature span
-//   is the infinite-width one (each feature φ(w·x) lies in the span the kernel sees).
+//   is the infinite-width one (each feature φ(w·x) lies in the span the kernel sees); a network
+//   with every layer trained that is narrower than its train set (the n = 256 points of
+//   three-layer-sweep.json, width 128) qualifies by its trainable weights P ≥ n·k instead, the
+//   count its kernel J Jᵀ (rank ≤ min(P, n·k)) needs to have the infinite-width kernel's range.
+// - a grid example (sweep.grid) is checked at every point that differs in what the check reads.
 // Threshold: the t → ∞ loss below 1e-3 of the zero predictor's loss 1/(2nk)·Σy².
 
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSpec, parseSpecText, specWidths, type ExperimentSpec } from '../../src/spec';
+import { expandGrid, parseSpec, parseSpecText, specGrid, specWidths, type ExperimentSpec } from '../../src/spec';
 import { branchMultiplier, specData } from '../../src/spec/resolve';
 import { KernelRegression } from '../../src/dynamics/kernel-regression';
 import { analyticKernels } from '../../src/theory';
@@ -34,8 +38,11 @@ function unrepresentedFraction(spec: ExperimentSpec, o: { crossesThreshold?: boo
   const widths = specWidths(spec).filter((w) => !o.crossesThreshold || Math.min(...w) >= n);
   expect(widths.length, 'widths at or past the interpolation threshold').toBeGreaterThan(0);
   const depth = widths[0].length;
-  for (const w of widths) expect(Math.min(...w), `width ${w} against n = ${n} train points`).toBeGreaterThanOrEqual(n);
   const frozen = [...new Set(spec.model.frozen)].sort((a, b) => a - b);
+  for (const w of widths) {
+    if (frozen.length === 0 && Math.min(...w) < n) expect(trainableWeights(spec, w), `trainable weights of width ${w} against n·k = ${n * spec.model.outputDim}`).toBeGreaterThanOrEqual(n * spec.model.outputDim);
+    else expect(Math.min(...w), `width ${w} against n = ${n} train points`).toBeGreaterThanOrEqual(n);
+  }
   // a residual net (src/theory/residual.ts) has B + 1 dense layers below its readout
   const beta = branchMultiplier(spec);
   const residual = spec.model.residual && beta !== null ? { blocks: spec.model.residual.blocks, branchMultiplier: beta } : null;
@@ -58,6 +65,26 @@ function unrepresentedFraction(spec: ExperimentSpec, o: { crossesThreshold?: boo
   return { fraction: kr.predict('flow', t).trainLoss / zeroLoss, kernel: which };
 }
 
+/** The weights (biases left out: a lower bound on P) of a network with every layer trained. */
+function trainableWeights(spec: ExperimentSpec, hidden: number[]): number {
+  const { inputDim: d, outputDim: k, residual } = spec.model;
+  const sizes = residual ? [d, ...Array<number>(residual.blocks + 1).fill(hidden[0]), k] : [d, ...hidden, k];
+  return sizes.slice(1).reduce((s, m, l) => s + sizes[l] * m, 0);
+}
+
+/** The specs to check: the example itself, or each point of its grid that differs in what the check reads (not lr, α, seed…). */
+function specsOf(spec: ExperimentSpec): { label: string; spec: ExperimentSpec }[] {
+  if (!specGrid(spec)) return [{ label: '', spec }];
+  const seen = new Set<string>();
+  return expandGrid(spec).flatMap((p) => {
+    const { model: m, data } = p.spec;
+    const key = JSON.stringify([m.hidden, m.residual, m.frozen, m.activation, m.weightStd, m.biasStd, m.inputDim, m.outputDim, data, p.spec.seed, p.spec.train.loss]);
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ label: ` at grid point ${p.index} ${JSON.stringify(p.point)}`, spec: p.spec }];
+  });
+}
+
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort();
 
 describe('every example with an MSE loss has a target its model can represent', () => {
@@ -67,13 +94,29 @@ describe('every example with an MSE loss has a target its model can represent', 
   });
 
   for (const file of files) {
-    const spec = parseSpecText(readFileSync(join(EXAMPLES, file), 'utf8'), file);
-    if (spec.train.loss !== 'mse') continue;
-    it(`${file}: the t → ∞ kernel-regression train loss is below ${THRESHOLD} of the zero predictor's`, () => {
-      const { fraction, kernel } = unrepresentedFraction(spec, { crossesThreshold: file.startsWith('double-descent') });
-      expect(fraction, `${file} (${kernel} of the trainable layers)`).toBeLessThan(THRESHOLD);
+    const base = parseSpecText(readFileSync(join(EXAMPLES, file), 'utf8'), file);
+    const specs = specsOf(base).filter((s) => s.spec.train.loss === 'mse');
+    if (specs.length === 0) continue;
+    it(`${file}: the t → ∞ kernel-regression train loss is below ${THRESHOLD} of the zero predictor's${specs.length > 1 ? ` (${specs.length} grid points)` : ''}`, () => {
+      for (const { label, spec } of specs) {
+        const { fraction, kernel } = unrepresentedFraction(spec, { crossesThreshold: file.startsWith('double-descent') });
+        expect(fraction, `${file}${label} (${kernel} of the trainable layers)`).toBeLessThan(THRESHOLD);
+      }
     });
   }
+
+  it('checks every point of a grid example: three-layer-sweep.json has the 8 networks of the old script', () => {
+    const specs = specsOf(parseSpecText(readFileSync(join(EXAMPLES, 'three-layer-sweep.json'), 'utf8')));
+    expect(specs).toHaveLength(8);
+    // the old examples/three-layer-sweep.mjs ran three-layer-teacher.json with data.train.n replaced, and with hidden [m₁] beside it
+    const teacher = JSON.parse(readFileSync(join(EXAMPLES, 'three-layer-teacher.json'), 'utf8'));
+    const script = [32, 64, 128, 256].flatMap((n) => [[128, 128], [128]].map((hidden) => parseSpec({ ...teacher, model: { ...teacher.model, hidden }, data: { ...teacher.data, train: { ...teacher.data.train, n } } })));
+    specs.forEach(({ spec }, i) => {
+      const { sweep: _grid, ...point } = spec;
+      const { sweep: _none, ...old } = script[i];
+      expect(point, `grid point ${i}`).toEqual(old);
+    });
+  });
 
   it('the check catches an unrepresentable target: sin 3θ for a bias-free two-layer ReLU net on uniform circle points', () => {
     const base = {
