@@ -44,13 +44,19 @@ function diverged(p: PointLines): boolean {
   return p.lines.some((l) => 'diverged' in l && ((l.diverged as { model?: string }).model ?? 'network') === 'network');
 }
 
-/** Log-log slopes of the final records against the first hidden width (the width sweep's `slopes`). */
+/**
+ * Log-log slopes of the final records against the first hidden width (the width sweep's `slopes`).
+ * Only a family whose points differ in width alone is a width sweep: where its `model.hidden`
+ * values differ in depth (e.g. [128, 128] against [128]) or repeat a width, every slope and the
+ * test-loss peak are null rather than a fit or a "peak" over networks that are not wider or narrower.
+ */
 function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths' | 'slopes' | 'peakWidth' | 'peakTestLoss'> {
-  const finals = points.map((p) => ({ width: p.width[0], record: finalRecord(p) })).filter((f): f is { width: number; record: RunRecord } => f.record !== null);
+  const finals = points.map((p) => ({ width: p.width[0], depth: p.width.length, record: finalRecord(p) })).filter((f): f is { width: number; depth: number; record: RunRecord } => f.record !== null);
   const w = finals.map((f) => f.width);
+  const widthFamily = new Set(finals.map((f) => f.depth)).size <= 1 && new Set(w).size === w.length;
   const slope = (pick: (r: RunRecord) => number | null) => {
     const values = finals.map((f) => pick(f.record));
-    return values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
+    return widthFamily && values.every((v) => v !== null) ? logLogSlope(w, values as number[]) : null;
   };
   const layers = finals[0]?.record.weightChange.length ?? 0;
   return {
@@ -64,7 +70,7 @@ function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths'
       ...(finals.some((f) => f.record.quadraticGap !== undefined) ? { quadraticGap: slope((r) => r.quadraticGap ?? null) } : {}),
     },
     // the width of the test-loss peak (double descent)
-    ...testLossPeak(finals),
+    ...(widthFamily ? testLossPeak(finals) : { peakWidth: null, peakTestLoss: null }),
   };
 }
 

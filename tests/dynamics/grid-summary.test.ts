@@ -127,4 +127,22 @@ describe('the summary line', () => {
     const widthsOnly = sweepSummary(points.slice(0, 2).map((p) => ({ ...p, point: { 'model.hidden': p.point['model.hidden'] } })), ['model.hidden'])!;
     expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'peakWidth', 'peakTestLoss', 'widthSlopes']);
   });
+
+  it('gives no width slopes or test-loss peak for a family that differs in depth, not width ([128, 128] against [128])', () => {
+    const test = (width: number, step: number, testLoss: number) => ({ ...record(width, step, { ntkChange: 0.1 }), testLoss });
+    const points = [32, 64].flatMap((n) =>
+      [[128, 128], [128]].map((hidden, i) => ({ ...point({ 'data.train.n': n, 'model.hidden': hidden }, {}), lines: [test(128, 0, 1), test(128, 10, 0.5 + i)] as RunLine[] })),
+    );
+    const summary = sweepSummary(points, ['data.train.n', 'model.hidden'])! as { widthSlopes: { widths: number[]; slopes: Record<string, unknown>; peakWidth: unknown; peakTestLoss: unknown }[] };
+    expect(summary.widthSlopes).toHaveLength(2);
+    for (const family of summary.widthSlopes) {
+      expect(family.widths).toEqual([128, 128]);
+      expect(family.slopes).toMatchObject({ ntkChange: null, linearGap: null, trainLoss: null });
+      expect([family.peakWidth, family.peakTestLoss]).toEqual([null, null]);
+    }
+    // the same depths at two widths are a width family again
+    const wide = [64, 128].map((m) => ({ ...point({ 'model.hidden': [m, m] }, {}), lines: [test(m, 0, 1), test(m, 10, m / 64)] as RunLine[] }));
+    const ok = sweepSummary(wide, ['model.hidden'])! as { widthSlopes: { slopes: { trainLoss: number | null }; peakWidth: number | null }[] };
+    expect(ok.widthSlopes[0].peakWidth).toBe(128);
+  });
 });
