@@ -7,6 +7,17 @@
 // x·Wᵀ of a forward pass), and with A_VEC4 / B_VEC4 (contiguous dimension and batch stride
 // multiples of 4) they are vec4 loads. No double buffering: published WebGPU work found it a loss
 // on Vulkan, and it was not measured here.
+// Gram mode (override constants, off for matmul; src/kernels/gram.ts, version 'bigtile'): G = α·A·Bᵀ
+// is this kernel with B stored [N, K] (the K-contiguous path) and K = m, the width.
+// SPLIT_K: the dispatch's z is slice·batch + b; slice s reduces k ∈ [s·k_chunk, min(+k_chunk, K))
+// (k_chunk a multiple of BK, so only the last slice meets K's ragged edge, which the loads
+// already bound) and writes its partial to C[z] through the usual c_bs stride, P[slice, b]
+// (summed afterwards by colSums). SYMMETRIC (B = A, M = N): a tile wholly below the diagonal
+// (every row > every column) returns before any barrier (uniform: it depends on the workgroup
+// only); the others write G[i, j] for i ≤ j and its mirror G[j, i], the same float.
+override SPLIT_K: bool = false;
+override SYMMETRIC: bool = false;
+
 // Precision (flags): by default the tiles hold f32. With F16 (the module enables f16; the device
 // needs 'shader-f16') the operands are converted to f16 as they are staged, so the tiles take half
 // the workgroup memory and half its traffic; each product of two f16 values is exact in f32 (11+11
@@ -141,12 +152,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let threads = (BN / TN) * (BM / TM);
   let m0 = t.y * BM;
   let n0 = t.x * BN;
+  if (SYMMETRIC && m0 >= n0 + BN) { return; }   // wholly below the diagonal: uniform
+  var batch = t.z;
+  var k_begin = 0u;
+  var k_end = p.k;
+  if (SPLIT_K) {
+    batch = t.z % p.batch;
+    k_begin = (t.z / p.batch) * p.k_chunk;
+    k_end = min(k_begin + p.k_chunk, p.k);
+  }
   // rows lid.y·8 … +7, columns lid.x·4 … +3 of the tile; named accumulators stay in registers
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
   var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < p.k; k0 += BK) {
-    stage_a(t.z, m0, k0, li, threads);
-    stage_b(t.z, k0, n0, li, threads);
+  for (var k0 = k_begin; k0 < k_end; k0 += BK) {
+    stage_a(batch, m0, k0, li, threads);
+    stage_b(batch, k0, n0, li, threads);
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
       // widened to f32 (exact): the FMAs and the accumulators are f32 in every precision
@@ -163,7 +183,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let acc = array<vec4<f32>, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
   for (var r = 0u; r < TM; r++) {
     for (var s = 0u; s < TN; s++) {
-      if (row0 + r < p.m && col0 + s < p.n) { store_c(t.z, row0 + r, col0 + s, acc[r][s]); }
+      let i = row0 + r;
+      let j = col0 + s;
+      if (i < p.m && j < p.n && (!SYMMETRIC || i <= j)) {
+        store_c(t.z, i, j, acc[r][s]);
+        if (SYMMETRIC && i < j) { store_c(t.z, j, i, acc[r][s]); }
+      }
     }
   }
 }
