@@ -13,7 +13,7 @@ import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { GRAM_VERSIONS, gram, type GramVersion } from './gram';
 import { randn } from './init';
-import { DEFAULT_TILES, MATMUL_VERSIONS, chooseMatmulVersion, matmul, type MatmulVersion } from './matmul';
+import { DEFAULT_TILES, MATMUL_VERSIONS, chooseMatmulVersion, matmul, prefetchFits, type MatmulVersion } from './matmul';
 import { setTunedTiles, warnOnce } from './tuning';
 
 export { warnOnce };
@@ -36,6 +36,9 @@ export const MATMUL_CANDIDATES: Partial<Record<MatmulVersion, Record<string, num
   v5_bigtile: [
     { BM: 128, BN: 64, BK: 16 }, { BM: 64, BN: 128, BK: 16 }, { BM: 128, BN: 64, BK: 8 },
     { BM: 64, BN: 64, BK: 16 }, { BM: 128, BN: 32, BK: 16 },
+    // register prefetch of the next BK slice ("double buffering"): a candidate only, never the
+    // default; published WebGPU work found double buffering a loss on Vulkan, so it is measured
+    { BM: 128, BN: 64, BK: 16, PREFETCH: 1 }, { BM: 64, BN: 128, BK: 16, PREFETCH: 1 },
   ],
 };
 /** On a GPU the search also chooses between the tiled versions for large outputs (chooseMatmulVersion). */
@@ -210,7 +213,7 @@ function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): b
   const limits = rt.limits;
   if (version === 'v2_regtile') return c.WG_X * c.WG_Y <= limits.maxComputeInvocationsPerWorkgroup;
   if (version === 'v3_smem') return (c.BM / 4) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
-  if (version === 'v5_bigtile') return c.BM % 8 === 0 && c.BN % 4 === 0 && c.BK % 4 === 0 && (c.BM / 8) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
+  if (version === 'v5_bigtile') return c.BM % 8 === 0 && c.BN % 4 === 0 && c.BK % 4 === 0 && (c.BM / 8) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize && prefetchFits(c);
   return true;
 }
 

@@ -140,7 +140,15 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
   return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
 }
 
+/** PREFETCH (v5's register prefetch, an autotune candidate) holds at most 4 vec4 (16 floats) per
+ * operand and invocation (shaders/matmul/v5_bigtile.wgsl, A_PF and B_PF): it needs 2·BK ≤ min(BM, BN). */
+export const prefetchFits = (tile: Record<string, number>): boolean => {
+  const t = { ...DEFAULT_TILES.v5_bigtile, ...tile };
+  return !t.PREFETCH || 2 * t.BK <= Math.min(t.BM, t.BN);
+};
+
 function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision, gramMode: { splitK: boolean; symmetric: boolean } | null = null): KernelProgram {
+  if (version === 'v5_bigtile' && !prefetchFits(tile)) throw new WidenetError(`matmul v5_bigtile: tile ${JSON.stringify(tile)} with PREFETCH needs 2·BK ≤ min(BM, BN) (its registers hold at most 4 vec4 per operand)`);
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0, ...(gramMode ? { SPLIT_K: gramMode.splitK ? 1 : 0, SYMMETRIC: gramMode.symmetric ? 1 : 0 } : {}) };
   // v2 and v5 declare their own bindings (vec4 views of A and B) and loads
   const ownBindings = version === 'v2_regtile' || version === 'v5_bigtile';

@@ -40,6 +40,14 @@ describe('autotune candidates', () => {
       }
     });
   }
+  it('a PREFETCH tile too deep for its registers (2·BK > min(BM, BN)) is refused by name, never computed short', () => {
+    const { rt } = ctx;
+    const [A, B] = [Tensor.zeros(rt, [8, 8], 'A'), Tensor.zeros(rt, [8, 8], 'B')];
+    expect(() => matmul(rt, A, B, { version: 'v5_bigtile', tile: { BM: 64, BN: 32, BK: 32, PREFETCH: 1 } })).toThrow(/PREFETCH needs 2·BK ≤ min\(BM, BN\)/);
+    expect(() => gram(rt, A, undefined, { version: 'bigtile', tile: { BM: 64, BN: 32, BK: 32, PREFETCH: 1 } })).toThrow(/PREFETCH needs 2·BK ≤ min\(BM, BN\)/);
+    [A, B].forEach((t) => t.dispose());
+  });
+
   it('every Gram candidate matches the float64 reference', async () => {
     const { rt } = ctx;
     const [n, m] = [71, 52];
@@ -52,9 +60,9 @@ describe('autotune candidates', () => {
     }
     // on a GPU the search also times 'bigtile' with a v5 tile, sliced as on a long m: the v5 candidates
     // other than the default (tests/kernels/gram-versions.test.ts has it) that change the diagonal's
-    // shape (BN > BM, BM = 4·BN) or the slice alignment (BK = 8)
-    const bigTiles = MATMUL_CANDIDATES.v5_bigtile!.filter((t) => t.BN > t.BM || t.BM === 4 * t.BN || t.BK === 8);
-    expect(bigTiles.length).toBe(3);
+    // shape (BN > BM, BM = 4·BN) or the slice alignment (BK = 8), and the register prefetch
+    const bigTiles = MATMUL_CANDIDATES.v5_bigtile!.filter((t) => (t.PREFETCH ? t.BM > t.BN : t.BN > t.BM || t.BM === 4 * t.BN || t.BK === 8));
+    expect(bigTiles.length).toBe(4);
     for (const tile of bigTiles) {
       const G = gram(rt, A, undefined, { version: 'bigtile', tile, splits: 2 });
       expectClose(await G.read(), gramRef(a, a, n, n, m), tolerance(m), `gram bigtile ${JSON.stringify(tile)}`);
