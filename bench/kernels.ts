@@ -10,7 +10,7 @@ import { activateWithDerivative, broadcastProduct, broadcastProductRef, contiguo
 import { lossCotangent, lossCotangentCost, lossCotangentRef } from '../src/kernels/loss';
 import { divergenceStatus, sgdUpdate, sgdUpdateCost, sgdUpdateRef } from '../src/kernels/optim';
 import { normalizeBatches, reduceBatches, reduceCost, reduceRef, reduceVersionsFor } from '../src/kernels/reduce';
-import { gram, gramCost, gramRef } from '../src/kernels/gram';
+import { GRAM_VERSIONS, gram, gramCost, gramRef } from '../src/kernels/gram';
 import { randn } from '../src/kernels/init';
 import { MATMUL_F16_VERSIONS, MATMUL_VERSIONS, matmul, matmulCost, matmulRef, type MatmulVersion } from '../src/kernels/matmul';
 import { hasFeature } from '../src/kernels/features';
@@ -205,10 +205,17 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
     [x, w, h].forEach((t) => t.dispose());
   }
 
-  // Gram of a layer's features: A [n, m], G = A·Aᵀ
-  for (const [n, m] of S.gram) {
-    const a = randn(rt, [n, m], { seed: 3, name: 'features' });
+  // Gram of a layer's features: A [n, m], G = A·Aᵀ, every version (the GPU kit compares tiled and bigtile)
+  for (const [n, m] of S.gram) for (const version of GRAM_VERSIONS) {
     const cost = gramCost(n, n, m, 1, true);
+    // predicted from this version's last Gram, else from the matmul version it resembles (bigtile is v5's Gram mode)
+    const known = rate.get(`gram ${version}`) ?? rate.get(version === 'bigtile' ? 'v5_bigtile' : 'v2_regtile');
+    if (known && cost.flops / known / 1e6 > budget) {
+      results.push({ kernel: 'gram', version, shape: [n, n, m, 1], ms: null, gflops: null, gbps: null, skipped: `predicted ${(cost.flops / known / 1e9).toFixed(0)} s per run at ${known.toFixed(2)} GFLOP/s, over the ${budget / 1000} s budget` });
+      log(`gram ${version} ${n}x${m}: skipped (over budget)`);
+      continue;
+    }
+    const a = randn(rt, [n, m], { seed: 3, name: 'features' });
     let g: Tensor | null = null; // the last run's output (gram allocates it)
     const check: Check = async () => {
       const ad = await a.read();
@@ -223,9 +230,10 @@ export async function benchKernels(rt: Runtime, options: KernelBenchOptions = {}
         return compare(entries.map(([i, j]) => got[i * n + j]), ref, tolerance(m, rms(ref)), entries.length, (e) => `G(${entries[e][0]}, ${entries[e][1]})`);
       };
     };
-    const r = result('gram', 'tiled', [n, n, m, 1], cost, await measure(rt, () => { g?.dispose(); g = gram(rt, a); }, runs, check), runs);
+    const r = result('gram', version, [n, n, m, 1], cost, await measure(rt, () => { g?.dispose(); g = gram(rt, a, undefined, { version }); }, runs, check), runs);
+    if (r.gflops !== null) rate.set(`gram ${version}`, r.gflops);
     results.push(r);
-    log(`gram ${n}x${m}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
+    log(`gram ${version} ${n}x${m}: ${logged(r, () => `${r.ms!.toFixed(2)} ms, ${r.gflops!.toFixed(2)} GFLOP/s`)}`);
     [a, g as Tensor | null].forEach((t) => t?.dispose());
   }
 

@@ -62,6 +62,18 @@ if (selftest) {
   const at = (n) => ({ widenet: Math.max(0, ...wn.filter((r) => r.shape[0] === n).map((r) => gf(r) ?? 0)) || null, cublas: torch.find((r) => r.shape[0] === n && /TF32 off/.test(r.impl))?.tflops ?? null });
   const t = at(4096);
   summary.targets.matmul4096 = { target: '≥ 27 TFLOP/s and ≥ half of cuBLAS fp32', ...t, met: t.widenet !== null ? t.widenet >= 27 && (t.cublas === null || t.widenet >= t.cublas / 2) : null };
+  // the Gram's versions side by side (tiled: 4×4 register blocks; bigtile: matmul v5's Gram mode), per shape n×n×m
+  const grams = (kernels?.results ?? []).filter((r) => r.kernel === 'gram');
+  if (grams.length) {
+    const gramVersions = [...new Set(grams.map((r) => r.version))];
+    const shapes = [...new Set(grams.map((r) => r.shape.join('×')))];
+    md.push('', '### Gram G = A·Aᵀ, GFLOP/s per version (widenet bench-kernels; n(n+1)/2 dot products of length m)', '');
+    md.push(table(['n×n×m×batch', ...gramVersions], shapes.map((sh) => [sh, ...gramVersions.map((v) => {
+      const r = grams.find((x) => x.shape.join('×') === sh && x.version === v);
+      return !r ? '—' : r.mismatch ? 'mismatch' : r.skipped ? 'skipped' : f(r.gflops, 1);
+    })])));
+    summary.gram = grams.map((r) => ({ version: r.version, shape: r.shape, gflops: r.gflops, skipped: r.skipped ?? null, mismatch: r.mismatch ?? null }));
+  }
   const other = (kernels?.results ?? []).filter((r) => !(r.kernel === 'matmul' && r.shape[0] === r.shape[1] && r.shape[1] === r.shape[2]));
   if (other.length) {
     md.push('', '### the other kernel cases (widenet bench-kernels)', '');

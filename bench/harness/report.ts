@@ -102,10 +102,10 @@ const SUITE_NOTES: Record<SuiteName, string> = {
 
 function autotuneText(t: BenchJson['autotune']): string {
   if (!t) return 'not run';
-  const cand = (c: { config: Record<string, number>; ms: number }[]) => c.map((x) => `${JSON.stringify(x.config)} ${x.ms.toFixed(2)} ms`).join('; ');
+  const cand = (c: { config: Record<string, number>; ms: number; gramVersion?: string }[]) => c.map((x) => `${x.gramVersion ? `${x.gramVersion} ` : ''}${JSON.stringify(x.config)} ${x.ms.toFixed(2)} ms`).join('; ');
   return [
     `Source: **${t.source}** (cache: ${t.cache}; key \`${t.key}\`${t.source === 'search' ? `; search took ${(t.searchMs / 1000).toFixed(1)} s` : ''}).`,
     `- matmul ${t.matmul.version} on ${t.matmul.shape.join('×')}: chose \`${JSON.stringify(t.matmul.chosen)}\`${t.matmul.candidates.length ? ` — candidates: ${cand(t.matmul.candidates)}` : ''}`,
-    `- Gram on ${t.gram.shape.join('×')}: chose WG = ${t.gram.chosen.wg}${t.gram.candidates.length ? ` — candidates: ${cand(t.gram.candidates)}` : ''}`,
+    `- Gram on ${t.gram.shape.join('×')}: chose ${t.gram.chosen.version ?? 'tiled'}, tiled WG = ${t.gram.chosen.wg}${t.gram.candidates.length ? ` — candidates: ${cand(t.gram.candidates)}` : ''}`,
   ].join('\n');
 }

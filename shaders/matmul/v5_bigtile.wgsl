@@ -5,8 +5,21 @@
 // in workgroup memory as vec4s along M and N, read back as vec4s. Global reads are coalesced
 // along whichever dimension is contiguous in memory (K for A and for a transposed B, i.e. the
 // x·Wᵀ of a forward pass), and with A_VEC4 / B_VEC4 (contiguous dimension and batch stride
-// multiples of 4) they are vec4 loads. No double buffering: published WebGPU work found it a loss
-// on Vulkan, and it was not measured here.
+// multiples of 4) they are vec4 loads. No double buffering by default: published WebGPU work found
+// it a loss on Vulkan; PREFETCH (register prefetch of the next slice) is an autotune candidate
+// only, adopted where autotuning measures it faster.
+// Gram mode (override constants, off for matmul; src/kernels/gram.ts, version 'bigtile'): G = α·A·Bᵀ
+// is this kernel with B stored [N, K] (the K-contiguous path) and K = m, the width.
+// SPLIT_K: the dispatch's z is slice·batch + b; slice s reduces k ∈ [s·k_chunk, min(+k_chunk, K))
+// (k_chunk a multiple of BK, so only the last slice meets K's ragged edge, which the loads
+// already bound) and writes its partial to C[z] through the usual c_bs stride, P[slice, b]
+// (summed afterwards by colSums). SYMMETRIC (B = A, M = N): a tile wholly below the diagonal
+// (every row > every column) returns before any barrier (uniform: it depends on the workgroup
+// only); the others write G[i, j] for i ≤ j and its mirror G[j, i], the same float.
+override SPLIT_K: bool = false;
+override SYMMETRIC: bool = false;
+override PREFETCH: bool = false;
+
 // Precision (flags): by default the tiles hold f32. With F16 (the module enables f16; the device
 // needs 'shader-f16') the operands are converted to f16 as they are staged, so the tiles take half
 // the workgroup memory and half its traffic; each product of two f16 values is exact in f32 (11+11
@@ -51,85 +64,97 @@ var<workgroup> Bs: array<vec4<SH>, BK * BN / 4u>;   // [k][n / 4]
 fn put_a(kk: u32, mm: u32, v: f32) { As[kk * (BM / 4u) + mm / 4u][mm % 4u] = rd1(v); }
 fn put_b(kk: u32, nn: u32, v: f32) { Bs[kk * (BN / 4u) + nn / 4u][nn % 4u] = rd1(v); }
 
-// op(A)'s BM×BK slice at (m0, k0) into As.
-fn stage_a(batch: u32, m0: u32, k0: u32, li: u32, threads: u32) {
+// Staging, cut into units: a vec4 with A_VEC4 / B_VEC4, else one float. Unit i of a slice starts at
+// (kk, mm) of op(A) (unit_a) or (kk, nn) of op(B) (unit_b); consecutive invocations take consecutive
+// units, i.e. consecutive addresses of the operand's contiguous dimension. load_* reads a unit
+// from global memory (zero outside the matrix), store_* writes it to workgroup memory.
 #if A_VEC4
-  if (p.a_cs == 1u) {
-    // A stored [M, K]: a vec4 holds 4 consecutive k of one row
-    for (var i = li; i < BM * BK / 4u; i += threads) {
-      let kq = i % (BK / 4u);
-      let mm = i / (BK / 4u);
-      let row = m0 + mm;
-      let k = k0 + 4u * kq;
-      var v = vec4<f32>(0.0);
-      if (row < p.m && k < p.k) { v = A4[(batch * p.a_bs + row * p.a_rs + k) / 4u]; }
-      put_a(4u * kq, mm, v.x); put_a(4u * kq + 1u, mm, v.y); put_a(4u * kq + 2u, mm, v.z); put_a(4u * kq + 3u, mm, v.w);
-    }
-  } else {
-    // A stored [K, M] (transposed): a vec4 holds 4 consecutive rows at one k
-    for (var i = li; i < BM * BK / 4u; i += threads) {
-      let mq = i % (BM / 4u);
-      let kk = i / (BM / 4u);
-      let row = m0 + 4u * mq;
-      let k = k0 + kk;
-      var v = vec4<f32>(0.0);
-      if (row < p.m && k < p.k) { v = A4[(batch * p.a_bs + k * p.a_cs + row) / 4u]; }
-      As[kk * (BM / 4u) + mq] = rd(v);
-    }
-  }
+alias AU = vec4<f32>;
+const A_PF = 4u;    // PREFETCH registers: A_UNITS / threads = 8·BK/BN ≤ 4 (autotune.ts, fits)
+override A_UNITS: u32 = BM * BK / 4u;
+fn unit_a(i: u32) -> vec2<u32> {
+  // A stored [M, K]: a vec4 holds 4 consecutive k of one row; stored [K, M]: 4 consecutive rows at one k
+  if (p.a_cs == 1u) { return vec2<u32>(4u * (i % (BK / 4u)), i / (BK / 4u)); }
+  return vec2<u32>(i / (BM / 4u), 4u * (i % (BM / 4u)));
+}
 #else
-  for (var i = li; i < BM * BK; i += threads) {
-    // consecutive invocations take consecutive addresses of the contiguous dimension
-    var kk = i / BM;
-    var mm = i % BM;
-    if (p.a_cs == 1u) { kk = i % BK; mm = i / BK; }
-    let row = m0 + mm;
-    let k = k0 + kk;
-    var v = 0.0;
-    if (row < p.m && k < p.k) { v = A[batch * p.a_bs + row * p.a_rs + k * p.a_cs]; }
-    put_a(kk, mm, v);
-  }
+alias AU = f32;
+const A_PF = 16u;   // 32·BK/BN ≤ 16
+override A_UNITS: u32 = BM * BK;
+fn unit_a(i: u32) -> vec2<u32> {
+  if (p.a_cs == 1u) { return vec2<u32>(i % BK, i / BK); }
+  return vec2<u32>(i / BM, i % BM);
+}
+#endif
+#if B_VEC4
+alias BU = vec4<f32>;
+const B_PF = 4u;    // 8·BK/BM ≤ 4
+override B_UNITS: u32 = BK * BN / 4u;
+fn unit_b(i: u32) -> vec2<u32> {
+  // B stored [K, N]: a vec4 holds 4 consecutive columns at one k; stored [N, K] (a layer's Wᵀ, the Gram's B): 4 consecutive k of one column
+  if (p.b_cs == 1u) { return vec2<u32>(i / (BN / 4u), 4u * (i % (BN / 4u))); }
+  return vec2<u32>(4u * (i % (BK / 4u)), i / (BK / 4u));
+}
+#else
+alias BU = f32;
+const B_PF = 16u;   // 32·BK/BM ≤ 16
+override B_UNITS: u32 = BK * BN;
+fn unit_b(i: u32) -> vec2<u32> {
+  if (p.b_cs != 1u) { return vec2<u32>(i % BK, i / BK); }
+  return vec2<u32>(i / BN, i % BN);
+}
+#endif
+
+// op(A)(row, k) = A[batch·a_bs + row·a_rs + k·a_cs]; a unit of the slice at (m0, k0)
+fn load_a(batch: u32, m0: u32, k0: u32, i: u32) -> AU {
+  let u = unit_a(i);
+  let row = m0 + u.y;
+  let k = k0 + u.x;
+  if (row >= p.m || k >= p.k) { return AU(0.0); }
+#if A_VEC4
+  return A4[(batch * p.a_bs + row * p.a_rs + k * p.a_cs) / 4u];
+#else
+  return A[batch * p.a_bs + row * p.a_rs + k * p.a_cs];
 #endif
 }
 
-// op(B)'s BK×BN slice at (k0, n0) into Bs.
-fn stage_b(batch: u32, k0: u32, n0: u32, li: u32, threads: u32) {
-#if B_VEC4
-  if (p.b_cs == 1u) {
-    // B stored [K, N]: a vec4 holds 4 consecutive columns at one k
-    for (var i = li; i < BK * BN / 4u; i += threads) {
-      let nq = i % (BN / 4u);
-      let kk = i / (BN / 4u);
-      let col = n0 + 4u * nq;
-      let k = k0 + kk;
-      var v = vec4<f32>(0.0);
-      if (col < p.n && k < p.k) { v = B4[(batch * p.b_bs + k * p.b_rs + col) / 4u]; }
-      Bs[kk * (BN / 4u) + nq] = rd(v);
-    }
-  } else {
-    // B stored [N, K] (transposed, a layer's Wᵀ): a vec4 holds 4 consecutive k of one column
-    for (var i = li; i < BK * BN / 4u; i += threads) {
-      let kq = i % (BK / 4u);
-      let nn = i / (BK / 4u);
-      let col = n0 + nn;
-      let k = k0 + 4u * kq;
-      var v = vec4<f32>(0.0);
-      if (col < p.n && k < p.k) { v = B4[(batch * p.b_bs + col * p.b_cs + k) / 4u]; }
-      put_b(4u * kq, nn, v.x); put_b(4u * kq + 1u, nn, v.y); put_b(4u * kq + 2u, nn, v.z); put_b(4u * kq + 3u, nn, v.w);
-    }
-  }
+fn store_a(i: u32, v: AU) {
+  let u = unit_a(i);
+#if A_VEC4
+  if (p.a_cs == 1u) { put_a(u.x, u.y, v.x); put_a(u.x + 1u, u.y, v.y); put_a(u.x + 2u, u.y, v.z); put_a(u.x + 3u, u.y, v.w); }
+  else { As[u.x * (BM / 4u) + u.y / 4u] = rd(v); }
 #else
-  for (var i = li; i < BK * BN; i += threads) {
-    var kk = i / BN;
-    var nn = i % BN;
-    if (p.b_cs != 1u) { kk = i % BK; nn = i / BK; }
-    let col = n0 + nn;
-    let k = k0 + kk;
-    var v = 0.0;
-    if (col < p.n && k < p.k) { v = B[batch * p.b_bs + k * p.b_rs + col * p.b_cs]; }
-    put_b(kk, nn, v);
-  }
+  put_a(u.x, u.y, v);
 #endif
+}
+
+// op(B)(k, col) = B[batch·b_bs + k·b_rs + col·b_cs]; a unit of the slice at (k0, n0)
+fn load_b(batch: u32, k0: u32, n0: u32, i: u32) -> BU {
+  let u = unit_b(i);
+  let k = k0 + u.x;
+  let col = n0 + u.y;
+  if (col >= p.n || k >= p.k) { return BU(0.0); }
+#if B_VEC4
+  return B4[(batch * p.b_bs + k * p.b_rs + col * p.b_cs) / 4u];
+#else
+  return B[batch * p.b_bs + k * p.b_rs + col * p.b_cs];
+#endif
+}
+
+fn store_b(i: u32, v: BU) {
+  let u = unit_b(i);
+#if B_VEC4
+  if (p.b_cs == 1u) { Bs[u.x * (BN / 4u) + u.y / 4u] = rd(v); }
+  else { put_b(u.x, u.y, v.x); put_b(u.x + 1u, u.y, v.y); put_b(u.x + 2u, u.y, v.z); put_b(u.x + 3u, u.y, v.w); }
+#else
+  put_b(u.x, u.y, v);
+#endif
+}
+
+// op(A)'s BM×BK slice at (m0, k0) into As, op(B)'s BK×BN slice at (k0, n0) into Bs.
+fn stage(batch: u32, m0: u32, n0: u32, k0: u32, li: u32, threads: u32) {
+  for (var i = li; i < A_UNITS; i += threads) { store_a(i, load_a(batch, m0, k0, i)); }
+  for (var i = li; i < B_UNITS; i += threads) { store_b(i, load_b(batch, k0, n0, i)); }
 }
 
 @compute @workgroup_size(BN / TN, BM / TM)
@@ -141,13 +166,31 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let threads = (BN / TN) * (BM / TM);
   let m0 = t.y * BM;
   let n0 = t.x * BN;
+  if (SYMMETRIC && m0 >= n0 + BN) { return; }   // wholly below the diagonal: uniform
+  var batch = t.z;
+  var k_begin = 0u;
+  var k_end = p.k;
+  if (SPLIT_K) {
+    batch = t.z % p.batch;
+    k_begin = (t.z / p.batch) * p.k_chunk;
+    k_end = min(k_begin + p.k_chunk, p.k);
+  }
   // rows lid.y·8 … +7, columns lid.x·4 … +3 of the tile; named accumulators stay in registers
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
   var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < p.k; k0 += BK) {
-    stage_a(t.z, m0, k0, li, threads);
-    stage_b(t.z, k0, n0, li, threads);
-    workgroupBarrier();
+  // PREFETCH (an autotune candidate, off by default): the next slice's units are read from global
+  // memory into registers (ra, rb) before the current slice is computed, and written to workgroup
+  // memory after it, so the loads' latency overlaps the FMAs ("register double buffering").
+  var ra: array<AU, A_PF>;
+  var rb: array<BU, B_PF>;
+  stage(batch, m0, n0, k_begin, li, threads);
+  workgroupBarrier();
+  for (var k0 = k_begin; k0 < k_end; k0 += BK) {
+    let next = k0 + BK;
+    if (PREFETCH && next < k_end) {
+      for (var j = 0u; j < A_PF; j++) { let i = li + j * threads; if (i < A_UNITS) { ra[j] = load_a(batch, m0, next, i); } }
+      for (var j = 0u; j < B_PF; j++) { let i = li + j * threads; if (i < B_UNITS) { rb[j] = load_b(batch, next, n0, i); } }
+    }
     for (var kk = 0u; kk < BK; kk++) {
       // widened to f32 (exact): the FMAs and the accumulators are f32 in every precision
       let lo = vec4<f32>(As[kk * (BM / 4u) + 2u * lid.y]);
@@ -157,13 +200,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       c4 += hi.x * b; c5 += hi.y * b; c6 += hi.z * b; c7 += hi.w * b;
     }
     workgroupBarrier();
+    if (next < k_end) {   // uniform: k0 and k_end depend on the workgroup only
+      if (PREFETCH) {
+        for (var j = 0u; j < A_PF; j++) { let i = li + j * threads; if (i < A_UNITS) { store_a(i, ra[j]); } }
+        for (var j = 0u; j < B_PF; j++) { let i = li + j * threads; if (i < B_UNITS) { store_b(i, rb[j]); } }
+      } else {
+        stage(batch, m0, n0, next, li, threads);
+      }
+      workgroupBarrier();
+    }
   }
   let row0 = m0 + lid.y * TM;
   let col0 = n0 + lid.x * TN;
   let acc = array<vec4<f32>, 8>(c0, c1, c2, c3, c4, c5, c6, c7);
   for (var r = 0u; r < TM; r++) {
     for (var s = 0u; s < TN; s++) {
-      if (row0 + r < p.m && col0 + s < p.n) { store_c(t.z, row0 + r, col0 + s, acc[r][s]); }
+      let i = row0 + r;
+      let j = col0 + s;
+      if (i < p.m && j < p.n && (!SYMMETRIC || i <= j)) {
+        store_c(t.z, i, j, acc[r][s]);
+        if (SYMMETRIC && i < j) { store_c(t.z, j, i, acc[r][s]); }
+      }
     }
   }
 }

@@ -12,7 +12,7 @@ import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ACTIVATION_NAMES, activationRef } from '../kernels/activations';
 import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale } from '../kernels/elementwise';
-import { gram, gramRef } from '../kernels/gram';
+import { GRAM_VERSIONS, gram, gramRef } from '../kernels/gram';
 import { rand, randn } from '../kernels/init';
 import { LOSS_KINDS, lossCotangent, lossCotangentRef } from '../kernels/loss';
 import { MATMUL_VERSIONS, matmul, matmulRef, type MatmulVersion } from '../kernels/matmul';
@@ -194,13 +194,13 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
     }
   }
 
-  // ---- Gram: symmetric (upper triangle, mirrored) and cross, batched
-  for (const [n1, n2, m, batch] of quick ? [[37, 37, 300, 1], [5, 7, 12, 2], [6, 6, 1000, 3]] : [[1024, 1024, 16384, 1], [256, 256, 1 << 18, 1], [500, 700, 4096, 1], [128, 128, 1024, 4]]) {
+  // ---- Gram, every registered version: symmetric (upper triangle, mirrored) and cross, batched
+  for (const version of GRAM_VERSIONS) for (const [n1, n2, m, batch] of quick ? [[37, 37, 300, 1], [5, 7, 12, 2], [6, 6, 1000, 3]] : [[1024, 1024, 16384, 1], [256, 256, 1 << 18, 1], [500, 700, 4096, 1], [128, 128, 1024, 4]]) {
     const symmetric = n1 === n2;
-    await run('gram', symmetric ? `tiled A·Aᵀ${batch > 1 ? ` batch ${batch}` : ''}` : 'tiled A·Bᵀ', [n1, n2, m, batch], async (read) => {
+    await run('gram', symmetric ? `${version} A·Aᵀ${batch > 1 ? ` batch ${batch}` : ''}` : `${version} A·Bᵀ`, [n1, n2, m, batch], async (read) => {
       const a = randn(rt, batch > 1 ? [batch, n1, m] : [n1, m], { seed: 3, name: 'A' });
       const b = symmetric ? a : randn(rt, batch > 1 ? [batch, n2, m] : [n2, m], { seed: 4, name: 'B' });
-      const g = gram(rt, a, symmetric ? undefined : b, { alpha: 0.25 });
+      const g = gram(rt, a, symmetric ? undefined : b, { alpha: 0.25, version });
       const [ad, bd, got] = [await a.read(), await b.read(), await read(g)];
       [a, b, g].forEach((t) => t.dispose());
       if (n1 * n2 * m * batch <= fullMacs || batch > 1) {

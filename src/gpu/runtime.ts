@@ -46,7 +46,8 @@ export interface TunedTiles {
   matmul: Partial<Record<string, Record<string, number>>>;
   /** the tiled matmul version autotuning found fastest for large outputs on this adapter (v3 when absent) */
   matmulVersion?: string;
-  gram?: { wg: number };
+  /** the Gram's tiled edge, and the version autotuning timed fastest for eNTK-shaped Grams (chooseGramVersion; absent: decided from matmulVersion) */
+  gram?: { wg: number; version?: string };
 }
 
 /** What read() and write() take: a tensor, or (inside src/gpu/ and in tests only) its raw buffer. */

@@ -11,15 +11,15 @@
 import { z } from 'zod';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
-import { gram } from './gram';
+import { GRAM_VERSIONS, gram, type GramVersion } from './gram';
 import { randn } from './init';
-import { DEFAULT_TILES, MATMUL_VERSIONS, chooseMatmulVersion, matmul, type MatmulVersion } from './matmul';
+import { DEFAULT_TILES, MATMUL_VERSIONS, chooseMatmulVersion, matmul, prefetchFits, type MatmulVersion } from './matmul';
 import { setTunedTiles, warnOnce } from './tuning';
 
 export { warnOnce };
 
 /** Bump when the candidates or the shaders change, so that stale cached choices are ignored. */
-export const AUTOTUNE_VERSION = 3;
+export const AUTOTUNE_VERSION = 4; // 4: the Gram's version ('tiled' | 'bigtile') is part of the choice
 
 /** Candidate override constants per version. v2: workgroups of WG_X×WG_Y invocations, each a 4×4
  * block; v3: a BM×BN tile staged through BK-deep slices, (BM/4)·(BN/4) ≤ 256 invocations; v5: the
@@ -36,16 +36,23 @@ export const MATMUL_CANDIDATES: Partial<Record<MatmulVersion, Record<string, num
   v5_bigtile: [
     { BM: 128, BN: 64, BK: 16 }, { BM: 64, BN: 128, BK: 16 }, { BM: 128, BN: 64, BK: 8 },
     { BM: 64, BN: 64, BK: 16 }, { BM: 128, BN: 32, BK: 16 },
+    // register prefetch of the next BK slice ("double buffering"): a candidate only, never the
+    // default; published WebGPU work found double buffering a loss on Vulkan, so it is measured
+    { BM: 128, BN: 64, BK: 16, PREFETCH: 1 }, { BM: 64, BN: 128, BK: 16, PREFETCH: 1 },
   ],
 };
 /** On a GPU the search also chooses between the tiled versions for large outputs (chooseMatmulVersion). */
 const TILED_VERSIONS: MatmulVersion[] = ['v3_smem', 'v5_bigtile'];
 /** Gram: workgroup edge WG (an invocation holds a 4×4 block, a tile is 4·WG on a side). */
 export const GRAM_CANDIDATES = [4, 8, 16];
+/** On a GPU the Gram search also times 'bigtile' (v5's Gram mode, with the v5 tile that gram() will then use). */
+const GRAM_SEARCHED_VERSIONS = (software: boolean): GramVersion[] => (software ? ['tiled'] : [...GRAM_VERSIONS]);
 
 export interface CandidateTiming {
   /** the matmul version of a matmul candidate */
   version?: MatmulVersion;
+  /** the Gram version of a Gram candidate */
+  gramVersion?: GramVersion;
   config: Record<string, number>;
   ms: number;
 }
@@ -58,7 +65,8 @@ export interface AutotuneReport {
   /** where the cache lives (file path, 'localStorage', or 'none') */
   cache: string;
   matmul: { version: MatmulVersion; shape: [number, number, number]; chosen: Record<string, number>; candidates: CandidateTiming[] };
-  gram: { shape: [number, number]; chosen: { wg: number }; candidates: CandidateTiming[] };
+  /** chosen.version: the Gram version timed fastest (chooseGramVersion uses it on GPUs); chosen.wg: the fastest tiled edge */
+  gram: { shape: [number, number]; chosen: { wg: number; version?: GramVersion }; candidates: CandidateTiming[] };
   /** time the search took (0 from the cache) */
   searchMs: number;
 }
@@ -121,7 +129,7 @@ function fastest<T extends { ms: number }>(c: T[]): T {
 const tileConstants = z.record(z.string(), z.number().int().positive());
 const cachedChoiceSchema = z.looseObject({
   matmul: z.looseObject({ version: z.enum(MATMUL_VERSIONS), chosen: tileConstants }),
-  gram: z.looseObject({ chosen: z.object({ wg: z.number().int().positive() }) }),
+  gram: z.looseObject({ chosen: z.object({ wg: z.number().int().positive(), version: z.enum(GRAM_VERSIONS).optional() }) }),
 });
 
 const sameTile = (a: Record<string, number>, b: Record<string, number>) => {
@@ -205,7 +213,7 @@ function fits(rt: Runtime, version: MatmulVersion, c: Record<string, number>): b
   const limits = rt.limits;
   if (version === 'v2_regtile') return c.WG_X * c.WG_Y <= limits.maxComputeInvocationsPerWorkgroup;
   if (version === 'v3_smem') return (c.BM / 4) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
-  if (version === 'v5_bigtile') return c.BM % 8 === 0 && c.BN % 4 === 0 && c.BK % 4 === 0 && (c.BM / 8) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize;
+  if (version === 'v5_bigtile') return c.BM % 8 === 0 && c.BN % 4 === 0 && c.BK % 4 === 0 && (c.BM / 8) * (c.BN / 4) <= limits.maxComputeInvocationsPerWorkgroup && 4 * c.BK * (c.BM + c.BN) <= limits.maxComputeWorkgroupStorageSize && prefetchFits(c);
   return true;
 }
 
@@ -221,7 +229,8 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   // representative shapes, small enough that the whole search takes seconds on a CPU adapter
   // (at 384³ the choice did not carry over to 1024³ on SwiftShader; 512³ is large enough)
   const s = software ? 512 : 2048;
-  const [gn, gm] = software ? [256, 2048] : [1024, 8192];
+  // the Gram: an eNTK-shaped feature matrix, n ≪ m (n = 1024, m = 2^15 on a GPU)
+  const [gn, gm] = software ? [256, 2048] : [1024, 1 << 15];
   const version = chooseMatmulVersion({ m: s, n: s, k: s, batch: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }, rt.ctx.adapter);
   // the versions searched: the adapter's own (v2 on a CPU adapter), or on a GPU both tiled versions
   const versions = software ? [version] : TILED_VERSIONS;
@@ -229,12 +238,12 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
 
   if (options.enabled === false) {
     setTunedTiles(rt, null);
-    return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8 }, candidates: [] }, searchMs: 0 };
+    return { ...base, source: 'default', matmul: { ...base.matmul, chosen: DEFAULT_TILES[version], candidates: [] }, gram: { ...base.gram, chosen: { wg: 8, version: 'tiled' }, candidates: [] }, searchMs: 0 };
   }
   const cached = options.force || !cache ? null : cachedChoice(rt, cache, options.warn ?? defaultWarn);
   if (cached && versions.includes(cached.matmul?.version)) {
     setTunedTiles(rt, tunedFrom(cached));
-    log(`autotune: ${key}: from ${cache!.where}: matmul ${cached.matmul.version} ${JSON.stringify(cached.matmul.chosen)}, gram WG ${cached.gram.chosen.wg}`);
+    log(`autotune: ${key}: from ${cache!.where}: matmul ${cached.matmul.version} ${JSON.stringify(cached.matmul.chosen)}, gram ${cached.gram.chosen.version ?? 'tiled'} WG ${cached.gram.chosen.wg}`);
     return { ...cached, source: 'cache', cache: cache!.where, searchMs: 0 };
   }
 
@@ -253,19 +262,24 @@ export async function autotune(rt: Runtime, options: AutotuneOptions = {}): Prom
   const f = randn(rt, [gn, gm], { seed: 13, name: 'features' });
   const g = Tensor.empty(rt, [gn, gn], 'G');
   const wgs = GRAM_CANDIDATES.filter((wg) => wg * wg <= rt.limits.maxComputeInvocationsPerWorkgroup);
-  const gramMs = await timeCandidates(rt, wgs, (wg) => gram(rt, f, undefined, { wg, out: g }), runs);
-  const gramTimes: CandidateTiming[] = wgs.map((wg, i) => ({ config: { WG: wg }, ms: gramMs[i] }));
-  gramTimes.forEach((t) => log(`autotune: gram ${gn}×${gm} WG ${t.config.WG}: ${t.ms.toFixed(2)} ms`));
+  // bigtile runs with the v5 tile it will get from the tuned record: the chosen one when v5 won the matmul search, else v5's default
+  const bigTile = best.version === 'v5_bigtile' ? best.config : DEFAULT_TILES.v5_bigtile;
+  const gramConfigs = GRAM_SEARCHED_VERSIONS(software).flatMap((v): { v: GramVersion; config: Record<string, number> }[] => (v === 'tiled' ? wgs.map((wg) => ({ v, config: { WG: wg } })) : [{ v, config: bigTile }]));
+  const gramMs = await timeCandidates(rt, gramConfigs, ({ v, config }) => void gram(rt, f, undefined, v === 'tiled' ? { version: v, wg: config.WG, out: g } : { version: v, tile: config, out: g }), runs);
+  const gramTimes: CandidateTiming[] = gramConfigs.map(({ v, config }, i) => ({ gramVersion: v, config, ms: gramMs[i] }));
+  gramTimes.forEach((t) => log(`autotune: gram ${t.gramVersion} ${gn}×${gm} ${JSON.stringify(t.config)}: ${t.ms.toFixed(2)} ms`));
+  const bestGram = fastest(gramTimes);
+  const bestTiled = fastest(gramTimes.filter((t) => t.gramVersion === 'tiled'));
   [f, g].forEach((t) => t.dispose());
   const report: AutotuneReport = {
     ...base,
     source: 'search',
     matmul: { ...base.matmul, version: best.version, chosen: best.config, candidates: matmulTimes },
-    gram: { ...base.gram, chosen: { wg: fastest(gramTimes).config.WG }, candidates: gramTimes },
+    gram: { ...base.gram, chosen: { wg: bestTiled.config.WG, version: bestGram.gramVersion! }, candidates: gramTimes },
     searchMs: performance.now() - t0,
   };
   setTunedTiles(rt, tunedFrom(report));
   cache?.save(key, report);
-  log(`autotune: chose matmul ${best.version} ${JSON.stringify(report.matmul.chosen)}, gram WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
+  log(`autotune: chose matmul ${best.version} ${JSON.stringify(report.matmul.chosen)}, gram ${report.gram.chosen.version} WG ${report.gram.chosen.wg} (${(report.searchMs / 1000).toFixed(1)} s)`);
   return report;
 }

@@ -68,6 +68,8 @@ const PARAMS = new ParamLayout([
   ['a_bs', 'u32'], ['b_bs', 'u32'], ['c_bs', 'u32'], ['bias_bs', 'u32'],
   ['tiles_m', 'u32'], ['tiles_n', 'u32'], ['groups', 'u32'],
   ['alpha', 'f32'], ['beta', 'f32'], ['bias_scale', 'f32'],
+  // v5's Gram mode only (SPLIT_K: z = slice·batch + b; src/kernels/gram.ts); the other versions ignore them
+  ['k_chunk', 'u32'], ['batch', 'u32'],
 ] as const);
 
 /** Output tile (rows, cols) each workgroup covers, per version and tile constants. */
@@ -138,15 +140,23 @@ export function matmulProblem(a: Tensor, b: Tensor, transA = false, transB = fal
   return { m, n, k, batch: Math.max(ba, bb), transA, transB, aBatchStride: ba === 1 ? 0 : ar * ac, bBatchStride: bb === 1 ? 0 : br * bc };
 }
 
-function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision): KernelProgram {
-  const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0 };
+/** PREFETCH (v5's register prefetch, an autotune candidate) holds at most 4 vec4 (16 floats) per
+ * operand and invocation (shaders/matmul/v5_bigtile.wgsl, A_PF and B_PF): it needs 2·BK ≤ min(BM, BN). */
+export const prefetchFits = (tile: Record<string, number>): boolean => {
+  const t = { ...DEFAULT_TILES.v5_bigtile, ...tile };
+  return !t.PREFETCH || 2 * t.BK <= Math.min(t.BM, t.BN);
+};
+
+function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision, gramMode: { splitK: boolean; symmetric: boolean } | null = null): KernelProgram {
+  if (version === 'v5_bigtile' && !prefetchFits(tile)) throw new WidenetError(`matmul v5_bigtile: tile ${JSON.stringify(tile)} with PREFETCH needs 2·BK ≤ min(BM, BN) (its registers hold at most 4 vec4 per operand)`);
+  const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0, ...(gramMode ? { SPLIT_K: gramMode.splitK ? 1 : 0, SYMMETRIC: gramMode.symmetric ? 1 : 0 } : {}) };
   // v2 and v5 declare their own bindings (vec4 views of A and B) and loads
   const ownBindings = version === 'v2_regtile' || version === 'v5_bigtile';
   const own = ownBindings ? [] : ['matmul/bindings'];
   const loads = (version === 'v2_regtile' && vec4) || version === 'v5_bigtile' ? [] : ['matmul/loads'];
   const bigLabel = version === 'v5_bigtile' && (big.a || big.b) ? ` vec4 ${big.a ? 'A' : ''}${big.b ? 'B' : ''}` : '';
   return kernelProgram({
-    label: `matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}${bigLabel}${precision === 'f32' ? '' : ` ${precision}`}`,
+    label: `${gramMode ? `gram ${gramMode.symmetric ? 'symmetric ' : ''}${gramMode.splitK ? 'split-K ' : ''}on ` : ''}matmul ${version}${vec4 ? ` vec4 ${vec4}` : ''}${bigLabel}${precision === 'f32' ? '' : ` ${precision}`}`,
     shaders: ['common/indexing', 'common/math', 'common/activations', ...own, ...loads, 'matmul/epilogue', `matmul/${version}`],
     flags: { VEC4: vec4 === 'nn', VEC4_NT: vec4 === 'nt', VEC4_ANY: vec4 !== null, A_VEC4: version === 'v5_bigtile' && big.a, B_VEC4: version === 'v5_bigtile' && big.b, F16: precision === 'f16', F16_EMU: precision === 'f16_emulated' },
     enables: precision === 'f16' ? ['f16'] : [],
@@ -186,26 +196,78 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   // an explicit tile, else the autotuned one for this device (src/kernels/autotune.ts), else the default
   const tile = options.tile ?? tunedTiles(rt)?.matmul[version] ?? DEFAULT_TILES[version];
   const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
-  const tilesM = Math.ceil(p.m / tm);
-  const tilesN = Math.ceil(p.n / tn);
-  const groups = tilesM * tilesN * p.batch;
   const ac = a.shape[a.shape.length - 1];
   const bc = b.shape[b.shape.length - 1];
+  launch(rt, programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile, precision), [a, b, options.bias ?? dummyTensor(rt), c], p, ac, bc, {
+    tile: [tm, tn], alpha: options.alpha ?? 1, beta, biasScale: options.biasScale ?? 1, biasBatchStride, splits: 1, kChunk: p.k,
+  });
+  return c;
+}
+
+interface Launch {
+  /** the output tile (rows, cols) of one workgroup */
+  tile: [number, number];
+  alpha: number;
+  beta: number;
+  biasScale: number;
+  biasBatchStride: number;
+  /** v5's Gram mode: slices of the K-reduction (1: none), each k_chunk long */
+  splits: number;
+  kChunk: number;
+}
+
+/** One dispatch of a product program: the uniforms of op(A), op(B) and C, and one workgroup per tile, slice and batch. */
+function launch(rt: Runtime, program: KernelProgram, buffers: [Tensor, Tensor, Tensor, Tensor], p: MatmulProblem, ac: number, bc: number, l: Launch): void {
+  const tilesM = Math.ceil(p.m / l.tile[0]);
+  const tilesN = Math.ceil(p.n / l.tile[1]);
+  const groups = tilesM * tilesN * l.splits * p.batch;
   rt.dispatch(
-    programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile, precision),
-    [a, b, options.bias ?? dummyTensor(rt), c],
+    program,
+    buffers,
     {
       m: p.m, n: p.n, k: p.k,
       // op(A)(i, k) = A[i·a_rs + k·a_cs]: row-major A is [M, K]; transposed it is stored [K, M]
       a_rs: p.transA ? 1 : ac, a_cs: p.transA ? ac : 1,
       b_rs: p.transB ? 1 : bc, b_cs: p.transB ? bc : 1,
-      a_bs: p.aBatchStride, b_bs: p.bBatchStride, c_bs: p.m * p.n, bias_bs: biasBatchStride,
+      a_bs: p.aBatchStride, b_bs: p.bBatchStride, c_bs: p.m * p.n, bias_bs: l.biasBatchStride,
       tiles_m: tilesM, tiles_n: tilesN, groups,
-      alpha: options.alpha ?? 1, beta, bias_scale: options.biasScale ?? 1,
+      alpha: l.alpha, beta: l.beta, bias_scale: l.biasScale,
+      k_chunk: l.kChunk, batch: p.batch,
     },
     groups,
   );
-  return c;
+}
+
+/** What gram()'s 'bigtile' version asks of v5: G = α·A·Bᵀ for A [batch?, n1, m], B [batch?, n2, m]. */
+export interface BigTileGram {
+  n1: number;
+  n2: number;
+  m: number;
+  batch: number;
+  /** batch strides of A and B (0 broadcasts) */
+  aBatchStride: number;
+  bBatchStride: number;
+  /** B = A and n1 = n2: tiles below the diagonal skipped, the upper triangle mirrored */
+  symmetric: boolean;
+  /** slices of the m-reduction (1: none); kChunk a multiple of the tile's BK */
+  splits: number;
+  kChunk: number;
+  alpha: number;
+  tile: Record<string, number>;
+}
+
+/**
+ * The Gram as a mode of v5 (shaders/matmul/v5_bigtile.wgsl, SPLIT_K and SYMMETRIC): op(B) = Bᵀ with
+ * B stored [n2, m], so both operands are read along the width, as vec4s where m and the strides
+ * allow. Writes `out` as [splits, batch, n1, n2] (the partials, one per slice; with one slice the Gram itself).
+ */
+export function gramOnBigTile(rt: Runtime, a: Tensor, b: Tensor, out: Tensor, g: BigTileGram): void {
+  const tile = { ...DEFAULT_TILES.v5_bigtile, ...g.tile };
+  if (g.kChunk % tile.BK !== 0) throw new WidenetError(`gram bigtile: k_chunk ${g.kChunk} is not a multiple of BK = ${tile.BK}`);
+  if (g.symmetric && g.n1 !== g.n2) throw new ShapeError(`gram bigtile: symmetric needs n1 = n2, got ${g.n1} and ${g.n2}`);
+  const p: MatmulProblem = { m: g.n1, n: g.n2, k: g.m, batch: g.batch, transA: false, transB: true, aBatchStride: g.aBatchStride, bBatchStride: g.bBatchStride };
+  const program = programFor('v5_bigtile', null, bigTileVec4(p, g.m, g.m), activation('identity').id, false, tile, 'f32', { splitK: g.splits > 1, symmetric: g.symmetric });
+  launch(rt, program, [a, b, dummyTensor(rt), out], p, g.m, g.m, { tile: [tile.BM, tile.BN], alpha: g.alpha, beta: 0, biasScale: 1, biasBatchStride: 0, splits: g.splits, kChunk: g.kChunk });
 }
 
 /** float64 reference of the same operation (row-major operands, batch strides 0 to broadcast). */

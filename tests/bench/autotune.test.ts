@@ -14,6 +14,7 @@ import { setTunedTiles, tunedTiles } from '../../src/kernels/tuning';
 import { expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
+const fastestGramVersion = (c: { gramVersion?: string; ms: number }[]) => c.reduce((b, x) => (x.ms < b.ms ? x : b)).gramVersion;
 const dir = mkdtempSync(join(tmpdir(), 'widenet-autotune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -39,14 +40,32 @@ describe('autotune candidates', () => {
       }
     });
   }
+  it('a PREFETCH tile too deep for its registers (2·BK > min(BM, BN)) is refused by name, never computed short', () => {
+    const { rt } = ctx;
+    const [A, B] = [Tensor.zeros(rt, [8, 8], 'A'), Tensor.zeros(rt, [8, 8], 'B')];
+    expect(() => matmul(rt, A, B, { version: 'v5_bigtile', tile: { BM: 64, BN: 32, BK: 32, PREFETCH: 1 } })).toThrow(/PREFETCH needs 2·BK ≤ min\(BM, BN\)/);
+    expect(() => gram(rt, A, undefined, { version: 'bigtile', tile: { BM: 64, BN: 32, BK: 32, PREFETCH: 1 } })).toThrow(/PREFETCH needs 2·BK ≤ min\(BM, BN\)/);
+    [A, B].forEach((t) => t.dispose());
+  });
+
   it('every Gram candidate matches the float64 reference', async () => {
     const { rt } = ctx;
     const [n, m] = [71, 52];
     const a = testData(n * m, 5);
     const A = Tensor.from(rt, a, [n, m], 'A');
     for (const wg of GRAM_CANDIDATES) {
-      const G = gram(rt, A, undefined, { wg });
+      const G = gram(rt, A, undefined, { version: 'tiled', wg });
       expectClose(await G.read(), gramRef(a, a, n, n, m), tolerance(m), `gram WG ${wg}`);
+      G.dispose();
+    }
+    // on a GPU the search also times 'bigtile' with a v5 tile, sliced as on a long m: the v5 candidates
+    // other than the default (tests/kernels/gram-versions.test.ts has it) that change the diagonal's
+    // shape (BN > BM, BM = 4·BN) or the slice alignment (BK = 8), and the register prefetch
+    const bigTiles = MATMUL_CANDIDATES.v5_bigtile!.filter((t) => (t.PREFETCH ? t.BM > t.BN : t.BN > t.BM || t.BM === 4 * t.BN || t.BK === 8));
+    expect(bigTiles.length).toBe(4);
+    for (const tile of bigTiles) {
+      const G = gram(rt, A, undefined, { version: 'bigtile', tile, splits: 2 });
+      expectClose(await G.read(), gramRef(a, a, n, n, m), tolerance(m), `gram bigtile ${JSON.stringify(tile)}`);
       G.dispose();
     }
     A.dispose();
@@ -63,6 +82,9 @@ describe('autotune search and cache', () => {
     expect(first.key).toBe(adapterKey(rt));
     expect(MATMUL_CANDIDATES[first.matmul.version]).toContainEqual(first.matmul.chosen);
     expect(GRAM_CANDIDATES).toContain(first.gram.chosen.wg);
+    // a CPU adapter times the tiled Gram only (chooseGramVersion keeps it there); a GPU both versions
+    expect(first.gram.chosen.version).toBe(rt.ctx.adapter.software ? 'tiled' : fastestGramVersion(first.gram.candidates));
+    expect(new Set(first.gram.candidates.map((c) => c.gramVersion))).toEqual(new Set(rt.ctx.adapter.software ? ['tiled'] : ['tiled', 'bigtile']));
     expect(first.matmul.candidates.length).toBeGreaterThan(1);
     // the chosen candidate is the fastest measured
     expect(first.matmul.candidates.every((c) => c.ms >= first.matmul.candidates.find((x) => x.config === first.matmul.chosen)!.ms)).toBe(true);
@@ -134,6 +156,7 @@ describe('autotune cache validation', () => {
       [{ ...good, matmul: { version: 'v9_magic', chosen: {} } }, /matmul\.version/],
       [{ ...good, gram: { chosen: { wg: 5 } } }, /gram\.chosen\.wg 5 is not a candidate/],
       [{ ...good, gram: {} }, /gram\.chosen/],
+      [{ ...good, gram: { chosen: { wg: GRAM_CANDIDATES[0], version: 'v9' } } }, /gram\.chosen\.version/],
     ];
     for (const [i, [entry, pattern]] of cases.entries()) {
       const path = join(dir, `entry-${i}.json`);

@@ -3,6 +3,7 @@
 // test-only hook WIDENET_SELFTEST_INJECT (a perturbed GPU output, no kernel broken).
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VERSIONS } from '../../src/kernels/matmul';
+import { GRAM_VERSIONS } from '../../src/kernels/gram';
 import { ACTIVATION_NAMES } from '../../src/kernels/activations';
 import { ownStderr, widenet } from '../helpers/cli';
 
@@ -23,6 +24,7 @@ describe('widenet selftest', () => {
     expect(report.mismatches).toEqual([]);
     expect(report.cases).toBe(report.results.length);
     for (const v of MATMUL_VERSIONS) expect(report.results.filter((c) => c.kernel === 'matmul' && c.version.startsWith(`${v} `)).length, v).toBeGreaterThanOrEqual(6);
+    for (const v of GRAM_VERSIONS) expect(report.results.filter((c) => c.kernel === 'gram' && c.version.startsWith(`${v} `)).length, `gram ${v}`).toBe(3);
     for (const a of ACTIVATION_NAMES) expect(report.results.some((c) => c.kernel === 'activation' && c.version.startsWith(`${a} `)), a).toBe(true);
     expect(new Set(report.results.map((c) => c.kernel))).toEqual(new Set(['matmul', 'gram', 'reduce', 'activation', 'elementwise', 'init', 'loss', 'optim', 'entk']));
     // every case made a real comparison: a finite worst error
