@@ -147,7 +147,9 @@ export const prefetchFits = (tile: Record<string, number>): boolean => {
   return !t.PREFETCH || 2 * t.BK <= Math.min(t.BM, t.BN);
 };
 
-function programFor(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision, gramMode: { splitK: boolean; symmetric: boolean } | null = null): KernelProgram {
+/** The program matmul (and the Gram on v5) dispatches for these choices: pure, no device needed
+ * (tests/kernels/wgsl-naga.test.ts validates every variant, f16 included, without an adapter). */
+export function matmulProgram(version: MatmulVersion, vec4: 'nn' | 'nt' | null, big: { a: boolean; b: boolean }, act: number, hasBias: boolean, tile: Record<string, number>, precision: MatmulPrecision, gramMode: { splitK: boolean; symmetric: boolean } | null = null): KernelProgram {
   if (version === 'v5_bigtile' && !prefetchFits(tile)) throw new WidenetError(`matmul v5_bigtile: tile ${JSON.stringify(tile)} with PREFETCH needs 2·BK ≤ min(BM, BN) (its registers hold at most 4 vec4 per operand)`);
   const constants = { ...tile, ACT: act, HAS_BIAS: hasBias ? 1 : 0, ...(gramMode ? { SPLIT_K: gramMode.splitK ? 1 : 0, SYMMETRIC: gramMode.symmetric ? 1 : 0 } : {}) };
   // v2 and v5 declare their own bindings (vec4 views of A and B) and loads
@@ -198,7 +200,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, options: MatmulOptions
   const [tm, tn] = tileOf(version, { ...DEFAULT_TILES[version], ...tile });
   const ac = a.shape[a.shape.length - 1];
   const bc = b.shape[b.shape.length - 1];
-  launch(rt, programFor(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile, precision), [a, b, options.bias ?? dummyTensor(rt), c], p, ac, bc, {
+  launch(rt, matmulProgram(version, vec4, bigTileVec4(p, ac, bc), act, !!options.bias, tile, precision), [a, b, options.bias ?? dummyTensor(rt), c], p, ac, bc, {
     tile: [tm, tn], alpha: options.alpha ?? 1, beta, biasScale: options.biasScale ?? 1, biasBatchStride, splits: 1, kChunk: p.k,
   });
   return c;
@@ -266,7 +268,7 @@ export function gramOnBigTile(rt: Runtime, a: Tensor, b: Tensor, out: Tensor, g:
   if (g.kChunk % tile.BK !== 0) throw new WidenetError(`gram bigtile: k_chunk ${g.kChunk} is not a multiple of BK = ${tile.BK}`);
   if (g.symmetric && g.n1 !== g.n2) throw new ShapeError(`gram bigtile: symmetric needs n1 = n2, got ${g.n1} and ${g.n2}`);
   const p: MatmulProblem = { m: g.n1, n: g.n2, k: g.m, batch: g.batch, transA: false, transB: true, aBatchStride: g.aBatchStride, bBatchStride: g.bBatchStride };
-  const program = programFor('v5_bigtile', null, bigTileVec4(p, g.m, g.m), activation('identity').id, false, tile, 'f32', { splitK: g.splits > 1, symmetric: g.symmetric });
+  const program = matmulProgram('v5_bigtile', null, bigTileVec4(p, g.m, g.m), activation('identity').id, false, tile, 'f32', { splitK: g.splits > 1, symmetric: g.symmetric });
   launch(rt, program, [a, b, dummyTensor(rt), out], p, g.m, g.m, { tile: [tile.BM, tile.BN], alpha: g.alpha, beta: 0, biasScale: 1, biasBatchStride: 0, splits: g.splits, kChunk: g.kChunk });
 }
 
