@@ -120,3 +120,20 @@ export async function checkQuadraticModel(rt: Runtime, net: Mlp, X: number[][], 
   };
   return { cache, fwd, delta, r, gData, release };
 }
+
+/**
+ * How far an ensemble's empirical kernels θ (E members, each flattened like `exact`) are from the infinite-width
+ * kernel, relative to ‖exact‖_F: the RMS over members of ‖Θ_e − Θ∞‖_F (the per-network error, O(1/√m)) and
+ * ‖mean_e Θ_e − Θ∞‖_F (the ensemble mean's, whose fluctuations average out: what remains is the O(1/m) bias).
+ */
+export function kernelErrors(theta: ArrayLike<number>, exact: readonly number[], E: number): { rms: number; mean: number } {
+  const norm = Math.sqrt(exact.reduce((a, v) => a + v * v, 0));
+  const size = exact.length;
+  let sq = 0;
+  const mean = new Float64Array(size);
+  for (let e = 0; e < E; e++) for (let i = 0; i < size; i++) {
+    sq += (theta[e * size + i] - exact[i]) ** 2;
+    mean[i] += theta[e * size + i] / E;
+  }
+  return { rms: Math.sqrt(sq / E) / norm, mean: Math.sqrt(mean.reduce((a, v, i) => a + (v - exact[i]) ** 2, 0)) / norm };
+}
