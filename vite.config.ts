@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vitest/config';
 import { resolve } from 'node:path';
+import { demoPageHtml } from './demos/page-html';
 
 // One config for three jobs:
 //  - `vite build --mode cli`: bundles the Node command line (src/cli) into dist/cli, with the
@@ -83,7 +84,8 @@ export default defineConfig(({ mode, command }) => {
     root: '.',
     // relative asset paths: the static site works from any folder of a web server
     base: command === 'build' ? './' : '/',
-    plugins: [demoRoot()],
+    // each page's index.html comes from one template (demos/page-html.ts)
+    plugins: [demoRoot(), demoPageHtml(__dirname)],
     build: {
       outDir: 'dist/site',
       emptyOutDir: true,

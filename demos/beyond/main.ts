@@ -12,7 +12,7 @@ import { csvFile, figurePng, jsonFile, specFile } from '../ui/export';
 import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
-import { createExperiment, divergenceText, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { createExperiment, divergenceText, predictChunked, PREDICT_ROWS, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 
 /**
@@ -60,8 +60,6 @@ const page = new DemoPage('beyond', fields, {
     'spikes, its kernel shrinks until the sharpness is below 2, and it converges, while the linearised model, whose kernel is frozen, diverges (Lewkowycz et al. 2020).',
 });
 
-/** Rows per predict call: a wide network's [rows, m] activations must fit one buffer. */
-const PREDICT_ROWS = 64;
 const FUNCTION_POINTS = 81;
 /** the function view is refreshed every this many ticks (and on pause, step and at the end) */
 const FUNCTION_EVERY = 2;

@@ -110,14 +110,7 @@ function draw(): void {
   page.refreshStatus();
 }
 
-const loop = page.frameLoop(async () => {
-  try {
-    return (await queue?.tick()) ?? 0;
-  } finally {
-    // also after an error: the plots show every run finished before it
-    draw();
-  }
-});
+const loop = page.queueLoop(() => queue, draw);
 
 async function reset(): Promise<void> {
   await loop.stop();

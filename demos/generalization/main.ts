@@ -272,14 +272,7 @@ function fmt(v: number | null | undefined, digits = 3): string {
 
 // ------------------------------------------------------------------ the loop
 
-const loop = page.frameLoop(async () => {
-  try {
-    return (await queue?.tick()) ?? 0;
-  } finally {
-    // also after an error: the plots show every run finished before it
-    draw();
-  }
-});
+const loop = page.queueLoop(() => queue, draw);
 
 async function reset(): Promise<void> {
   await loop.stop();

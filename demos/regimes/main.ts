@@ -14,7 +14,7 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
-import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
+import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, PREDICT_ROWS, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
 import { alphaWarning } from '../../src/spec/warnings';
 import { ALPHA_RANGE } from '../../src/spec/schema';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
@@ -49,8 +49,6 @@ const page = new DemoPage('regimes', fields, {
     '(rich) regime the neurons travel and the kernel changes. α scales the output (model α·(f − f₀) when centred): large α is lazy, small α is rich.',
 });
 
-/** Rows per predict / kernel-regression call: a wide network's [rows, m] activations must fit one buffer. */
-const PREDICT_ROWS = 64;
 const CIRCLE_POINTS = 96;
 const HEAT_GRID = 24;
 const HEAT_RADIUS = 1.5;

@@ -148,13 +148,7 @@ export function startGridFigurePage<F extends Fields>(o: GridFigureOptions<F>): 
     drawing = drawing.then(drawFigure).catch((e) => page.fail(e, 'Drawing the figure failed: ')).then(publish);
   }
 
-  const loop = page.frameLoop(async () => {
-    try {
-      return (await queue?.tick()) ?? 0;
-    } finally {
-      publish();
-    }
-  });
+  const loop = page.queueLoop(() => queue, publish);
 
   async function reset(): Promise<void> {
     await loop.stop();

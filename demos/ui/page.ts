@@ -6,20 +6,10 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { Runtime, type AdapterSummary } from '../../src/index';
 import { FrameLoop } from './loop';
+import { PAGES } from './pages';
 import { formatUrlState, parseField, problemLines, readUrlState, shownValue, type Fields, type StateOf, type UrlProblem } from './url-state';
 
-export const PAGES = [
-  { id: 'index', path: 'index.html', title: 'widenet' },
-  { id: 'regimes', path: 'regimes/index.html', title: 'Regimes side by side' },
-  { id: 'ntk', path: 'ntk/index.html', title: 'NTK explorer' },
-  { id: 'sweep', path: 'sweep/index.html', title: 'Width sweep' },
-  { id: 'coord', path: 'coord/index.html', title: 'Coordinate check' },
-  { id: 'mu-transfer', path: 'mu-transfer/index.html', title: 'µTransfer' },
-  { id: 'max-lr', path: 'max-lr/index.html', title: 'Maximal stable learning rate' },
-  { id: 'phase', path: 'phase/index.html', title: 'Lazy–rich phase diagram' },
-  { id: 'generalization', path: 'generalization/index.html', title: 'Generalization' },
-  { id: 'beyond', path: 'beyond/index.html', title: 'Beyond the kernel' },
-] as const;
+export { PAGES } from './pages';
 
 export interface ExportRecord {
   kind: 'data' | 'figure' | 'spec';
@@ -236,6 +226,21 @@ export class DemoPage<F extends Fields> {
   /** A frame loop over `tick` whose changes refresh the status line and whose errors reach the banner. */
   frameLoop(tick: () => Promise<number>): FrameLoop {
     return new FrameLoop(tick, () => this.refreshStatus(), (e) => this.fail(e));
+  }
+
+  /**
+   * A frame loop over the page's current run queue (replaced on reset, hence the getter): each frame ticks
+   * it (0 steps when there is none), then `after` runs, also after an error, so the plots show every run
+   * finished before it.
+   */
+  queueLoop(queue: () => { tick(): Promise<number> } | null, after: () => void): FrameLoop {
+    return this.frameLoop(async () => {
+      try {
+        return (await queue()?.tick()) ?? 0;
+      } finally {
+        after();
+      }
+    });
   }
 
   /** Play / pause / step / reset buttons driving a loop; reset is the page's. */

@@ -61,6 +61,9 @@ export function isSolveOnly(spec: ExperimentSpecInput): boolean {
   return spec.train?.optimizer === 'lstsq';
 }
 
+/** Rows per predict / kernel-regression call of the pages: a wide network's [rows, m] activations must fit one buffer. */
+export const PREDICT_ROWS = 64;
+
 /** Calls `f` on row chunks of at most `rows` points and joins the results (null stays null). */
 async function inChunks<K extends string>(x: number[][], rows: number, f: (part: number[][]) => Promise<Record<K, number[][] | null>>): Promise<Record<K, number[][] | null>> {
   let out: Record<K, number[][] | null> | null = null;

@@ -79,17 +79,23 @@ function without(point: GridPoint, drop: readonly string[]): GridPoint {
   return Object.fromEntries(Object.entries(point).filter(([k]) => !drop.includes(k)));
 }
 
-/** Points grouped by their values at every path but `drop`, groups in order of first appearance. */
-function groupBy(points: readonly PointLines[], drop: readonly string[]): { key: GridPoint; members: PointLines[] }[] {
-  const groups = new Map<string, { key: GridPoint; members: PointLines[] }>();
-  for (const p of points) {
-    const key = without(p.point, drop);
+/** Items grouped by the values of their point (`pointOf`) at every path but `drop`, groups in order of first appearance. */
+function groupByPoint<T>(items: readonly T[], pointOf: (item: T) => GridPoint, drop: readonly string[]): { key: GridPoint; members: T[] }[] {
+  const groups = new Map<string, { key: GridPoint; members: T[] }>();
+  for (const item of items) {
+    const key = without(pointOf(item), drop);
     const id = JSON.stringify(key);
     if (!groups.has(id)) groups.set(id, { key, members: [] });
-    groups.get(id)!.members.push(p);
+    groups.get(id)!.members.push(item);
   }
   return [...groups.values()];
 }
+
+/** Points grouped by their values at every path but `drop`, groups in order of first appearance. */
+const groupBy = (points: readonly PointLines[], drop: readonly string[]) => groupByPoint(points, (p) => p.point, drop);
+
+/** Per-width rows (keyed by their point without `drop`) grouped into families: the rows that differ only in the width. */
+const families = <R extends { key: GridPoint }>(rows: readonly R[]) => groupByPoint(rows, (r) => r.key, [WIDTH]).map(({ key, members }) => ({ point: key, rows: members }));
 
 const WIDTH = 'model.hidden';
 const LR = 'train.lr';
@@ -129,14 +135,7 @@ export function maxStableLearningRates(points: readonly PointLines[]): MaxStable
     const lr = stable.length ? Math.max(...stable) : null;
     return { key, width: members[0].width, lr, capped: lr !== null && lr === top };
   });
-  const families = new Map<string, { point: GridPoint; rows: typeof perWidth }>();
-  for (const row of perWidth) {
-    const point = without(row.key, [WIDTH]);
-    const id = JSON.stringify(point);
-    if (!families.has(id)) families.set(id, { point, rows: [] });
-    families.get(id)!.rows.push(row);
-  }
-  return [...families.values()].map(({ point, rows }) => {
+  return families(perWidth).map(({ point, rows }) => {
     const widths = rows.map((r) => r.width[0]);
     const lr = rows.map((r) => r.lr);
     const usable = rows.length >= 2 && rows.every((r) => r.lr !== null && !r.capped);
@@ -172,14 +171,7 @@ export function crossovers(points: readonly PointLines[], threshold = NTK_CHANGE
     });
     return { key, width: members[0].width, alphaStar: crossoverAlpha(curve, threshold) };
   });
-  const families = new Map<string, { point: GridPoint; rows: typeof perWidth }>();
-  for (const row of perWidth) {
-    const point = without(row.key, [WIDTH]);
-    const id = JSON.stringify(point);
-    if (!families.has(id)) families.set(id, { point, rows: [] });
-    families.get(id)!.rows.push(row);
-  }
-  const curves = [...families.values()].map(({ point, rows }) => {
+  const curves = families(perWidth).map(({ point, rows }) => {
     const widths = rows.map((r) => r.width[0]);
     const alphaStar = rows.map((r) => r.alphaStar);
     const slope = rows.length >= 2 && alphaStar.every((a) => a !== null) ? logLogSlope(widths, alphaStar as number[]) : null;

@@ -164,13 +164,16 @@ export function computeKernels(spec: KernelSpecTheory, X1: number[][], X2?: numb
     }
   }
 
-  if (symmetric) {
-    for (let i = 0; i < n1; i++) {
-      for (let j = 0; j < i; j++) {
-        K[i][j] = K[j][i];
-        T[i][j] = T[j][i];
-      }
+  if (symmetric) mirrorUpper(K, T);
+  return { nngp: K, ntk: T };
+}
+
+/** The symmetric case computes only j ≥ i: copies the upper triangles of K and T into their lower ones (exactly symmetric). */
+export function mirrorUpper(K: number[][], T: number[][]): void {
+  for (let i = 0; i < K.length; i++) {
+    for (let j = 0; j < i; j++) {
+      K[i][j] = K[j][i];
+      T[i][j] = T[j][i];
     }
   }
-  return { nngp: K, ntk: T };
 }

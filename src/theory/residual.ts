@@ -28,7 +28,7 @@
 // in B: for ReLU, σ_w² = 2, σ_b = 0 the diagonal is Σ_B(x, x) = (1 + β²)^B · Σ_0(x, x) → e·Σ_0.
 
 import { kernelMap, type TheoryActivation } from './activations';
-import { KernelOverflowError, checkInputs, checkSpec, dot, type KernelOptions, type KernelSpecTheory, type TheoryKernels } from './kernels';
+import { KernelOverflowError, checkInputs, checkSpec, dot, mirrorUpper, type KernelOptions, type KernelSpecTheory, type TheoryKernels } from './kernels';
 
 /** The residual part of a spec, validated: blocks an integer ≥ 1, β a finite number ≥ 0, and one stream width (depth 1). */
 function checkResidual(spec: KernelSpecTheory): { blocks: number; beta: number; act: TheoryActivation } {
@@ -130,13 +130,6 @@ export function residualKernels(spec: KernelSpecTheory, X1: number[][], X2?: num
     }
   }
 
-  if (symmetric) {
-    for (let i = 0; i < n1; i++) {
-      for (let j = 0; j < i; j++) {
-        K[i][j] = K[j][i];
-        T[i][j] = T[j][i];
-      }
-    }
-  }
+  if (symmetric) mirrorUpper(K, T);
   return { nngp: K, ntk: T };
 }

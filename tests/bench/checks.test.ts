@@ -12,7 +12,7 @@ import { checkProduct, kernelMismatches, kernelTable, measure } from '../../benc
 import { checkNtk, streamedNtkRef } from '../../bench/ntk';
 import { checkStep } from '../../bench/train';
 import { tolerance } from '../helpers/gpu';
-import { ntkByJacobian } from '../helpers/mlp-ref';
+import { ntkByJacobian } from '../helpers/net-f64';
 import { useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();

@@ -2,7 +2,7 @@
 // message, a right one passes, and the NTK reference equals the explicit Jacobian contraction.
 import { describe, expect, it } from 'vitest';
 import { ValidationError, checkElementwise, checkMatmul, checkNtk, ntkRows, sampleRows, uniformData } from '../../bench/page/reference';
-import { ntkByJacobian } from '../helpers/mlp-ref';
+import { ntkByJacobian } from '../helpers/net-f64';
 
 describe('bench page references', () => {
   it('checkMatmul accepts a float32 product and rejects a wrong one', () => {

@@ -10,7 +10,7 @@ import { FLOAT64_KERNEL_CUTOFF, KernelEigen } from '../../src/dynamics/kernel-ei
 import { parseSpec, specData, type ExperimentSpecInput } from '../../src/spec';
 import { analyticKernels } from '../../src/theory';
 import { testData, useRuntime } from '../helpers/gpu';
-import { readLayers } from '../helpers/mlp-ref';
+import { readLayers } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 

@@ -10,7 +10,7 @@ import { logLogSlope } from '../../src/dynamics/observables';
 import { parseSpec, specData, type ExperimentSpecInput } from '../../src/spec';
 import { records, runSpec } from '../helpers/experiment';
 import { EPS32, useRuntime } from '../helpers/gpu';
-import { jacobian, readLayers, type RefLayer } from '../helpers/mlp-ref';
+import { jacobian, readLayers, type RefLayer } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 

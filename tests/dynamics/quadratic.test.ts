@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Experiment, type RunRecord, type SweepSummary } from '../../src/dynamics/experiment';
 import { parseSpec } from '../../src/spec';
 import { outputDerivatives } from '../helpers/hessian-ref';
-import { readLayers } from '../helpers/mlp-ref';
+import { readLayers } from '../helpers/net-f64';
 import { records, runSpec } from '../helpers/experiment';
 import { useRuntime } from '../helpers/gpu';
 

@@ -9,7 +9,7 @@ import type { MlpConfig } from '../../src/nets/mlp';
 import { SpecError, parseSpec, type ExperimentSpecInput } from '../../src/spec';
 import { useRuntime } from '../helpers/gpu';
 import { records, runSpec } from '../helpers/experiment';
-import { jacobian, readLayers, type RefLayer } from '../helpers/mlp-ref';
+import { flatten, jacobian, readLayers, type RefLayer } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 
@@ -29,8 +29,6 @@ function referenceSolve(layers: RefLayer[], y: number[][], o: { alpha: number; c
   const solve = o.weightDecay > 0 ? inverse(theta.add(Matrix.eye(N).mul(N * o.weightDecay))) : pseudoInverse(theta);
   return CJt.mmul(solve.mmul(residual)).to1DArray();
 }
-
-const flat = (layers: RefLayer[]) => layers.flatMap((l) => [...l.w, ...(l.b ?? [])]);
 
 describe('lstsq against a float64 pseudo-inverse', () => {
   const cases: { name: string; net: Partial<MlpConfig>; train: Partial<TrainerConfig>; k: number }[] = [
@@ -53,14 +51,14 @@ describe('lstsq against a float64 pseudo-inverse', () => {
       for (let e = 0; e < 2; e++) {
         const before = await readLayers(trainer.initial, e);
         const expected = referenceSolve(before, y, { alpha: netConfig.alpha ?? 1, centred: !!netConfig.centered, scales: trainer.kernelScales, weightDecay: config.weightDecay ?? 0 });
-        const after = flat(await readLayers(trainer.net, e));
-        const delta = after.map((v, p) => v - flat(before)[p]);
+        const after = flatten(await readLayers(trainer.net, e));
+        const delta = after.map((v, p) => v - flatten(before)[p]);
         const scale = Math.max(...expected.map(Math.abs));
         expect(scale).toBeGreaterThan(1e-3);
         // float32 kernel and VJP, float64 solve: the solution to 1e-3 of its size (the κ of these Θ is ≤ 1e3)
         delta.forEach((d, p) => expect(Math.abs(d - expected[p]), `member ${e} parameter ${p}`).toBeLessThan(1e-3 * scale));
         if (trainer.delta) {
-          const lin = flat(await Promise.all(trainer.delta.map(async (t, l) => ({ ...before[l], w: Float64Array.from(await t.weight.read()).subarray(e * before[l].w.length, (e + 1) * before[l].w.length), b: t.bias ? Float64Array.from(await t.bias.read()).subarray(e * before[l].fanOut, (e + 1) * before[l].fanOut) : null }))));
+          const lin = flatten(await Promise.all(trainer.delta.map(async (t, l) => ({ ...before[l], w: Float64Array.from(await t.weight.read()).subarray(e * before[l].w.length, (e + 1) * before[l].w.length), b: t.bias ? Float64Array.from(await t.bias.read()).subarray(e * before[l].fanOut, (e + 1) * before[l].fanOut) : null }))));
           lin.forEach((d, p) => expect(Math.abs(d - expected[p])).toBeLessThan(1e-3 * scale));
         }
       }

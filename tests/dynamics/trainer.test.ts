@@ -1,51 +1,15 @@
-// The GPU trainer against a float64 trainer built on explicit Jacobians (tests/helpers/mlp-ref):
+// The GPU trainer against a float64 trainer built on explicit Jacobians (tests/helpers/net-f64.ts):
 // θ ← θ − η_p·v_p, v ← μ·v + g, g = Σ_i J_iᵀ r_i with r the loss cotangent of z = α·f − α·f₀,
 // η_p = η·lrScale_p/α² and frozen layers untouched; weight decay λ adds λ·(η/η_p)·(θ − θ₀) to g.
 import { describe, expect, it } from 'vitest';
 import { Trainer, type TrainerConfig } from '../../src/dynamics/trainer';
-import { lossCotangentRef, type LossKind } from '../../src/kernels/loss';
 import type { MlpConfig } from '../../src/nets/mlp';
 import { expectClose, useRuntime } from '../helpers/gpu';
-import { jacobian, readLayers, type RefLayer } from '../helpers/mlp-ref';
+import { jacobian, readLayers, referenceTraining } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 
 const X = [[0.3, -1.2, 0.5], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.3], [0.2, 0.1, -0.4], [0.9, -0.3, 0.2]];
-
-/** Parameter groups in the reference's order (per layer: w, then b). */
-const groups = (layers: RefLayer[]) => layers.flatMap((l, i) => [{ layer: i, bias: false, size: l.w.length }, ...(l.b ? [{ layer: i, bias: true, size: l.b.length }] : [])]);
-
-function referenceTraining(layers: RefLayer[], act: string, y: number[][], o: { loss: LossKind; alpha: number; centred: boolean; rates: { weight: number[]; bias: number[] }; momentum: number; steps: number; lr?: number; weightDecay?: number }): RefLayer[] {
-  const n = X.length;
-  const k = y[0].length;
-  const f0 = X.flatMap((x) => Array.from(jacobian(layers, act, x).f));
-  const shift = o.centred ? f0.map((v) => o.alpha * v) : null;
-  const velocity = layers.map((l) => ({ w: new Float64Array(l.w.length), b: l.b ? new Float64Array(l.b.length) : null }));
-  let current = layers.map((l) => ({ ...l, w: l.w.slice(), b: l.b ? l.b.slice() : null }));
-  for (let s = 0; s < o.steps; s++) {
-    const jac = X.map((x) => jacobian(current, act, x));
-    const r = lossCotangentRef(o.loss, jac.flatMap((j) => Array.from(j.f)), y.flat(), n, k, o.alpha, shift);
-    const size = jac[0].rows[0].length;
-    const g = new Float64Array(size);
-    jac.forEach((j, i) => j.rows.forEach((row, a) => row.forEach((v, p) => (g[p] += v * r[i * k + a]))));
-    let offset = 0;
-    const next = current.map((l) => ({ ...l, w: l.w.slice(), b: l.b ? l.b.slice() : null }));
-    for (const grp of groups(current)) {
-      const lr = grp.bias ? o.rates.bias[grp.layer] : o.rates.weight[grp.layer];
-      const theta = grp.bias ? next[grp.layer].b! : next[grp.layer].w;
-      const v = grp.bias ? velocity[grp.layer].b! : velocity[grp.layer].w;
-      const theta0 = grp.bias ? layers[grp.layer].b! : layers[grp.layer].w;
-      const decay = o.weightDecay && lr > 0 ? (o.weightDecay * o.lr!) / lr : 0;
-      for (let p = 0; p < grp.size; p++) {
-        v[p] = o.momentum * v[p] + g[offset + p] + decay * (theta[p] - theta0[p]);
-        theta[p] -= lr * v[p];
-      }
-      offset += grp.size;
-    }
-    current = next;
-  }
-  return current;
-}
 
 describe('GD with momentum against float64', () => {
   const cases: { name: string; net: Partial<MlpConfig>; train: Partial<TrainerConfig>; k: number }[] = [
@@ -67,7 +31,7 @@ describe('GD with momentum against float64', () => {
       const before = await Promise.all([0, 1].map((e) => readLayers(trainer.net, e)));
       trainer.step(3);
       for (let e = 0; e < 2; e++) {
-        const expected = referenceTraining(before[e], 'tanh', y, { loss: config.loss, alpha: netConfig.alpha ?? 1, centred: !!netConfig.centered, rates: trainer.learningRates, momentum: config.momentum, steps: 3, lr: config.lr, weightDecay: config.weightDecay });
+        const expected = referenceTraining(before[e], (layers, x) => jacobian(layers, 'tanh', x), X, y, { loss: config.loss, alpha: netConfig.alpha ?? 1, centred: !!netConfig.centered, rates: trainer.learningRates, momentum: config.momentum, steps: 3, lr: config.lr, weightDecay: config.weightDecay });
         const actual = await readLayers(trainer.net, e);
         actual.forEach((layer, l) => {
           expectClose(layer.w, expected[l].w, { atol: 2e-6, rtol: 2e-5 }, `member ${e} layer ${l} w`);

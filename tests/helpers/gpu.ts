@@ -1,7 +1,7 @@
 // Shared test helpers: one Runtime per test file (each file runs in its own process), and the
 // tolerance check of DESIGN.md §6: |gpu − ref| ≤ atol + rtol·|ref|, rtol scaled by the reduction length.
-import { afterAll, beforeAll, expect } from 'vitest';
-import { Runtime } from '../../src/gpu/runtime';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
+import { Runtime, type KernelProgram } from '../../src/gpu/runtime';
 import { worstMismatch } from '../../src/check/tolerance';
 
 // the tolerance rule lives in src/check/tolerance.ts (the benchmarks use it too)
@@ -36,4 +36,20 @@ export function testData(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
     out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
   }
   return out;
+}
+
+/** The kernel programs `run` dispatches, in order (rt.dispatch watched, the work still done, then restored). */
+export async function dispatchedPrograms(rt: Runtime, run: () => unknown): Promise<KernelProgram[]> {
+  const programs: KernelProgram[] = [];
+  const dispatch = rt.dispatch.bind(rt);
+  const spy = vi.spyOn(rt, 'dispatch').mockImplementation((program, ...rest) => {
+    programs.push(program);
+    dispatch(program, ...rest);
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return programs;
 }

@@ -2,17 +2,16 @@
 // hyper-dual numbers a + b·ε₁ + c·ε₂ + d·ε₁ε₂ with ε₁² = ε₂² = 0 (Fike & Alonso 2011) seeded with
 // ε₁ on θ_p and ε₂ on θ_q carry ∂f/∂θ_p in b and ∂²f/∂θ_p∂θ_q in d, through
 // φ(a + bε₁ + cε₂ + dε₁ε₂) = φ(a) + φ'(a)·b·ε₁ + φ'(a)·c·ε₂ + (φ'(a)·d + φ''(a)·b·c)·ε₁ε₂.
-// One evaluation per parameter pair: for tiny nets only. Parameters in the order of mlp-ref's
-// jacobian: per layer, the weights row-major, then the biases.
-// With `beta` (a residual net, tests/helpers/residual-ref.ts's numbering: 0 = Dense_in, 1..B = branches,
-// B + 1 = Dense_out) the forward is h₀ = Dense_in(x), h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})), f = Dense_out(φ(h_B)).
+// One evaluation per parameter pair: for tiny nets only. The network, its numbering and the parameters'
+// order (per layer, the weights row-major, then the biases) are tests/helpers/net-f64.ts's; without `beta`
+// the plain MLP, with it the residual net h₀ = Dense_in(x), h_b = h_{b−1} + β·Dense_b(φ(h_{b−1})),
+// f = Dense_out(φ(h_B)). This forward is written apart from net-f64.ts's on purpose: it is the independent
+// check of that file's chain-rule Jacobian (tests/nets/residual-quadratic.test.ts compares the two).
 import { activationRef } from '../../src/kernels/activations';
-import type { RefLayer } from './mlp-ref';
+import { parameterCount, type RefLayer } from './net-f64';
 
 type HD = [number, number, number, number];
 const mul = (x: HD, y: HD): HD => [x[0] * y[0], x[0] * y[1] + x[1] * y[0], x[0] * y[2] + x[2] * y[0], x[0] * y[3] + x[1] * y[2] + x[2] * y[1] + x[3] * y[0]];
-
-export const parameterCount = (layers: RefLayer[]) => layers.reduce((s, l) => s + l.fanIn * l.fanOut + (l.b ? l.fanOut : 0), 0);
 
 /** f(x) as hyper-dual numbers with ε₁ on parameter p and ε₂ on parameter q (−1: none); `beta`: residual. */
 function forward(layers: RefLayer[], act: string, x: ArrayLike<number>, p: number, q: number, beta?: number): HD[] {

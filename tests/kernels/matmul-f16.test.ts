@@ -2,14 +2,13 @@
 // against float64: the operands' rounding to f16 modelled exactly (roundToF16, itself checked
 // against every f16 value), the stated error bound (f16ProductBound, from u = 2⁻¹¹), and proof that
 // the rounding really happens.
-import { describe, expect, it, vi } from 'vitest';
-import type { KernelProgram } from '../../src/gpu/runtime';
+import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
 import { roundArrayToF16, roundToF16 } from '../../src/check/reference';
 import { EPS16, f16ProductBound } from '../../src/check/tolerance';
 import { FeatureUnavailableError, hasFeature } from '../../src/kernels/features';
 import { MATMUL_F16_VERSIONS, matmul, matmulPrecisionsFor, matmulProblem, matmulRef, type MatmulPrecision } from '../../src/kernels/matmul';
-import { expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
+import { dispatchedPrograms, expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
 
@@ -164,19 +163,11 @@ describe('matmul f16 precisions', () => {
     const { rt } = ctx;
     const a = Tensor.from(rt, testData(8 * 8, 1), [8, 8]);
     const b = Tensor.from(rt, testData(8 * 8, 2), [8, 8]);
-    const programs: KernelProgram[] = [];
-    const dispatch = rt.dispatch.bind(rt);
-    const spy = vi.spyOn(rt, 'dispatch').mockImplementation((program, ...rest) => {
-      programs.push(program);
-      dispatch(program, ...rest);
-    });
-    try {
+    const programs = await dispatchedPrograms(rt, () => {
       matmul(rt, a, b);
       matmul(rt, a, b, { version: 'v5_bigtile' });
       matmul(rt, a, b, { precision: 'f16_emulated' });
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(programs.map((p) => p.label)).toEqual([expect.not.stringMatching(/f16/), 'matmul v5_bigtile vec4 AB', 'matmul v5_bigtile vec4 AB f16_emulated']);
     expect(programs.every((p) => !p.code.startsWith('enable f16;'))).toBe(true);
     expect(MATMUL_F16_VERSIONS).toEqual(['v5_bigtile']);

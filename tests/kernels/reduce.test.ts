@@ -1,9 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { KernelProgram, Runtime } from '../../src/gpu/runtime';
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/gpu/runtime';
 import { Tensor } from '../../src/gpu/tensor';
 import { FeatureUnavailableError, hasFeature } from '../../src/kernels/features';
 import { BATCH_MAPS, REDUCE_VERSIONS, REDUCE_VERSION_FEATURE, chooseReduceVersion, colSums, dot, normalizeBatches, reduceBatches, reduceRef, reduceVersionsFor, rowSums, sum, sumSquares, type BatchMap } from '../../src/kernels/reduce';
-import { EPS32, expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
+import { EPS32, dispatchedPrograms, expectClose, testData, tolerance, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
 
@@ -80,18 +80,10 @@ describe('every reduction version against float64', () => {
     if (!hasFeature(rt, 'subgroups')) skip("the adapter has no 'subgroups' feature: the plain tree is used");
     expect(chooseReduceVersion(rt)).toBe('tree_subgroup');
     expect(reduceVersionsFor(rt)).toEqual(['tree', 'tree_subgroup']);
-    const programs: KernelProgram[] = [];
-    const dispatch = rt.dispatch.bind(rt);
-    const spy = vi.spyOn(rt, 'dispatch').mockImplementation((program, ...rest) => {
-      programs.push(program);
-      dispatch(program, ...rest);
-    });
-    try {
-      const xd = testData(5000, 2); // two passes
+    const xd = testData(5000, 2); // two passes
+    const programs = await dispatchedPrograms(rt, async () => {
       expectClose(await sum(rt, Tensor.from(rt, xd)).read(), [reduceRef.sum(xd)], { atol: 4 * 13 * EPS32 * 5000, rtol: 0 }, 'default sum');
-    } finally {
-      spy.mockRestore();
-    }
+    });
     expect(programs.length).toBe(2);
     for (const p of programs) {
       expect(p.label).toBe('reduce tree_subgroup map 0');

@@ -2,10 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
 import { Mlp } from '../../src/nets/mlp';
-import { jvp, mseCotangent, vjp } from '../../src/nets/gradients';
+import { mseCotangent, vjp } from '../../src/nets/gradients';
 import { PARAMETERIZATIONS } from '../../src/nets/parameterization';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
-import { jacobian, readLayers } from '../helpers/mlp-ref';
+import { jacobian, readLayers } from '../helpers/net-f64';
+import { expectJacobianProducts, gpuJacobianProducts } from '../helpers/net-check';
 
 const ctx = useRuntime();
 const X = [[0.3, -1.2, 0.5], [1.1, 0.4, -0.7], [-0.6, 0.9, 1.3], [0.2, 0.1, -0.4]];
@@ -19,35 +20,11 @@ describe('gradients and JVP', () => {
         const net = new Mlp(rt, { inputDim: 3, hidden: [...hidden], outputDim: k, activation: 'tanh', parameterization: p, weightStd: 1.2, biasStd, alpha: 1.5, ensemble: E, seed: 5 });
         const x = Tensor.from(rt, X.flat(), [n, 3]);
         const cache = net.forward(x);
-        const rData = testData(E * n * k, 17);
-        const grads = vjp(rt, net, cache, Tensor.from(rt, rData, [E, n, k]));
-        // a tangent with the parameters' shapes
-        const tangent = net.layers.map((layer, l) => ({
-          weight: Tensor.from(rt, testData(layer.weight.size, 100 + l), layer.weight.shape),
-          bias: layer.bias ? Tensor.from(rt, testData(layer.bias.size, 200 + l), layer.bias.shape) : null,
-        }));
-        const jv = await jvp(rt, net, cache, tangent).read();
-        const gData = await Promise.all(grads.map(async (g) => ({ w: await g!.weight.read(), b: g!.bias ? await g!.bias.read() : null })));
-        const vData = await Promise.all(tangent.map(async (t) => ({ w: await t.weight.read(), b: t.bias ? await t.bias.read() : null })));
+        const products = await gpuJacobianProducts(rt, net, cache);
         for (let e = 0; e < E; e++) {
           const layers = await readLayers(net, e);
-          const rows = X.map((row) => jacobian(layers, 'tanh', row).rows); // rows[i][a] = ∂f_a(x_i)/∂θ (α not included)
-          // flatten member e's gradient and tangent in the reference's parameter order (per layer: w then b)
-          const flat = (d: { w: Float32Array; b: Float32Array | null }[]) => d.flatMap((layer, l) => {
-            const { fanIn, fanOut } = net.layers[l].scales;
-            const w = Array.from(layer.w.subarray(e * fanIn * fanOut, (e + 1) * fanIn * fanOut));
-            return layer.b ? [...w, ...Array.from(layer.b.subarray(e * fanOut, (e + 1) * fanOut))] : w;
-          });
-          const g = flat(gData);
-          const v = flat(vData);
-          const P = g.length;
-          const gRef = new Float64Array(P);
-          rows.forEach((perOutput, i) => perOutput.forEach((row, a) => row.forEach((jp, q) => (gRef[q] += jp * rData[(e * n + i) * k + a]))));
-          const scale = Math.max(...gRef.map(Math.abs));
-          expectClose(g, gRef, { atol: 1e-5 * scale, rtol: 1e-4 }, `member ${e} gradient Jᵀr`);
-          const jvRef = rows.flatMap((perOutput) => perOutput.map((row) => row.reduce((acc, jp, q) => acc + jp * v[q], 0)));
-          const jscale = Math.max(...jvRef.map(Math.abs));
-          expectClose(jv.subarray(e * n * k, (e + 1) * n * k), jvRef, { atol: 1e-5 * jscale, rtol: 1e-4 }, `member ${e} JVP`);
+          // rows[i][a] = ∂f_a(x_i)/∂θ (α not included)
+          expectJacobianProducts(net, products, X.map((row) => jacobian(layers, 'tanh', row).rows), e);
         }
         net.dispose();
       });

@@ -6,7 +6,7 @@ import { PARAMETERIZATIONS, type Parameterization } from '../../src/nets/paramet
 import { crossKernels, empiricalKernels, toExampleMajor, traceForm } from '../../src/ntk/empirical';
 import { jacobianContractionNtk } from '../../src/ntk/jacobian';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
-import { jacobian, ntkByJacobian, readLayers } from '../helpers/mlp-ref';
+import { jacobian, ntkByJacobian, readLayers } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 

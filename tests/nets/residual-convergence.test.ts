@@ -12,6 +12,7 @@ import { empiricalKernels } from '../../src/ntk/empirical';
 import { logLogSlope } from '../../src/dynamics/observables';
 import { residualKernels } from '../../src/theory';
 import { useRuntime } from '../helpers/gpu';
+import { kernelErrors } from '../helpers/net-check';
 
 const ctx = useRuntime();
 const X = [[1, 0, 0.5], [0.2, -0.9, 0.4], [-0.7, 0.3, 1.1], [0.5, 0.5, -0.5], [-1, -0.2, 0.1]];
@@ -25,22 +26,15 @@ describe('convergence of the residual empirical NTK to the analytic one', () => 
       const beta = 1 / Math.sqrt(blocks);
       const residual = { blocks, branchMultiplier: beta };
       const exactFlat = residualKernels({ depth: 1, weightStd: 1.4, biasStd, activation: act, residual }, X).ntk.flat();
-      const norm = Math.sqrt(exactFlat.reduce((a, v) => a + v * v, 0));
       const errors: number[] = [];
       const meanErrors: number[] = [];
       const x = Tensor.from(rt, X.flat(), [5, 3]);
       for (const m of widths) {
         const net = new Mlp(rt, { inputDim: 3, hidden: [m], outputDim: 1, activation: act, parameterization: 'ntk', weightStd: 1.4, biasStd, ensemble: E, seed: 2026, residual });
         const theta = await empiricalKernels(rt, net, x).ntk.read();
-        const size = exactFlat.length;
-        let sq = 0;
-        const mean = new Float64Array(size);
-        for (let e = 0; e < E; e++) for (let i = 0; i < size; i++) {
-          sq += (theta[e * size + i] - exactFlat[i]) ** 2;
-          mean[i] += theta[e * size + i] / E;
-        }
-        errors.push(Math.sqrt(sq / E) / norm);
-        meanErrors.push(Math.sqrt(mean.reduce((a, v, i) => a + (v - exactFlat[i]) ** 2, 0)) / norm);
+        const err = kernelErrors(theta, exactFlat, E);
+        errors.push(err.rms);
+        meanErrors.push(err.mean);
         net.dispose();
       }
       x.dispose();

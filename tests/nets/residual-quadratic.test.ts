@@ -10,15 +10,15 @@ import { Experiment, type RunRecord } from '../../src/dynamics/experiment';
 import { Tensor } from '../../src/gpu/tensor';
 import { axpy } from '../../src/kernels/elementwise';
 import { Mlp, type MlpConfig } from '../../src/nets/mlp';
-import { vjp, type LayerTensors } from '../../src/nets/gradients';
+import { vjp } from '../../src/nets/gradients';
 import type { Parameterization } from '../../src/nets/parameterization';
 import { curvatures, quadraticForward, quadraticVjp, releaseQuadraticForward } from '../../src/nets/second-order';
 import { parseSpec } from '../../src/spec';
 import { records, runSpec } from '../helpers/experiment';
 import { expectClose, testData, useRuntime } from '../helpers/gpu';
 import { outputDerivatives } from '../helpers/hessian-ref';
-import { readLayers } from '../helpers/mlp-ref';
-import { residualJacobian } from '../helpers/residual-ref';
+import { jacobian, readLayers } from '../helpers/net-f64';
+import { checkQuadraticModel, flatMember, readAll, testTangent } from '../helpers/net-check';
 
 const ctx = useRuntime();
 const X = [[0.3, -1.2], [1.1, 0.4], [-0.6, 0.9]];
@@ -31,30 +31,6 @@ function config(p: Parameterization, B: number, k: number, biasStd: number, act:
   return { inputDim: 2, hidden: [3], outputDim: k, activation: act, parameterization: p, weightStd: 1.3, biasStd, ensemble: E, seed, residual: { blocks: B, branchMultiplier: beta } };
 }
 
-/** δ of relative size `size` in each layer's own units (init std), zero on the layers not in `support`. */
-function makeDelta(net: Mlp, size: number, support?: number[]): LayerTensors[] {
-  const rt = net.layers[0].weight.rt;
-  return net.layers.map((layer, l) => {
-    const s = support && !support.includes(l) ? 0 : size;
-    return {
-      weight: Tensor.from(rt, Array.from(testData(layer.weight.size, 100 + l), (v) => s * v * layer.scales.initStd), layer.weight.shape),
-      bias: layer.bias ? Tensor.from(rt, Array.from(testData(layer.bias.size, 200 + l), (v) => s * v * layer.scales.biasStd), layer.bias.shape) : null,
-    };
-  });
-}
-
-const readAll = (ts: (LayerTensors | null)[]) => Promise.all(ts.map(async (t) => (t ? { w: await t.weight.read(), b: t.bias ? await t.bias.read() : null } : null)));
-
-/** member e's parameters (or gradients) as one vector in the reference's order: per layer, w row-major, then b. */
-function flatMember(net: Mlp, d: ({ w: Float32Array; b: Float32Array | null } | null)[], e: number, layers?: number[]): number[] {
-  return d.flatMap((layer, l) => {
-    if (layers && !layers.includes(l)) return [];
-    const { fanIn, fanOut } = net.layers[l].scales;
-    const w = Array.from(layer!.w.subarray(e * fanIn * fanOut, (e + 1) * fanIn * fanOut));
-    return layer!.b ? [...w, ...Array.from(layer!.b.subarray(e * fanOut, (e + 1) * fanOut))] : w;
-  });
-}
-
 describe('the residual hyper-dual reference', () => {
   it('its J is the chain-rule Jacobian and its H the central differences of that Jacobian (B = 2, k = 2, tanh, bias)', async () => {
     const { rt } = ctx;
@@ -64,16 +40,16 @@ describe('the residual hyper-dual reference', () => {
     const params: { arr: Float64Array; i: number }[] = layers.flatMap((l) => [...Array.from(l.w, (_, i) => ({ arr: l.w, i })), ...(l.b ? Array.from(l.b, (_, i) => ({ arr: l.b!, i })) : [])]);
     const x = X[1];
     const { f, J, H } = outputDerivatives(layers, 'tanh', x, beta);
-    const chain = residualJacobian(layers, 'tanh', beta, x);
+    const chain = jacobian(layers, 'tanh', x, beta);
     expectClose(f, chain.f, { atol: 1e-12, rtol: 1e-12 }, 'f');
     J.forEach((row, a) => expectClose(row, chain.rows[a], { atol: 1e-12, rtol: 1e-10 }, `J output ${a}`));
     const eps = 1e-5;
     params.forEach(({ arr, i }, p) => {
       const v = arr[i];
       arr[i] = v + eps;
-      const jp = residualJacobian(layers, 'tanh', beta, x).rows;
+      const jp = jacobian(layers, 'tanh', x, beta).rows;
       arr[i] = v - eps;
-      const jm = residualJacobian(layers, 'tanh', beta, x).rows;
+      const jm = jacobian(layers, 'tanh', x, beta).rows;
       arr[i] = v;
       for (let a = 0; a < 2; a++) expectClose(H[a][p], Array.from(jp[a], (u, q) => (u - jm[a][q]) / (2 * eps)), { atol: 1e-7, rtol: 1e-6 }, `H output ${a} row ${p}`);
     });
@@ -94,37 +70,7 @@ describe('residual quadratic model against the explicit Hessian', () => {
           const { rt } = ctx;
           const net = new Mlp(rt, config(p, B, k, biasStd, act, E, seed));
           const beta = net.residual!.branchMultiplier;
-          const x = Tensor.from(rt, X.flat(), [n, 2]);
-          const cache = net.forward(x);
-          const curv = curvatures(rt, net, cache);
-          const delta = makeDelta(net, 0.4);
-          const rData = testData(E * n * k, 17);
-          const r = Tensor.from(rt, rData, [E, n, k]);
-          const fwd = quadraticForward(rt, net, cache, curv, delta);
-          const grads = quadraticVjp(rt, net, cache, fwd, delta, r);
-          const fq = await fwd.output.read();
-          const gData = await readAll(grads);
-          const vData = await readAll(delta);
-          for (let e = 0; e < E; e++) {
-            const layers = await readLayers(net, e);
-            const v = flatMember(net, vData, e);
-            const P = v.length;
-            const fRef: number[] = [];
-            const gRef = new Float64Array(P);
-            X.forEach((row, i) => {
-              const { f, J, H } = outputDerivatives(layers, act, row, beta);
-              for (let a = 0; a < k; a++) {
-                const Hv = H[a].map((hrow) => hrow.reduce((s, h, q) => s + h * v[q], 0));
-                fRef.push(f[a] + J[a].reduce((s, j, q) => s + j * v[q], 0) + 0.5 * Hv.reduce((s, h, q) => s + h * v[q], 0));
-                const ri = rData[(e * n + i) * k + a];
-                for (let q = 0; q < P; q++) gRef[q] += (J[a][q] + Hv[q]) * ri;
-              }
-            });
-            const fs = Math.max(...fRef.map(Math.abs));
-            expectClose(fq.subarray(e * n * k, (e + 1) * n * k), fRef, { atol: 2e-5 * fs, rtol: 1e-4 }, `member ${e} f_quad`);
-            const gs = Math.max(...gRef.map(Math.abs));
-            expectClose(flatMember(net, gData, e), gRef, { atol: 2e-5 * gs, rtol: 1e-4 }, `member ${e} (J + Hδ)ᵀr`);
-          }
+          const { cache, fwd, delta, r, gData, release } = await checkQuadraticModel(rt, net, X, act, beta);
           // frozen Dense_in (and branch 1): the same gradients on the trainable layers, null on the frozen ones
           const frozen = B > 1 ? [0, 1] : [0];
           const part = quadraticVjp(rt, net, cache, fwd, delta, r, frozen);
@@ -132,12 +78,8 @@ describe('residual quadratic model against the explicit Hessian', () => {
           const trainable = net.layers.map((_, l) => l).filter((l) => !frozen.includes(l));
           const partData = await readAll(part);
           for (let e = 0; e < E; e++) expectClose(flatMember(net, partData, e, trainable), flatMember(net, gData, e, trainable), { atol: 1e-6, rtol: 1e-5 }, `member ${e} frozen ${frozen}`);
-          for (const g of [...grads, ...part]) if (g) [g.weight, g.bias].forEach((t) => t?.dispose());
-          releaseQuadraticForward(fwd);
-          fwd.output.dispose();
-          Mlp.release(cache);
-          curv.forEach((t) => t.dispose());
-          delta.forEach((t) => [t.weight, t.bias].forEach((u) => u?.dispose()));
+          for (const g of part) if (g) [g.weight, g.bias].forEach((t) => t?.dispose());
+          release();
           r.dispose();
           net.dispose();
         });
@@ -157,7 +99,7 @@ describe('exactness with the identity activation (f multilinear in the dense lay
       const net = new Mlp(rt, cfg);
       const moved = new Mlp(rt, cfg);
       const x = Tensor.from(rt, X.flat(), [n, 2]);
-      const delta = makeDelta(net, 1.0, support);
+      const delta = testTangent(net, 1.0, support);
       // moved = θ₀ + δ (same seed, same θ₀)
       moved.layers.forEach((layer, l) => {
         axpy(rt, 1, delta[l].weight, layer.weight);

@@ -8,8 +8,7 @@ import type { LossKind } from '../../src/kernels/loss';
 import { Rng, deriveSeed } from '../../src/data/rng';
 import { Mlp, type MlpConfig } from '../../src/nets/mlp';
 import { expectClose, useRuntime } from '../helpers/gpu';
-import { readLayers, type RefLayer } from '../helpers/mlp-ref';
-import { gramOfRows, referenceTraining, residualForwardRef, residualJacobian } from '../helpers/residual-ref';
+import { forward, gramOfRows, jacobian, readLayers, referenceTraining, type RefLayer } from '../helpers/net-f64';
 
 const ctx = useRuntime();
 
@@ -31,7 +30,7 @@ describe('GD on residual nets against float64', () => {
       const y = labels(config.loss, c.k);
       const netConfig: MlpConfig = { inputDim: 3, hidden: [6], outputDim: c.k, activation: 'tanh', parameterization: 'ntk', weightStd: 1.1, biasStd: 0.4, ensemble: 2, seed: 4, ...c.net };
       const beta = netConfig.residual!.branchMultiplier;
-      const jac = (layers: RefLayer[], x: ArrayLike<number>) => residualJacobian(layers, 'tanh', beta, x);
+      const jac = (layers: RefLayer[], x: ArrayLike<number>) => jacobian(layers, 'tanh', x, beta);
       const trainer = new Trainer(rt, netConfig, { x: X, y }, config);
       await trainer.start();
       const before = await Promise.all([0, 1].map((e) => readLayers(trainer.net, e)));
@@ -88,7 +87,7 @@ describe('SGD on a residual net against float64', () => {
       for (let b = 0; b < Math.floor(X.length / 2); b++) batches.push(order.slice(2 * b, 2 * b + 2));
     }
     const options = { loss: config.loss, alpha: 1, centred: false, rates: trainer.learningRates, momentum: 0.5, steps, batches };
-    const jac = (layers: RefLayer[], x: ArrayLike<number>) => residualJacobian(layers, 'tanh', 0.6, x);
+    const jac = (layers: RefLayer[], x: ArrayLike<number>) => jacobian(layers, 'tanh', x, 0.6);
     const delta = await Promise.all(trainer.delta!.map(async (d) => await d.weight.read()));
     for (let e = 0; e < 2; e++) {
       const expected = referenceTraining(before[e], jac, X, y, options);
@@ -126,10 +125,10 @@ describe('observables of a trained residual net', () => {
     for (let e = 0; e < 2; e++) {
       const [now, then] = [await readLayers(trainer.net, e), await readLayers(trainer.initial, e)];
       // mean |x_l| and mean |x_l − x_l(0)|: the inputs of layers 1..B+1 (φ(h₀)..φ(h_B)), then f
-      const fw = X.map((x) => residualForwardRef(now, 'relu', beta, x));
-      const fw0 = X.map((x) => residualForwardRef(then, 'relu', beta, x));
+      const fw = X.map((x) => forward(now, 'relu', x, beta));
+      const fw0 = X.map((x) => forward(then, 'relu', x, beta));
       for (let l = 0; l <= B + 1; l++) {
-        const at = (r: ReturnType<typeof residualForwardRef>) => (l <= B ? r.xs[l + 1] : r.f);
+        const at = (r: ReturnType<typeof forward>) => (l <= B ? r.xs[l + 1] : r.f);
         let abs = 0;
         let diff = 0;
         let count = 0;
@@ -146,7 +145,7 @@ describe('observables of a trained residual net', () => {
       }
       expect(changes.frobenius[2][e]).toBe(0); // frozen block 2
       // Θ_η = Σ_l (η_l/η)·J_l J_lᵀ at the trained parameters (k = 1, α = 1: the rates are the lrScales)
-      const jac = X.map((x) => residualJacobian(now, 'relu', beta, x));
+      const jac = X.map((x) => jacobian(now, 'relu', x, beta));
       const scales = trainer.kernelScales;
       const ref = new Float64Array(X.length ** 2);
       now.forEach((layer, l) => {

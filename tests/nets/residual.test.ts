@@ -1,20 +1,19 @@
-// Residual MLPs (issue 14) against an explicit float64 Jacobian (tests/helpers/residual-ref.ts):
+// Residual MLPs (issue 14) against an explicit float64 Jacobian (tests/helpers/net-f64.ts):
 // the forward pass, the structured empirical NTK and its per-layer terms, J·v and Jᵀr, for B = 1..3,
 // with and without bias, k = 1 and 3, every parameterization; the reference itself against
 // finite differences; cross kernels, Θ_η with frozen layers, and the refusals.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/gpu/tensor';
 import { Mlp, type MlpConfig } from '../../src/nets/mlp';
-import { jvp, vjp } from '../../src/nets/gradients';
 import { dynamicsKernelScales, type Parameterization } from '../../src/nets/parameterization';
 import { crossKernels, empiricalKernels, toExampleMajor } from '../../src/ntk/empirical';
 import { jacobianContractionNtk } from '../../src/ntk/jacobian';
 import { inMemoryNtkBytes, planKernels } from '../../src/ntk/memory';
 import { streamedKernels } from '../../src/ntk/streaming';
 import { mlpGradRef, ntkRows } from '../../src/check/reference';
-import { expectClose, testData, useRuntime } from '../helpers/gpu';
-import { readLayers } from '../helpers/mlp-ref';
-import { gramOfRows, residualJacobian, residualJacobianFd } from '../helpers/residual-ref';
+import { expectClose, useRuntime } from '../helpers/gpu';
+import { gramOfRows, jacobian, jacobianFd, readLayers } from '../helpers/net-f64';
+import { expectJacobianProducts, gpuJacobianProducts } from '../helpers/net-check';
 
 const ctx = useRuntime();
 
@@ -37,8 +36,8 @@ describe('the float64 reference', () => {
       const net = new Mlp(rt, { ...config('ntk', 3, 2, bias), activation: act });
       const layers = await readLayers(net, 0);
       for (const x of X.slice(0, 2)) {
-        const exact = residualJacobian(layers, act, 0.8, x).rows;
-        const fd = residualJacobianFd(layers, act, 0.8, x);
+        const exact = jacobian(layers, act, x, 0.8).rows;
+        const fd = jacobianFd(layers, act, x, 0.8);
         exact.forEach((row, a) => expectClose(row, fd[a], { atol: 1e-7, rtol: 1e-6 }, `output ${a}`));
       }
       net.dispose();
@@ -52,7 +51,7 @@ describe('the benchmarks\' float64 residual references (src/check/reference.ts)'
     const beta = 0.6;
     const net = new Mlp(rt, { ...config('ntk', 3, 1, 0), weightStd: 1, residual: { blocks: 3, branchMultiplier: beta } });
     const layers = await readLayers(net, 0);
-    const jac = X.map((x) => residualJacobian(layers, 'erf', beta, x));
+    const jac = X.map((x) => jacobian(layers, 'erf', x, beta));
     const full = gramOfRows(jac.map((j) => j.rows));
     const rows = ntkRows(X.flat(), n, 3, layers.map((l) => l.w), [0, 1, 2, 3], 'erf', beta);
     expectClose(rows.flatMap((r) => Array.from(r)), full, { atol: 1e-12, rtol: 1e-10 }, 'ntkRows');
@@ -83,18 +82,10 @@ describe('residual forward, eNTK, JVP and VJP = explicit float64 Jacobian', () =
           const perLayerData = await Promise.all(perLayer!.map(async (t) => toExampleMajor(await t.read(), E, k, n)));
           const f = await cache.output.read();
           // Jᵀr and J·v
-          const rData = testData(E * n * k, 17);
-          const grads = vjp(rt, net, cache, Tensor.from(rt, rData, [E, n, k]));
-          const tangent = net.layers.map((layer, l) => ({
-            weight: Tensor.from(rt, testData(layer.weight.size, 100 + l), layer.weight.shape),
-            bias: layer.bias ? Tensor.from(rt, testData(layer.bias.size, 200 + l), layer.bias.shape) : null,
-          }));
-          const jv = await jvp(rt, net, cache, tangent).read();
-          const gData = await Promise.all(grads.map(async (g) => ({ w: await g!.weight.read(), b: g!.bias ? await g!.bias.read() : null })));
-          const vData = await Promise.all(tangent.map(async (t) => ({ w: await t.weight.read(), b: t.bias ? await t.bias.read() : null })));
+          const products = await gpuJacobianProducts(rt, net, cache);
           for (let e = 0; e < E; e++) {
             const layers = await readLayers(net, e);
-            const jac = X.map((row) => residualJacobian(layers, cfg.activation, beta, row));
+            const jac = X.map((row) => jacobian(layers, cfg.activation, row, beta));
             // forward
             jac.forEach((j, i) => expectClose(f.subarray((e * n + i) * k, (e * n + i + 1) * k), j.f, { atol: 1e-5 * Math.max(1, ...Array.from(j.f, Math.abs)), rtol: 1e-4 }, `member ${e} f(x${i})`));
             // full kernel Θ = α²·J Jᵀ
@@ -106,19 +97,7 @@ describe('residual forward, eNTK, JVP and VJP = explicit float64 Jacobian', () =
               const refL = gramOfRows(jac.map((j) => j.perLayer[l]), 1.5);
               expectClose(layerKernel[e], refL, { atol: 2e-5 * scale, rtol: 1e-4 }, `member ${e} layer ${l} term`);
             });
-            // flatten member e's gradient and tangent in the reference's order (per layer: w then b)
-            const flat = (d: { w: Float32Array; b: Float32Array | null }[]) => d.flatMap((layer, l) => {
-              const { fanIn, fanOut } = net.layers[l].scales;
-              const w = Array.from(layer.w.subarray(e * fanIn * fanOut, (e + 1) * fanIn * fanOut));
-              return layer.b ? [...w, ...Array.from(layer.b.subarray(e * fanOut, (e + 1) * fanOut))] : w;
-            });
-            const g = flat(gData);
-            const v = flat(vData);
-            const gRef = new Float64Array(g.length);
-            jac.forEach((j, i) => j.rows.forEach((row, a) => row.forEach((jp, q) => (gRef[q] += jp * rData[(e * n + i) * k + a]))));
-            expectClose(g, gRef, { atol: 1e-5 * Math.max(...gRef.map(Math.abs)), rtol: 1e-4 }, `member ${e} Jᵀr`);
-            const jvRef = jac.flatMap((j) => j.rows.map((row) => row.reduce((acc, jp, q) => acc + jp * v[q], 0)));
-            expectClose(jv.subarray(e * n * k, (e + 1) * n * k), jvRef, { atol: 1e-5 * Math.max(...jvRef.map(Math.abs)), rtol: 1e-4 }, `member ${e} J·v`);
+            expectJacobianProducts(net, products, jac.map((j) => j.rows), e);
           }
           Mlp.release(cache);
           net.dispose();
@@ -148,8 +127,8 @@ describe('residual cross kernels and Θ_η', () => {
     const [n1, n2, k] = [n, X2.length, 2];
     for (let e = 0; e < 2; e++) {
       const layers = await readLayers(net, e);
-      const J1 = X.map((x) => residualJacobian(layers, 'gelu', 0.8, x).rows);
-      const J2 = X2.map((x) => residualJacobian(layers, 'gelu', 0.8, x).rows);
+      const J1 = X.map((x) => jacobian(layers, 'gelu', x, 0.8).rows);
+      const J2 = X2.map((x) => jacobian(layers, 'gelu', x, 0.8).rows);
       const ref = new Float64Array(k * n1 * k * n2);
       for (let a = 0; a < k; a++) for (let i = 0; i < n1; i++) for (let b = 0; b < k; b++) for (let j = 0; j < n2; j++)
         ref[((a * n1 + i) * k + b) * n2 + j] = 1.3 ** 2 * J1[i][a].reduce((s, v, p) => s + v * J2[j][b][p], 0);
@@ -165,7 +144,7 @@ describe('residual cross kernels and Θ_η', () => {
     const scales = dynamicsKernelScales(net.layers.map((l) => l.scales), 2, [2]);
     const theta = toExampleMajor(await empiricalKernels(rt, net, Tensor.from(rt, X.flat(), [n, 3]), { parameterScales: scales }).ntk.read(), 1, 1, n)[0];
     const layers = await readLayers(net, 0);
-    const jac = X.map((x) => residualJacobian(layers, cfg.activation, 1 / Math.sqrt(3), x));
+    const jac = X.map((x) => jacobian(layers, cfg.activation, x, 1 / Math.sqrt(3)));
     const ref = new Float64Array(n * n);
     layers.forEach((layer, l) => {
       // the weight block then the bias block of layer l, each with its own rate (α² of the model × 1/α² of the rates)

@@ -1,6 +1,6 @@
 // The infinite-width NNGP/NTK of residual MLPs (src/theory/residual.ts) against closed forms, the
 // plain MLP's kernels (β = 0, B = 1) and Monte Carlo over finite float64 residual networks
-// (tests/helpers/residual-f64.ts: explicit parameter gradients).
+// (tests/helpers/residual-montecarlo.ts over tests/helpers/net-f64.ts: explicit parameter gradients).
 //
 // Recursion: Σ_0 = Θ_0 = σ_w²·x·x'/d + σ_b²; Σ_b = Σ_{b−1} + β²·(σ_w²·E[φφ] + σ_b²);
 // Θ_b = Θ_{b−1} + β²·(σ_w²·E[φφ] + σ_b² + σ_w²·E[φ'φ']·Θ_{b−1}); readout as the plain MLP's.
@@ -10,7 +10,8 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { analyticKernels, THEORY_ACTIVATIONS, residualKernels, residualVariances, type KernelSpecTheory } from '../../src/theory/index';
 import { computeKernels, KernelOverflowError } from '../../src/theory/kernels';
 import { kernelMap, theoryActivation } from '../../src/theory/activations';
-import { residualForward, residualMonteCarlo, residualNet, drawResidualNet, type KernelEstimate } from '../helpers/residual-f64';
+import { jacobianFd } from '../helpers/net-f64';
+import { residualGradient, residualMonteCarlo, residualNet, drawResidualNet, type KernelEstimate } from '../helpers/residual-montecarlo';
 import { Rng } from '../../src/data/rng';
 
 const res = (activation: string, blocks: number, branchMultiplier: number, weightStd = 1, biasStd = 0): KernelSpecTheory => ({
@@ -146,23 +147,10 @@ describe('residual kernels against Monte Carlo over finite float64 residual netw
     const net = residualNet(3, 4, 3, 0.7, 1.3, 0.4, phi, dphi);
     drawResidualNet(net, new Rng(3));
     const x = [0.3, -0.7, 1.1];
-    const grad = new Float64Array(net.paramCount);
-    residualForward(net, x, grad);
+    const { grad } = residualGradient(net, x);
+    const fd = jacobianFd(net.layers, net.act, x, net.beta, 1e-6)[0];
     let p = 0;
-    for (let l = 0; l < net.W.length; l++) {
-      for (const arr of [net.W[l], net.b[l]]) {
-        for (let i = 0; i < arr.length; i++, p++) {
-          const keep = arr[i];
-          const h = 1e-6;
-          arr[i] = keep + h;
-          const up = residualForward(net, x).f;
-          arr[i] = keep - h;
-          const down = residualForward(net, x).f;
-          arr[i] = keep;
-          expect(Math.abs((up - down) / (2 * h) - grad[p])).toBeLessThan(1e-8);
-        }
-      }
-    }
+    for (; p < fd.length; p++) expect(Math.abs(fd[p] - grad[p])).toBeLessThan(1e-8);
     expect(p).toBe(net.paramCount);
   });
 
@@ -197,12 +185,12 @@ describe('residual kernels against Monte Carlo over finite float64 residual netw
       const exact = residualKernels(res('relu', 4, 0.5, 1.2, 0.3), XM);
       const net = residualNet(3, m, 4, 0.5, 1.2, 0.3, phi, dphi);
       const rng = new Rng(seed);
-      const grads = XM.map(() => new Float64Array(net.paramCount));
+      let grads: Float64Array[] = [];
       let sum = 0;
       let count = 0;
       for (let s = 0; s < samples; s++) {
         drawResidualNet(net, rng);
-        XM.forEach((x, i) => residualForward(net, x, grads[i]));
+        grads = XM.map((x) => residualGradient(net, x).grad);
         for (let i = 0; i < XM.length; i++) {
           for (let j = i; j < XM.length; j++) {
             let t = 0;
