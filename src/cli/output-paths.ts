@@ -20,6 +20,16 @@ export function requireOutputPath(flag: string, value: string | undefined): void
   }
 }
 
+/** stat, or undefined where nothing is (ENOENT) or a file stands in the way of a folder (ENOTDIR). */
+const stat = (path: string) => {
+  try {
+    return statSync(path);
+  } catch (e) {
+    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw new OutputPathError(`cannot use ${path}: ${code(e)}`);
+  }
+};
+
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String((e as Error).message ?? e);
 
 /**
@@ -33,7 +43,7 @@ export function checkOutputFile(flag: string, path: string | undefined, o: { cre
   if (path === undefined) return;
   requireOutputPath(flag, path);
   const target = resolve(path);
-  const st = statSync(target, { throwIfNoEntry: false });
+  const st = stat(target);
   if (st?.isDirectory()) throw new OutputPathError(`${flag} ${path}: expected a file name; that is a folder`);
   if (st) {
     try {
@@ -44,7 +54,7 @@ export function checkOutputFile(flag: string, path: string | undefined, o: { cre
   }
   let folder = dirname(target);
   for (;;) {
-    const f = statSync(folder, { throwIfNoEntry: false });
+    const f = stat(folder);
     if (f) {
       if (!f.isDirectory()) throw new OutputPathError(`${flag} ${path}: ${folder} is not a folder`);
       break;

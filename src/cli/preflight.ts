@@ -25,7 +25,7 @@ export function checkRunAllocations(spec: ExperimentSpec, limits: Record<string,
     onPoint?.(width, p.point);
     const n = Math.max(1, rows(p.spec.data.train), rows(p.spec.data.test));
     for (const t of inMemoryNtkTensors(mlpConfig(p.spec, width), n)) {
-      if (TRAINING_TENSOR.test(t.name)) allocationSize(`tensor "${t.name}" of shape [${t.shape.join(", ")}] (${t.bytes.toLocaleString("en-US")} bytes, checked before the run)`, t.bytes, limits);
+      if (TRAINING_TENSOR.test(t.name)) allocationSize(`tensor "${t.name}" of shape [${t.shape.join(', ')}] (${t.bytes.toLocaleString('en-US')} bytes, checked before the run)`, t.bytes, limits);
     }
   }
 }
