@@ -127,10 +127,11 @@ describe('widenet merge', () => {
     expect(ownStderr(widenet(['merge', sh(0), join(dir, 'short'), '--out', join(dir, 'm-short')]).stderr)).toContain('metrics.jsonl has 1 line, its points printed 2');
     // a shard that failed (its width is refused): named with its error
     const bad = specFile('bad.json', { ...base, model: { ...base.model, hidden: [[8], [100000000]] } });
-    expect(widenet(['run', bad, '--shard', '1/2', '--out', join(dir, 'bad1')]).code).toBe(1);
-    const failed = widenet(['merge', sh(0), join(dir, 'bad1'), '--out', join(dir, 'm-bad')]);
+    expect(widenet(['run', bad, '--shard', '0/1', '--out', join(dir, 'bad0')]).code).toBe(1);
+    const failed = widenet(['merge', join(dir, 'bad0'), '--out', join(dir, 'm-bad')]);
     expect(failed.code).toBe(1);
-    expect(ownStderr(failed.stderr)).toMatch(/shard 1\/2 \(.*bad1\) failed: LimitExceededError: tensor "h1" .* \(at width \[100000000\], step 0\); fix the cause and rerun the shard \(with --force\)/);
+    expect(existsSync(join(dir, 'm-bad'))).toBe(false);
+    expect(ownStderr(failed.stderr)).toMatch(/shard 0\/1 \(.*bad0\) failed: LimitExceededError: tensor "h1" .* \(at width \[100000000\], step 0\); fix the cause and rerun the shard \(with --force\)/);
   });
 });
 
