@@ -245,7 +245,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   } catch (e) {
     // stdout closed under us: the run ends quietly; the results file says why it is short
     if (e instanceof OutputClosedError && metrics) appendFileSync(metrics, interrupted('SIGPIPE') + '\n');
-    else if (!(e instanceof InterruptedError)) {
+    else if (!(e instanceof InterruptedError) && !(e instanceof OutputClosedError)) {
       if (metrics) appendFileSync(metrics, failed(e) + '\n');
       try {
         o.write(failed(e) + '\n');
