@@ -6,7 +6,10 @@
 //
 // Refused, naming the shard (exit code 1): a folder without shard.json, shards of different specs
 // or counts, a shard given twice, a missing shard, an incomplete one (no completion marker, fewer
-// points than its indices, or a metrics.jsonl whose lines do not match the points' line counts).
+// points than its indices, or a metrics.jsonl whose lines do not match the points' line counts),
+// one whose metrics.jsonl ends in a `failed` or `interrupted` line or in a line cut mid-write, one
+// missing the kernels file of a finished point; and, before anything is touched, an --out that is
+// one of the shard folders or lies inside one (resolved through symlinks).
 import { copyFileSync, existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { WidenetError } from '../gpu/errors';
