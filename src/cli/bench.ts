@@ -6,6 +6,7 @@
 //  - `widenet bench`: the headless-Chrome benchmarks against tfjs-backend-webgpu and jax-js
 //    (bench/harness); the harness and its devDependencies (vite, puppeteer-core, the peers) are
 //    loaded only when this command runs, so the rest of the CLI does not need them.
+import { checkOutputFile, requireOutputPath } from './output-paths';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -39,6 +40,7 @@ function benchCommand<R>(program: Command, withRuntime: <T>(fn: (rt: Runtime) =>
       if (opts.preset !== undefined && !BENCH_SIZE_PRESETS.includes(opts.preset as BenchSizePreset)) throw new Error(`--preset ${opts.preset}: unknown; expected one of ${BENCH_SIZE_PRESETS.join(', ')}`);
       if (opts.preset !== undefined && opts.quick && opts.preset !== 'quick') throw new Error(`--quick and --preset ${opts.preset} contradict each other; give one`);
       const preset = (opts.preset as BenchSizePreset | undefined) ?? (opts.quick ? 'quick' : 'full');
+      checkOutputFile('--json', opts.json, { createFolders: true }); // before the work
       const bench = await load();
       await withRuntime(async (rt) => {
         const started = new Date().toISOString();
@@ -87,6 +89,8 @@ export function registerBench(program: Command): void {
       if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}; expected one of ${SUITES.join(', ')}`);
       const badImpl = opts.impl.filter((s) => !IMPLS.includes(s as Impl));
       if (badImpl.length) throw new Error(`unknown implementation ${badImpl.join(', ')}; expected one of ${IMPLS.join(', ')}`);
+      requireOutputPath('--out', opts.out);
+      checkOutputFile('--json', opts.json, { createFolders: true });
       const { runBench } = await import('../../bench/harness/run');
       const { targetTable } = await import('../../bench/harness/report');
       const { json, files } = await runBench({

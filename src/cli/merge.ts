@@ -6,15 +6,18 @@
 //
 // Refused, naming the shard (exit code 1): a folder without shard.json, shards of different specs
 // or counts, a shard given twice, a missing shard, an incomplete one (no completion marker, fewer
-// points than its indices, or a metrics.jsonl whose lines do not match the points' line counts).
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// points than its indices, or a metrics.jsonl whose lines do not match the points' line counts),
+// one whose metrics.jsonl ends in a `failed` or `interrupted` line or in a line cut mid-write, one
+// missing the kernels file of a finished point; and, before anything is touched, an --out that is
+// one of the shard folders or lies inside one (resolved through symlinks).
+import { copyFileSync, existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { WidenetError } from '../gpu/errors';
 import { expandGrid, parseSpecText, pointWidth, specGrid } from '../spec';
 import { sweepSummary, type PointLines } from '../dynamics/grid-summary';
-import type { RunLine } from '../dynamics/records';
+import type { MetricsLine, RunLine } from '../dynamics/records';
 import { SHARD_FILE, shardIndices, specHash, type ShardFile } from './shard';
-import type { OutDir } from './run';
+import { kernelsFileName, type OutDir } from './run';
 
 /** Shards that cannot be merged: every problem, one per line (exit code 1). */
 export class MergeError extends WidenetError {}
@@ -24,6 +27,40 @@ interface ShardDir {
   file: ShardFile;
   specText: string;
   lines: string[];
+  /** the last line of metrics.jsonl when it has no newline: cut while being written */
+  partial: string | null;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A path resolved through symlinks, also when it does not exist yet (its nearest existing ancestor is). */
+function realPath(path: string): string {
+  const rest: string[] = [];
+  let p = resolve(path);
+  for (;;) {
+    try {
+      return join(realpathSync(p), ...rest);
+    } catch {
+      const parent = dirname(p);
+      if (parent === p) return join(p, ...rest);
+      rest.unshift(basename(p));
+      p = parent;
+    }
+  }
+}
+
+/**
+ * Refuses an --out that is one of the shard folders or lies inside one (through symlinks too):
+ * --force would delete that shard's results before they are read. Checked before anything is touched.
+ */
+export function refuseOutAmongInputs(dirs: readonly string[], out: string): void {
+  const target = realPath(out);
+  for (const d of dirs) {
+    const input = realPath(d);
+    const rel = relative(input, target);
+    if (rel === '') throw new MergeError(`--out ${out} is the shard folder ${d}${target !== resolve(out) ? ` (both are ${target})` : ''}: merging into a shard would delete its results; choose a new folder`);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) throw new MergeError(`--out ${out} lies inside the shard folder ${d} (${target}): choose a folder outside the shards`);
+  }
 }
 
 function readShard(dir: string, problems: string[]): ShardDir | null {
@@ -47,7 +84,9 @@ function readShard(dir: string, problems: string[]): ShardDir | null {
     problems.push(`${dir}: spec.json does not match the hash in ${SHARD_FILE} (the folder was changed after the run)`);
     return null;
   }
-  return { dir, file, specText, lines: metrics === '' ? [] : metrics.replace(/\n$/, '').split('\n') };
+  const lines = metrics === '' ? [] : metrics.replace(/\n$/, '').split('\n');
+  const partial = metrics !== '' && !metrics.endsWith('\n') ? lines[lines.length - 1] : null;
+  return { dir, file, specText, lines, partial };
 }
 
 /** Why a shard is incomplete (null when it is complete). */
@@ -56,13 +95,38 @@ function incomplete(s: ShardDir): string | null {
   const expected = shardIndices(file.total, file.shard);
   const doneIdx = file.done.map((d) => d.index);
   const name = `shard ${file.shard.index}/${file.shard.count} (${s.dir})`;
+  if (s.partial !== null) return `${name} is incomplete: the last line of metrics.jsonl (line ${s.lines.length}, ${s.partial.length} characters) has no newline: it was cut while being written (the run was killed)`;
+  const stop = stopLine(s.lines[s.lines.length - 1]);
+  if (stop) return `${name} ${stop}`;
   if (JSON.stringify(file.indices) !== JSON.stringify(expected)) return `${name}: its points ${JSON.stringify(file.indices)} are not the points ${JSON.stringify(expected)} of shard ${file.shard.index}/${file.shard.count}`;
   const missing = expected.filter((i) => !doneIdx.includes(i));
   if (!file.complete || missing.length > 0 || JSON.stringify(doneIdx) !== JSON.stringify(expected)) {
     return `${name} is incomplete: ${doneIdx.length} of ${expected.length} points finished${missing.length ? ` (missing points ${missing.join(', ')})` : ''}, no completion marker (the run was interrupted, failed or is still running)`;
   }
   const lines = file.done.reduce((n, d) => n + d.lines, 0);
-  if (lines !== s.lines.length) return `${name} is incomplete: metrics.jsonl has ${s.lines.length} lines, its points printed ${lines}`;
+  if (lines !== s.lines.length) return `${name} is incomplete: metrics.jsonl has ${plural(s.lines.length, 'line')}, its points printed ${lines}`;
+  // the kernels file each finished point wrote (run.ts): merge promises the unsharded run's folder
+  const spec = parseSpecText(s.specText, join(s.dir, 'spec.json'));
+  const grid = specGrid(spec) !== null;
+  const widths = new Map(expandGrid(spec).map((p) => [p.index, pointWidth(p.spec)]));
+  const missingFiles = file.done.map((d) => kernelsFileName(d.index, widths.get(d.index) ?? [], grid)).filter((f) => !existsSync(join(s.dir, f)));
+  if (missingFiles.length) return `${name} is incomplete: ${plural(missingFiles.length, 'kernels file')} of its finished points ${missingFiles.length === 1 ? 'is' : 'are'} missing: ${missingFiles.join(', ')}`;
+  return null;
+}
+
+/** "failed: …" / "was interrupted by …" for a metrics.jsonl that ends in the line of a run that did not finish (records.ts), else null. */
+function stopLine(last: string | undefined): string | null {
+  if (last === undefined) return null;
+  let line: MetricsLine;
+  try {
+    line = JSON.parse(last) as MetricsLine;
+  } catch {
+    return null;
+  }
+  const where = (r: { width: number[] | null; point?: Record<string, unknown> | null; step: number }) =>
+    `${r.width ? `width ${JSON.stringify(r.width)}` : 'before the first point'}${r.point ? `, point ${JSON.stringify(r.point)}` : ''}, step ${r.step}`;
+  if (line && typeof line === 'object' && 'failed' in line) return `failed: ${line.failed.error}: ${line.failed.message} (at ${where(line.failed)}); fix the cause and rerun the shard (with --force)`;
+  if (line && typeof line === 'object' && 'interrupted' in line) return `was interrupted by ${line.interrupted.signal} (at ${where(line.interrupted)}); rerun the shard (with --force)`;
   return null;
 }
 

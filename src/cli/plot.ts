@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { FIGURES, FIGURE_DESCRIPTIONS, buildFigure, defaultFigure, type FigureName } from '../plot/figures';
 import { readResults } from '../plot/results';
 import { figureFormat, renderFigure } from '../plot/render';
+import { checkOutputFile } from './output-paths';
 
 export function registerPlot(program: Command): void {
   program
@@ -17,7 +18,8 @@ export function registerPlot(program: Command): void {
       return v as FigureName;
     })
     .action(async (path: string, opts: { out: string; figure?: FigureName }) => {
-      const format = figureFormat(opts.out); // before reading anything
+      checkOutputFile('--out', opts.out); // before reading anything: its folder exists and is writable
+      const format = figureFormat(opts.out);
       const results = readResults(path);
       const name = opts.figure ?? defaultFigure(results);
       const figure = await renderFigure(buildFigure(name, results), format);

@@ -16,19 +16,27 @@ import { runExperiment } from '../dynamics/experiment';
 import { pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
 import { SHARD_FILE, ShardLog, shardIndices, type Shard } from './shard';
 import { SweepProgress, type ProgressStream } from './progress';
+import { failedLine, requireOutputPath } from './output-paths';
+import { checkRunAllocations } from './preflight';
+import type { InterruptedLine } from '../dynamics/records';
 
 /** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
 export class OutDirError extends WidenetError {}
 
 /** The run was stopped by a signal; the CLI exits with 128 + the signal's number. */
 export class InterruptedError extends WidenetError {
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+  constructor(readonly signal: StopSignal) {
     super(`interrupted by ${signal}`);
   }
   get exitCode(): number {
-    return this.signal === 'SIGINT' ? 130 : 143;
+    return 128 + SIGNAL_NUMBERS[this.signal];
   }
 }
+
+/** The signals that stop a run cleanly (SIGHUP: the terminal or ssh session closed). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+const SIGNAL_NUMBERS: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /** stdout was closed by its reader (`| head`): the run ends quietly, exit code 0. */
 export class OutputClosedError extends WidenetError {
@@ -37,7 +45,13 @@ export class OutputClosedError extends WidenetError {
   }
 }
 
-/** The files a run writes into its folder; --force deletes these and nothing else. */
+/** The files a run writes into its folder, as --help, the docs and OutDirError list them; --force deletes these and nothing else. */
+export const OWN_RESULT_FILES = 'metrics.jsonl, spec.json, kernels-*.json, shard.json';
+
+/** The kernels file of a point (a grid's points may share a width: its files carry the point index). */
+export const kernelsFileName = (index: number, width: readonly number[], grid: boolean): string => `kernels-${grid ? `p${index}-` : ''}${width.join('x')}.json`;
+
+/** The files a run writes into its folder (OWN_RESULT_FILES, and shard.json's temporary); --force deletes these and nothing else. */
 export const isOwnResultFile = (name: string): boolean =>
   name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-(p\d+-)?[0-9x]+\.json$/.test(name) || name === SHARD_FILE || name === `${SHARD_FILE}.tmp`;
 export const LOCK_FILE = '.lock';
@@ -103,6 +117,7 @@ export interface OutDir {
  * when anything else is there.
  */
 export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: string) => void } = {}): OutDir {
+  requireOutputPath('--out', dir);
   makeFolder(dir);
   const lock = join(dir, LOCK_FILE);
   const take = (): number => openSync(lock, 'wx');
@@ -140,7 +155,7 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
     if (present.length) {
       const foreign = present.filter((f) => !isOwnResultFile(f));
       if (!o.force) throw new OutDirError(`the output folder ${dir} is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', …' : ''}); pass --force to replace widenet's results there, or choose another folder`);
-      if (foreign.length) throw new OutDirError(`--force deletes only widenet's own files (metrics.jsonl, spec.json, kernels-*.json), but ${dir} also holds: ${foreign.join(', ')}; choose another folder`);
+      if (foreign.length) throw new OutDirError(`--force deletes only widenet's own files (${OWN_RESULT_FILES}), but ${dir} also holds: ${foreign.join(', ')}; choose another folder`);
       for (const f of present) unlinkSync(join(dir, f));
     }
   } catch (e) {
@@ -162,7 +177,7 @@ export interface RunOptions {
   /** run only this shard's points (shard.ts), without the summary; --out then also writes shard.json */
   shard?: Shard | null;
   /** the signal that asked the run to stop, if one did (checked after each line) */
-  stopRequested?: () => 'SIGINT' | 'SIGTERM' | null;
+  stopRequested?: () => StopSignal | null;
 }
 
 export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOptions): Promise<void> {
@@ -185,6 +200,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     indices,
     onPointStart: (point, ordinal) => {
       atPoint = point.point;
+      at = { width: pointWidth(point.spec), step: 0 };
       shardLog?.pointStarted();
       progress?.pointStart(ordinal, point.point, pointWidth(point.spec), point.spec.train.steps);
     },
@@ -196,8 +212,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     onWidthEnd: out
       ? async (experiment, point) => {
           const kernels = await experiment.probeKernels();
-          // a grid's points may share a width: its files carry the point index
-          const file = join(out.dir, `kernels-${grid ? `p${point.index}-` : ''}${experiment.width.join('x')}.json`);
+          const file = join(out.dir, kernelsFileName(point.index, experiment.width, grid));
           writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), step: experiment.stepIndex, probe: point.spec.observe.probe, ...kernels }) + '\n');
         }
       : undefined,
@@ -208,8 +223,15 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     if (metrics) appendFileSync(metrics, text + '\n');
     if (toStdout) o.write(text + '\n');
   };
-  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, ...(grid ? { point: atPoint } : {}), step: at.step, signal } });
+  const interrupted = (signal: string) => JSON.stringify({ interrupted: { width: at.width, ...(grid ? { point: atPoint } : {}), step: at.step, signal } } satisfies InterruptedLine);
+  // a run that stops on an error ends its results the same way, so that plot and merge see it unfinished
+  const failed = (e: unknown) => JSON.stringify(failedLine(e, at.width, grid ? atPoint : undefined, at.step));
   try {
+    // every point's tensors against the device's limits before any weights are drawn (preflight.ts)
+    checkRunAllocations(spec, rt.limits, indices, (width, point) => {
+      at = { width, step: 0 };
+      atPoint = point;
+    });
     for await (const line of lines) {
       if ('step' in line && Array.isArray((line as { width?: unknown }).width)) at = { width: (line as { width: number[] }).width, step: (line as { step: number }).step };
       progress?.clearLine();
@@ -223,6 +245,14 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   } catch (e) {
     // stdout closed under us: the run ends quietly; the results file says why it is short
     if (e instanceof OutputClosedError && metrics) appendFileSync(metrics, interrupted('SIGPIPE') + '\n');
+    else if (!(e instanceof InterruptedError) && !(e instanceof OutputClosedError)) {
+      if (metrics) appendFileSync(metrics, failed(e) + '\n');
+      try {
+        o.write(failed(e) + '\n');
+      } catch {
+        // stdout already closed: metrics.jsonl holds the line
+      }
+    }
     throw e;
   } finally {
     progress?.stop();

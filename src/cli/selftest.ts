@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
 import { entkSharedCase, selftest, selftestMismatches } from '../check/selftest';
+import { checkOutputFile } from './output-paths';
 
 export function registerSelftest(program: Command, withRuntime: <T>(fn: (rt: Runtime) => Promise<T>) => Promise<T>): void {
   program
@@ -18,6 +19,9 @@ export function registerSelftest(program: Command, withRuntime: <T>(fn: (rt: Run
     .option('--json <path>', 'also write the report to this file')
     .option('--export-entk <path>', 'also write a small two-layer ReLU case (inputs, weights, widenet\'s eNTK) as JSON, for other implementations to check against (the GPU kit\'s Python peers)')
     .action(async (opts: { quick?: boolean; only: string[]; json?: string; exportEntk?: string }) => {
+      // the output files before any case runs (the folders are created, as before)
+      checkOutputFile('--json', opts.json, { createFolders: true });
+      checkOutputFile('--export-entk', opts.exportEntk, { createFolders: true });
       await withRuntime(async (rt) => {
         const date = new Date().toISOString();
         const t0 = performance.now();

@@ -22,6 +22,8 @@ export interface Shard {
 }
 
 export const SHARD_FILE = 'shard.json';
+/** The largest shard count (and index + 1): Number.MAX_SAFE_INTEGER, beyond which N is not exact. */
+export const MAX_SHARDS = Number.MAX_SAFE_INTEGER;
 
 const wholeNumber = (text: string): number | null => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : null);
 
@@ -30,7 +32,7 @@ export function parseShardFlag(text: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   if (!m) throw new ShardError(`--shard: expected i/N with whole numbers 0 ≤ i < N, like 0/4; received ${JSON.stringify(text)}`);
   const [index, count] = [Number(m[1]), Number(m[2])];
-  if (!Number.isSafeInteger(count) || count < 1) throw new ShardError(`--shard: expected a shard count N ≥ 1; received ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new ShardError(`--shard: expected a shard count N from 1 to ${MAX_SHARDS} (2^53 − 1, the largest whole number JavaScript holds exactly); received ${JSON.stringify(text)}`);
   if (index >= count) throw new ShardError(`--shard: expected a shard index from 0 to N − 1 = ${count - 1}; received ${JSON.stringify(text)}`);
   return { index, count, source: '--shard' };
 }
@@ -43,7 +45,7 @@ export function resolveShard(flag: string | undefined, shards: string | undefine
   let count: number | null = null;
   if (shards !== undefined) {
     count = wholeNumber(shards);
-    if (count === null || count < 1) throw new ShardError(`--shards: expected a shard count N ≥ 1 (a Kubernetes Indexed Job's completions); received ${JSON.stringify(shards)}`);
+    if (count === null || count < 1 || count > MAX_SHARDS) throw new ShardError(`--shards: expected a shard count N from 1 to ${MAX_SHARDS} (a Kubernetes Indexed Job's completions); received ${JSON.stringify(shards)}`);
   }
   if (flag !== undefined) {
     if (shards !== undefined) throw new ShardError('give either --shard i/N or --shards N (with JOB_COMPLETION_INDEX), not both');

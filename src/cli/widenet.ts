@@ -4,10 +4,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
-import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../spec';
+import { SpecError, alphaWarning, expandGrid, parseSpecText, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
-import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
+import { InterruptedError, OWN_RESULT_FILES, OutputClosedError, STOP_SIGNALS, prepareOutDir, runCommand, type OutDir, type StopSignal } from './run';
+import { OutputPathError, errorText } from './output-paths';
 import { resolveShard } from './shard';
 import { MergeError } from './merge';
 import { applyCachedTiles } from '../kernels/autotune';
@@ -40,8 +41,9 @@ const writeOut = (text: string): void => {
 
 /** Valid but probably unintended settings, one line each on stderr (the demo pages show the same text). */
 function warnAboutSpec(spec: ExperimentSpec): void {
-  const w = alphaWarning(spec);
-  if (w) process.stderr.write(`widenet: warning: ${w}\n`);
+  // every point's spec (a grid may sweep model.alpha): once per distinct warning
+  const warnings = new Set(expandGrid(spec).map((p) => alphaWarning(p.spec)));
+  for (const w of warnings) if (w) process.stderr.write(`widenet: warning: ${w}\n`);
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
@@ -100,15 +102,16 @@ program
   .description('train every point of the spec (each width of a width sweep, each point of a sweep.grid); prints JSON Lines (one record per line, then a sweep summary)')
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
-  .option('--force', "with --out: delete widenet's own results in the folder (metrics.jsonl, spec.json, kernels-*.json, shard.json) first")
+  .option('--force', `with --out: delete widenet's own results in the folder (${OWN_RESULT_FILES}) first`)
   .option('--shard <i/N>', 'run only the points whose index ≡ i (mod N) (default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N); --out then writes shard.json for widenet merge')
   .option('--shards <N>', "the shard count of a Kubernetes Indexed Job (the Job's completions; the index is JOB_COMPLETION_INDEX)")
   .action(async (path: string, opts: { out?: string; force?: boolean; shard?: string; shards?: string }) => {
-    // SIGINT/SIGTERM: finish the line being written, end with {"interrupted": …}, release the
-    // lock and the device, exit 128 + signal; a second signal exits at once
-    let stop: 'SIGINT' | 'SIGTERM' | null = null;
+    // SIGINT/SIGTERM/SIGHUP (a closed terminal or ssh session): finish the line being written,
+    // end with {"interrupted": …}, release the lock and the device, exit 128 + signal; a second
+    // signal exits at once
+    let stop: StopSignal | null = null;
     let out: OutDir | undefined;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const signal of STOP_SIGNALS) {
       process.on(signal, () => {
         if (stop) {
           out?.release();
@@ -121,7 +124,7 @@ program
     warnAboutSpec(spec);
     const shard = resolveShard(opts.shard, opts.shards, process.env);
     // the folder is checked, created and locked before any GPU work
-    if (opts.out) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
+    if (opts.out !== undefined) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
     else if (opts.force) throw new Error('--force is only meaningful with --out DIR');
     process.on('exit', () => out?.release());
     try {
@@ -150,13 +153,8 @@ program.option('--debug', 'print the stack trace of an error (also: WIDENET_DEBU
 
 /** One readable line: the message without Dawn's native source locations ("    at CheckVk… (…cpp:106)"). */
 function oneLine(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const text = error.message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^at /.test(l))
-    .join(' ');
-  return error instanceof WidenetError ? `${error.name}: ${text}` : text;
+  const text = errorText(error);
+  return error instanceof WidenetError && !(error instanceof OutputPathError) ? `${error.name}: ${text}` : text;
 }
 
 program
@@ -164,7 +162,7 @@ program
   .then(() => process.exit(0))
   .catch((error: unknown) => {
     if (error instanceof OutputClosedError) process.exit(0); // `| head` closed stdout: a quiet end
-    if (error instanceof SpecError) {
+    if (error instanceof SpecError || error instanceof OutputPathError) {
       // an invalid spec: every problem, by field path, and exit code 2
       process.stderr.write(`widenet: ${error.message}\n`);
       process.exit(2);

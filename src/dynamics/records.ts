@@ -86,6 +86,21 @@ export interface DivergenceRecord {
 
 export type RunLine = RunRecord | { diverged: DivergenceRecord } | { summary: SweepSummary | GridSummary };
 
+/**
+ * The last line of a run that did not finish (written by `widenet run`, src/cli/run.ts, to stdout
+ * and metrics.jsonl): where it was, `point` for a grid's point only. `interrupted`: stopped by a
+ * signal (SIGINT, SIGTERM, SIGHUP; SIGPIPE for a closed stdout); `failed`: stopped by an error,
+ * `error` its class name (LimitExceededError, GpuError, …) and `message` its text.
+ */
+export interface InterruptedLine {
+  interrupted: { width: number[] | null; point?: Record<string, unknown> | null; step: number; signal: string };
+}
+export interface FailedLine {
+  failed: { width: number[] | null; point?: Record<string, unknown> | null; step: number; error: string; message: string };
+}
+/** Any line of metrics.jsonl: a RunLine, or the interrupted/failed line that ends an unfinished run. */
+export type MetricsLine = RunLine | InterruptedLine | FailedLine;
+
 export interface SweepSummary {
   widths: number[];
   slopes: { ntkChange: number | null; linearGap: number | null; weightChange: (number | null)[]; trainLoss: number | null; quadraticGap?: number | null };

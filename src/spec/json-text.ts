@@ -46,9 +46,20 @@ export function findDuplicateKeys(text: string): DuplicateKey[] {
 /** Deeper nesting is refused (a spec is a few levels deep; the scanner recurses once per level). */
 const MAX_DEPTH = 256;
 
-/** One pass over JSON text: the first syntax error, and the duplicate keys before it. */
-export function scanJson(text: string): { error: JsonProblem | null; duplicates: DuplicateKey[] } {
+/**
+ * A number literal with a non-zero digit that JSON.parse reads as 0 (1e-400: below the smallest
+ * float64 number, 5e-324), so a message can show what was written instead of "received 0".
+ */
+export interface Underflow {
+  path: (string | number)[];
+  pos: number;
+  literal: string;
+}
+
+/** One pass over JSON text: the first syntax error, the duplicate keys before it, and the number literals that underflow to 0. */
+export function scanJson(text: string): { error: JsonProblem | null; duplicates: DuplicateKey[]; underflows: Underflow[] } {
   const duplicates: DuplicateKey[] = [];
+  const underflows: Underflow[] = [];
   const path: (string | number)[] = [];
   let i = 0;
   const fail = (message: string, pos = i): never => {
@@ -169,7 +180,9 @@ export function scanJson(text: string): { error: JsonProblem | null; duplicates:
       if (text.startsWith('-Infinity', i)) fail('-Infinity is not JSON: write a finite number');
       fail('invalid number');
     }
-    i += m![0].length;
+    const literal = m![0];
+    if (Number(literal) === 0 && /[1-9]/.test(literal.replace(/[eE].*$/, ''))) underflows.push({ path: [...path], pos: i, literal });
+    i += literal.length;
     if (i < text.length && /[0-9.eE]/.test(text[i])) fail('invalid number (JSON allows no leading zeros, and a "." needs digits on both sides)');
   };
   try {
@@ -178,9 +191,9 @@ export function scanJson(text: string): { error: JsonProblem | null; duplicates:
     value();
     ws();
     if (i < text.length) fail(`unexpected text after the end of the JSON value: ${shown(i)}`);
-    return { error: null, duplicates };
+    return { error: null, duplicates, underflows };
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'pos' in e && 'message' in e) return { error: e as JsonProblem, duplicates };
+    if (typeof e === 'object' && e !== null && 'pos' in e && 'message' in e) return { error: e as JsonProblem, duplicates, underflows };
     throw e;
   }
 }

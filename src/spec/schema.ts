@@ -24,9 +24,14 @@ const expected = (what: string) => ({ error: `expected ${what}` });
 
 function integer(min: number, max: number, what: string) {
   const e = expected(what);
-  return z.number(e).int(e).min(min, e).max(max, e);
+  // a whole number above 2^53 − 1 (1e300 is one) is told that bound, not "an integer" again
+  // (the `what` of a smaller bound states it already: "an integer from 1 to 4096")
+  const tooLarge = { error: (iss: { input?: unknown }) => (typeof iss.input === 'number' && Number.isInteger(iss.input) && iss.input > max && max === SAFE ? `expected ${what}, at most ${maxText(max)}` : `expected ${what}`) };
+  return z.number(e).int(tooLarge).min(min, e).max(max, tooLarge);
 }
 const SAFE = Number.MAX_SAFE_INTEGER;
+/** The bound as the messages state it, with its reason. */
+const maxText = (max: number): string => (max === SAFE ? `2^53 − 1 = ${SAFE} (the largest whole number a JSON number holds exactly)` : String(max));
 /**
  * α is applied on the GPU in float32, and the trainer's rates are η·lrScale/α² (trainer.ts): α² and
  * 1/α² must both be normal float32 numbers (about 1.2e-38 to 3.4e38) with room for η and lrScale.

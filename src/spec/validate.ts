@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { experimentSpecSchema, checkTrainingLabels, closest, formatPath, type ExperimentSpec } from './schema';
 import { hasGrid, registerPointParser, safeParseGrid } from './grid';
-import { fromEngineMessage, lineColumn, locateJsonError, scanJson } from './json-text';
+import { fromEngineMessage, lineColumn, locateJsonError, scanJson, type Underflow } from './json-text';
 
 export { findDuplicateKeys, locateJsonError, type DuplicateKey, type JsonProblem } from './json-text';
 
@@ -115,7 +115,15 @@ export function parseSpecText(text: string, source = 'spec', options: ParseOptio
   });
   const result = safeParseSpec(raw, options);
   if (result.ok && duplicates.length === 0) return result.spec;
-  throw new SpecError([...duplicates, ...(result.ok ? [] : result.issues)], source);
+  throw new SpecError([...duplicates, ...(result.ok ? [] : result.issues.map((issue) => showUnderflow(issue, scan.underflows, clean)))], source);
+}
+
+/** "received 0" for a literal such as 1e-400 that JSON read as 0: the message shows the literal and why. */
+function showUnderflow(issue: SpecIssue, underflows: readonly Underflow[], text: string): SpecIssue {
+  const u = underflows.find((x) => formatPath(x.path) === issue.path);
+  if (!u || !/; received -?0$/.test(issue.message)) return issue;
+  const { line, column } = lineColumn(text, u.pos);
+  return { ...issue, message: issue.message.replace(/; received -?0$/, `; received ${u.literal} (line ${line}, column ${column}), which is below the smallest float64 number (about 4.9e-324): JSON reads it as 0`) };
 }
 
 // expandGrid (grid.ts) re-parses each point of a parsed grid with the one-spec parser

@@ -195,7 +195,7 @@ describe('widenet run: stopping', () => {
     }
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${signal} ends with whole lines and an interrupted line in stdout and metrics.jsonl, releases the lock, exits ${code}`, async () => {
       const out = join(dir, `interrupted-${signal}`);
       const path = specFile(`long-${signal}.json`, long);

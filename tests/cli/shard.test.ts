@@ -41,7 +41,7 @@ describe('the shard of a process', () => {
     };
     expect(refused(() => parseShardFlag('3/3'))).toMatch(/--shard: expected a shard index from 0 to N − 1 = 2; received "3\/3"/);
     expect(refused(() => parseShardFlag('a/2'))).toMatch(/--shard: expected i\/N/);
-    expect(refused(() => parseShardFlag('0/0'))).toMatch(/shard count N ≥ 1/);
+    expect(refused(() => parseShardFlag('0/0'))).toMatch(/shard count N from 1 to 9007199254740991/);
     expect(refused(() => resolveShard('0/2', '2', {}))).toMatch(/either --shard i\/N or --shards N/);
     expect(refused(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1' }))).toMatch(/JOB_COMPLETION_INDEX = 1 is set .* --shards N is not/);
     expect(refused(() => resolveShard(undefined, '2', { JOB_COMPLETION_INDEX: '2' }))).toMatch(/expected an index below --shards 2/);

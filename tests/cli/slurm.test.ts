@@ -10,7 +10,7 @@
 // missing root FAILS this test with the reason; elsewhere (a developer's machine without root) it
 // is skipped, and says why.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,12 @@ describe.skipIf(why !== null && !required)('a Slurm job array of widenet shards'
       sweep: { grid: { 'model.hidden': [[8], [16]], 'train.lr': [0.5, 3000] } },
     });
     const out = join(dir, 'out');
+    // task 2 as Slurm requeues it after a preemption: its folder holds its own half-written results
+    // (a cut metrics.jsonl, shard.json without the completion marker); sweep.sbatch reruns the shard (--force)
+    mkdirSync(join(out, 'shard-2'), { recursive: true });
+    writeFileSync(join(out, 'shard-2', 'metrics.jsonl'), '{"width":[8],"point":{"model.hidden":[8],"train.lr":3000},"step":0,"trai');
+    writeFileSync(join(out, 'shard-2', 'shard.json'), '{"complete": false}\n');
+    writeFileSync(join(out, 'shard-2', 'spec.json'), '{}\n');
     const submit = spawnSync('sbatch', ['--parsable', '--array=1-2', `--output=${join(dir, 'task-%a.log')}`, `--export=ALL,WIDENET=${process.execPath} ${CLI}`, join(ROOT, 'examples/slurm/sweep.sbatch'), spec, out], { encoding: 'utf8', env });
     expect(submit.status, `sbatch: ${submit.stderr}`).toBe(0);
     const job = submit.stdout.trim().split(';')[0];
