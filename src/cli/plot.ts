@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { FIGURES, FIGURE_DESCRIPTIONS, buildFigure, defaultFigure, type FigureName } from '../plot/figures';
-import { readResults } from '../plot/results';
+import { readResults, runNotes } from '../plot/results';
 import { figureFormat, renderFigure } from '../plot/render';
 
 export function registerPlot(program: Command): void {
@@ -23,5 +23,7 @@ export function registerPlot(program: Command): void {
       const figure = await renderFigure(buildFigure(name, results), format);
       writeFileSync(opts.out, figure);
       process.stderr.write(`widenet: wrote the ${name} figure of ${results.source} to ${opts.out}\n`);
+      // runs that stopped early (interrupted, failed) or diverged, as the figure's caption lists them
+      for (const note of runNotes(results)) process.stderr.write(`widenet: note: ${note}\n`);
     });
 }
