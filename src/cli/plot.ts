@@ -24,6 +24,10 @@ export function registerPlot(program: Command): void {
       writeFileSync(opts.out, figure);
       process.stderr.write(`widenet: wrote the ${name} figure of ${results.source} to ${opts.out}\n`);
       // runs that stopped early (interrupted, failed) or diverged, as the figure's caption lists them
-      for (const note of runNotes(results)) process.stderr.write(`widenet: note: ${note}\n`);
+      // (a large grid's divergences are counted, not listed: the figure marks each)
+      const all = runNotes(results);
+      const stops = runNotes(results, { divergences: false });
+      const notes = all.length <= 10 ? all : [...stops, `${all.length - stops.length} divergence lines (the figure marks them)`];
+      for (const note of notes) process.stderr.write(`widenet: note: ${note}\n`);
     });
 }

@@ -34,7 +34,8 @@ export function defaultFigure(results: RunResults): FigureName {
 /** The figure's spec; its subtitle lists the runs that stopped early or diverged (runNotes). */
 export function buildFigure(name: FigureName, results: RunResults): TopLevelSpec {
   const spec = figureSpec(name, results) as TopLevelSpec & { title: string; subtitle?: string[] };
-  const notes = [...(spec.subtitle ?? []), ...runNotes(results)];
+  // the lr strip and the phase diagram's grey cells show the network's divergences themselves
+  const notes = [...(spec.subtitle ?? []), ...runNotes(results, { divergences: name !== 'lr' && name !== 'phase' })];
   const { subtitle: _, ...rest } = spec;
   return (notes.length ? { ...rest, title: { text: spec.title, subtitle: notes, subtitleFontSize: 11, subtitleColor: '#b03a2e' } } : rest) as TopLevelSpec;
 }
@@ -212,8 +213,9 @@ function lrFigure(results: RunResults): TopLevelSpec {
   const anyDiverged = rows.some((r) => r.status === 'diverged');
   const panel = (p: string) => {
     const here = { filter: `datum.parameterization === ${JSON.stringify(p)}` };
+    const title = `parameterization: ${p}`;
     const trained = {
-      title: `parameterization: ${p}`,
+      ...(anyDiverged ? {} : { title }),
       width: 300,
       height: 240,
       transform: [here, { filter: "datum.status === 'trained'" }],
@@ -225,7 +227,7 @@ function lrFigure(results: RunResults): TopLevelSpec {
             x,
             y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'final train loss' },
             color,
-            shape: { field: 'end', type: 'nominal', title: 'point', scale: { domain: ends_, range: ends_.map((e) => shapes[e]) } },
+            shape: { field: 'end', type: 'nominal', title: 'point', scale: { domain: ends_, range: ends_.map((e) => shapes[e]) }, legend: { labelLimit: 300 } },
             tooltip: [{ field: 'width' }, { field: 'lr' }, { field: 'loss', title: 'final train loss' }, { field: 'end' }],
           },
         },
@@ -234,6 +236,7 @@ function lrFigure(results: RunResults): TopLevelSpec {
     if (!anyDiverged) return trained;
     // one row per width, so crosses of different widths at the same lr never hide each other
     const strip = {
+      title,
       width: 300,
       height: { step: 14 },
       transform: [here, { filter: "datum.status === 'diverged'" }],
@@ -250,6 +253,7 @@ function lrFigure(results: RunResults): TopLevelSpec {
   const parameterizations = [...new Set(rows.map((r) => r.parameterization))];
   return {
     title: anyDiverged ? 'Final train loss against learning rate (diverged runs: crosses in the top strip, one row per width)' : 'Final train loss against learning rate',
+    ...(rows.some((r) => r.loss === 0) ? { subtitle: [`▼ a final train loss of exactly 0, drawn at the axis floor ${floor.toExponential(0)}`] } : {}),
     data: { values: rows },
     hconcat: parameterizations.map(panel),
     resolve: { scale: { color: 'shared', shape: 'shared' } },

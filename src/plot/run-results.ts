@@ -45,8 +45,9 @@ const isRecord = (v: Record<string, unknown>) => typeof v.step === 'number' && A
 export function describeJson(value: unknown): string {
   if (Array.isArray(value)) return 'a JSON array';
   if (!isObject(value)) return `a JSON ${value === null ? 'null' : typeof value}`;
-  if ('empirical' in value || 'analytic' in value || 'nngp' in value)
-    return 'a kernels file (the probe\'s NTK and NNGP of one width: kernels-*.json of `widenet run --out`, or the output of `widenet ntk`)';
+  // kernels-*.json of `widenet run --out` ({width, step, probe, x, initial, current}) and `widenet ntk`'s output
+  if (('probe' in value && 'initial' in value && 'current' in value) || 'empirical' in value || 'analytic' in value || 'nngp' in value)
+    return 'a kernels file (the probe\'s kernels of one width: kernels-*.json of `widenet run --out`, or the output of `widenet ntk`)';
   if ('model' in value && ('data' in value || 'train' in value)) return 'a spec (run it first: `widenet run SPEC --out DIR`, then `widenet plot DIR`)';
   if ('results' in value && ('adapter' in value || 'preset' in value)) return 'a benchmark report';
   const keys = Object.keys(value);
@@ -188,12 +189,12 @@ export function stopLabel(results: RunResults, s: StopMarker): string {
  * One sentence per run that stopped early, per divergence line and per stop line without a width,
  * for a figure's caption and the CLI's stderr: "width 32: interrupted (SIGTERM) at step 9 of 50, its last record is step 5".
  */
-export function runNotes(results: RunResults): string[] {
+export function runNotes(results: RunResults, o: { divergences?: boolean } = {}): string[] {
   const notes: string[] = [];
   for (const e of runEnds(results)) {
     const name = runName(e.point, e.width);
     if (e.stopped) notes.push(`${name}: ${stopLabel(results, e.stopped)}; its last record (step ${e.last?.step ?? '–'}) is not a final one`);
-    for (const d of e.divergences) notes.push(`${name}: the ${MODEL_NAMES[d.model] ?? d.model} diverged at step ${d.step}`);
+    if (o.divergences !== false) for (const d of e.divergences) notes.push(`${name}: the ${MODEL_NAMES[d.model] ?? d.model} diverged at step ${d.step}`);
   }
   for (const s of results.stopped ?? []) if (!s.width) notes.push(`${s.point ? `${pointLabel(s.point)}: ` : ''}${stopLabel(results, s)}, before any record of its width`);
   return notes;
