@@ -119,7 +119,7 @@ function lossFigure(results: RunResults): TopLevelSpec {
       mark: { type: 'point', shape: 'triangle-down', filled: true, size: 40 },
       encoding: {
         x,
-        y: { field: 'shown', type: 'quantitative', scale: { type: 'log' } },
+        y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'drawn at' },
         color,
         shape: { field: 'mark', type: 'nominal', title: null, scale: { domain: [ZERO], range: ['triangle-down'] }, legend: { labelLimit: 300 } },
         tooltip: [{ field: 'run' }, { field: 'curve' }, { field: 'step' }, { field: 'loss', title: 'loss (exact)' }],
@@ -200,7 +200,7 @@ function lrFigure(results: RunResults): TopLevelSpec {
       status: e.diverged ? 'diverged' : loss === null ? 'no loss' : 'trained',
       loss,
       shown: loss === 0 ? floor : loss,
-      end: loss === 0 ? ZERO : e.stopped ? 'stopped early: the last record' : 'final record',
+      end: loss === 0 ? ZERO : e.stopped ? 'stopped early (its last record)' : 'final record',
     };
   });
   const widths = [...new Map(rows.map((r) => [r.width, r.widthValue])).entries()].sort((a, b) => a[1] - b[1]).map(([w]) => w);
@@ -209,7 +209,7 @@ function lrFigure(results: RunResults): TopLevelSpec {
   const x = { field: 'lr', type: 'quantitative', scale: { type: 'log', domain: [Math.min(...lrs), Math.max(...lrs)], padding: 12, nice: false }, title: 'learning rate η' } as const;
   const color = { field: 'width', type: 'ordinal', scale: { domain: widths }, title: 'width' } as const;
   const ends_ = [...new Set(rows.filter((r) => r.status === 'trained').map((r) => r.end))];
-  const shapes: Record<string, string> = { 'final record': 'circle', 'stopped early: the last record': 'diamond', [ZERO]: 'triangle-down' };
+  const shapes: Record<string, string> = { 'final record': 'circle', 'stopped early (its last record)': 'diamond', [ZERO]: 'triangle-down' };
   const anyDiverged = rows.some((r) => r.status === 'diverged');
   const panel = (p: string) => {
     const here = { filter: `datum.parameterization === ${JSON.stringify(p)}` };
