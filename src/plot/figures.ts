@@ -34,8 +34,9 @@ export function defaultFigure(results: RunResults): FigureName {
 /** The figure's spec; its subtitle lists the runs that stopped early or diverged (runNotes). */
 export function buildFigure(name: FigureName, results: RunResults): TopLevelSpec {
   const spec = figureSpec(name, results) as TopLevelSpec & { title: string; subtitle?: string[] };
-  // the lr strip and the phase diagram's grey cells show the network's divergences themselves
-  const notes = [...(spec.subtitle ?? []), ...runNotes(results, { divergences: name !== 'lr' && name !== 'phase' })];
+  // the divergences are listed under the loss figure, which marks each; the lr strip, the phase
+  // diagram's grey cells and the stable lr show them themselves, the width figure counts those it leaves out
+  const notes = [...(spec.subtitle ?? []), ...runNotes(results, { divergences: name === 'loss' })];
   const { subtitle: _, ...rest } = spec;
   return (notes.length ? { ...rest, title: { text: spec.title, subtitle: notes, subtitleFontSize: 11, subtitleColor: '#b03a2e' } } : rest) as TopLevelSpec;
 }
@@ -163,8 +164,10 @@ function widthFigure(results: RunResults): TopLevelSpec {
     }
   }
   if (new Set(rows.map((r) => r.width)).size < 2) throw needs('width', 'expected runs at two widths or more that did not diverge');
+  const left = runEnds(results).filter((e) => e.diverged).length;
   return {
     title: 'Observables against width (last record, log-log)',
+    ...(left ? { subtitle: [`${left} run${left > 1 ? 's' : ''} whose network diverged, not drawn`] } : {}),
     data: { values: rows },
     facet: { field: 'observable', type: 'nominal', title: null, sort: null },
     columns: 2,
