@@ -38,6 +38,8 @@ export function buildFigure(name: FigureName, results: RunResults): TopLevelSpec
   // diagram's grey cells and the stable lr show them themselves, the width figure counts those it leaves out
   const notes = [...(spec.subtitle ?? []), ...runNotes(results, { divergences: name === 'loss' })];
   const { subtitle: _, ...rest } = spec;
+  // a caption of at most 12 lines
+  if (notes.length > 12) notes.splice(11, notes.length, `… and ${notes.length - 11} more`);
   return (notes.length ? { ...rest, title: { text: spec.title, subtitle: notes, subtitleFontSize: 11, subtitleColor: '#b03a2e' } } : rest) as TopLevelSpec;
 }
 

@@ -169,8 +169,18 @@ export function runEnds(results: RunResults): RunEnd[] {
     end.divergences.push(d);
     if ((d.model ?? 'network') === 'network') end.diverged = true;
   }
-  for (const s of results.stopped ?? []) if (s.width) get(s.point, s.width).stopped = s;
+  for (const s of results.stopped ?? []) if (s.width && !afterFinish(results, s, ends.get(runKey(s.point, s.width)))) get(s.point, s.width).stopped = s;
   return [...ends.values()];
+}
+
+/**
+ * A stop line written between two runs (run.ts names the width of the last record it wrote): the
+ * run it names had reached its planned last step and recorded it, so that run is complete and
+ * what the stop cut short is the widths or points after it.
+ */
+function afterFinish(results: RunResults, s: StopMarker, end: RunEnd | undefined): boolean {
+  const planned = plannedSteps(results, s.point);
+  return planned !== null && s.step !== null && s.step >= planned && !!end?.last && end.last.step >= planned;
 }
 
 /** The planned number of steps of a run: its grid point's train.steps, else the spec's (null: unknown). */
@@ -195,6 +205,10 @@ export function runNotes(results: RunResults, o: { divergences?: boolean } = {})
     const name = runName(e.point, e.width);
     if (e.stopped) notes.push(`${name}: ${stopLabel(results, e.stopped)}; its last record (step ${e.last?.step ?? '–'}) is not a final one`);
     if (o.divergences !== false) for (const d of e.divergences) notes.push(`${name}: the ${MODEL_NAMES[d.model] ?? d.model} diverged at step ${d.step}`);
+  }
+  for (const s of results.stopped ?? []) {
+    const end = s.width ? runEnds(results).find((e) => runKey(e.point, e.width) === runKey(s.point, s.width!)) : undefined;
+    if (s.width && afterFinish(results, s, end)) notes.push(`${runName(s.point, s.width)} finished; then ${s.kind}${s.detail ? ` (${s.detail})` : ''}: the widths or grid points after it did not run`);
   }
   for (const s of results.stopped ?? []) if (!s.width) notes.push(`${s.point ? `${pointLabel(s.point)}: ` : ''}${stopLabel(results, s)}, before any record of its width`);
   return notes;

@@ -211,6 +211,11 @@ describe('widenet plot: what a hostile user found (2026-12-02)', () => {
     const svg = readFileSync(out, 'utf8');
     expect(svg).toContain('interrupted (SIGTERM) at step 9 of 50');
     expect(axis(svg, 'X')).toEqual([0, 9]);
+    // a stop between two widths names the width that had finished (run.ts: the width of its last line)
+    writeFileSync(join(run, 'metrics.jsonl'), [rec(0), rec(50), JSON.stringify({ interrupted: { width: [4], step: 50, signal: 'SIGTERM' } })].join('\n') + '\n');
+    const between = widenet(['plot', run, '--out', out]);
+    expect(between.stderr).toContain('note: width 4 finished; then interrupted (SIGTERM): the widths or grid points after it did not run');
+    expect(between.stderr).not.toContain('not a final one');
     // a failed line, and a line of a kind plot does not know, are stop markers of the same shape
     const f = file('failed.jsonl', [rec(0, {}, [8]), JSON.stringify({ failed: { width: [8], step: 3, error: 'device lost' } }), rec(0, {}, [16]), JSON.stringify({ halted: { width: [16], step: 2 } })]);
     const b = widenet(['plot', f, '--figure', 'loss', '--out', join(dir, 'failed.svg')]);
