@@ -165,7 +165,7 @@ function widthFigure(results: RunResults): TopLevelSpec {
       for (const p of pts) rows.push({ ...p, observable, run: run || 'all' });
     }
   }
-  if (new Set(rows.map((r) => r.width)).size < 2) throw needs('width', 'expected runs at two widths or more that did not diverge');
+  if (new Set(rows.map((r) => r.width)).size < 2) throw needs('width', 'expected runs at two widths or more that did not diverge or stop early');
   const left = runEnds(results).filter((e) => e.diverged).length;
   return {
     title: 'Observables against width (last record, log-log)',

@@ -70,6 +70,7 @@ export function parseResults(text: string, source = 'results'): RunResults {
   const out: RunResults = { source, records: [], diverged: [], summary: null, stopped: [] };
   const notLines = (what: string) => new Error(`${source}: ${what}, not the records widenet plot draws; ${EXPECTED}`);
   const lastStep = new Map<string, { step: number; line: number }>();
+  text = text.replace(/^\uFEFF/, ''); // a byte-order mark (Windows editors) is not part of the first line
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
@@ -80,7 +81,7 @@ export function parseResults(text: string, source = 'results'): RunResults {
       // a pretty-printed JSON document is not JSON Lines: say what it is
       let whole: unknown;
       try {
-        whole = JSON.parse(text.replace(/^\uFEFF/, ''));
+        whole = JSON.parse(text);
       } catch {
         throw new Error(`${source}:${i + 1}: not a JSON line (${(e as Error).message})`);
       }

@@ -262,6 +262,24 @@ describe('widenet plot: what a hostile user found (2026-12-02)', () => {
     expect(marks(readFileSync(out, 'utf8'), 'point').map((m) => [Number(m['width m']), Number(m['largest stable η'])]).sort((a, b) => a[0] - b[0])).toEqual([[64, 0.5], [256, 0.5]]);
   });
 
+  it('phase: an interrupted point is a grey cell saying so, not a value; a byte-order mark is no error', () => {
+    const lines = [64, 256].flatMap((w) =>
+      [1, 10].flatMap((a) => {
+        const point = { 'model.hidden': [w], 'model.alpha': a };
+        const stop = w === 256 && a === 10;
+        return [JSON.stringify({ ...JSON.parse(rec(0, {}, [w])), point }), stop ? JSON.stringify({ interrupted: { width: [w], point, step: 4, signal: 'SIGTERM' } }) : JSON.stringify({ ...JSON.parse(rec(10, { ntkChange: a * w / 1000 }, [w])), point })];
+      }),
+    );
+    writeFileSync(join(dir, 'phase-stop.jsonl'), '\uFEFF' + lines.join('\n') + '\n');
+    const out = join(dir, 'phase-stop.svg');
+    const r = widenet(['plot', join(dir, 'phase-stop.jsonl'), '--out', out]);
+    expect(r.code).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expect(marks(svg, 'rect mark').filter((c) => c['‖Θ_t − Θ₀‖/‖Θ₀‖'] !== undefined).length).toBe(3);
+    expect(svg).toContain('>interrupted<');
+    expect(r.stderr).toContain('width 256, model.alpha=10: interrupted (SIGTERM) at step 4');
+  });
+
   it('refuses a kernels file, a spec and two concatenated runs, saying what each is', () => {
     const kernels = file('kernels-4.json', [JSON.stringify({ width: [4], step: 10, probe: 'train', x: [[1, 0]], initial: [[1]], current: [[1]] })]);
     const k = widenet(['plot', kernels, '--out', join(dir, 'x.svg')]);
