@@ -102,7 +102,7 @@ export function parseResults(text: string, source = 'results'): RunResults {
       lastStep.set(k, { step: r.step, line: i + 1 });
       out.records.push(r);
     } else {
-      const keys = Object.keys(value);
+      const keys = Object.keys(value).filter((k) => k !== 'point'); // a grid point may sit beside the body
       const body = keys.length === 1 ? value[keys[0]] : undefined;
       // a line of one kind plot does not draw (interrupted, failed, …): the run stopped there
       if (isObject(body)) {

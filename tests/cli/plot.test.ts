@@ -267,7 +267,7 @@ describe('widenet plot: what a hostile user found (2026-12-02)', () => {
       [1, 10].flatMap((a) => {
         const point = { 'model.hidden': [w], 'model.alpha': a };
         const stop = w === 256 && a === 10;
-        return [JSON.stringify({ ...JSON.parse(rec(0, {}, [w])), point }), stop ? JSON.stringify({ interrupted: { width: [w], point, step: 4, signal: 'SIGTERM' } }) : JSON.stringify({ ...JSON.parse(rec(10, { ntkChange: a * w / 1000 }, [w])), point })];
+        return [JSON.stringify({ ...JSON.parse(rec(0, {}, [w])), point }), stop ? JSON.stringify({ point, interrupted: { width: [w], step: 4, signal: 'SIGTERM' } }) : JSON.stringify({ ...JSON.parse(rec(10, { ntkChange: a * w / 1000 }, [w])), point })];
       }),
     );
     writeFileSync(join(dir, 'phase-stop.jsonl'), '\uFEFF' + lines.join('\n') + '\n');
