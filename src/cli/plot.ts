@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { FIGURES, FIGURE_DESCRIPTIONS, buildFigure, defaultFigure, type FigureName } from '../plot/figures';
-import { readResults } from '../plot/results';
+import { readResults, runNotes } from '../plot/results';
 import { figureFormat, renderFigure } from '../plot/render';
 import { checkOutputFile } from './output-paths';
 
@@ -25,5 +25,11 @@ export function registerPlot(program: Command): void {
       const figure = await renderFigure(buildFigure(name, results), format);
       writeFileSync(opts.out, figure);
       process.stderr.write(`widenet: wrote the ${name} figure of ${results.source} to ${opts.out}\n`);
+      // runs that stopped early (interrupted, failed) or diverged, as the figure's caption lists them
+      // (a large grid's divergences are counted, not listed: the figure marks each)
+      const all = runNotes(results);
+      const stops = runNotes(results, { divergences: false });
+      const notes = all.length <= 10 ? all : [...stops, `${all.length - stops.length} divergence lines (the figure marks them)`];
+      for (const note of notes) process.stderr.write(`widenet: note: ${note}\n`);
     });
 }

@@ -2,7 +2,7 @@
 // (plot/run-results.ts). The same specs render in Node (plot/render.ts) and on the pages.
 import type { TopLevelSpec } from 'vega-lite';
 import { logLogSlope } from '../dynamics/observables';
-import { pointLabel, runEnds, widthLabel, type RunEnd, type RunResults } from './run-results';
+import { MODEL_NAMES, pointLabel, runEnds, runNotes, stopLabel, widthLabel, type RunEnd, type RunResults } from './run-results';
 
 export const FIGURES = ['loss', 'width', 'lr', 'stable-lr', 'phase'] as const;
 export type FigureName = (typeof FIGURES)[number];
@@ -10,7 +10,7 @@ export type FigureName = (typeof FIGURES)[number];
 export const FIGURE_DESCRIPTIONS: Record<FigureName, string> = {
   loss: 'train and test loss against step, one curve per run (network, linearised and quadratic models)',
   width: 'the last record\'s NTK change, linear gap, quadratic gap and readout weight change against width (log-log), with their slopes',
-  lr: 'final train loss against learning rate, one curve per width (µTransfer; one panel per parameterization); diverged runs drawn as crosses at the top',
+  lr: 'final train loss against learning rate, one curve per width (µTransfer; one panel per parameterization); diverged runs as crosses in a "diverged" strip above, one row per width',
   'stable-lr': 'the largest learning rate of the grid that did not diverge, against width (log-log), with its slope',
   phase: 'the lazy–rich phase diagram: NTK change over output scale α × width',
 };
@@ -31,7 +31,19 @@ export function defaultFigure(results: RunResults): FigureName {
   return 'loss';
 }
 
+/** The figure's spec; its subtitle lists the runs that stopped early or diverged (runNotes). */
 export function buildFigure(name: FigureName, results: RunResults): TopLevelSpec {
+  const spec = figureSpec(name, results) as TopLevelSpec & { title: string; subtitle?: string[] };
+  // the divergences are listed under the loss figure, which marks each; the lr strip, the phase
+  // diagram's grey cells and the stable lr show them themselves, the width figure counts those it leaves out
+  const notes = [...(spec.subtitle ?? []), ...runNotes(results, { divergences: name === 'loss' })];
+  const { subtitle: _, ...rest } = spec;
+  // a caption of at most 12 lines
+  if (notes.length > 12) notes.splice(11, notes.length, `… and ${notes.length - 11} more`);
+  return (notes.length ? { ...rest, title: { text: spec.title, subtitle: notes, subtitleFontSize: 11, subtitleColor: '#b03a2e' } } : rest) as TopLevelSpec;
+}
+
+function figureSpec(name: FigureName, results: RunResults): TopLevelSpec {
   switch (name) {
     case 'loss':
       return lossFigure(results);
@@ -49,31 +61,85 @@ export function buildFigure(name: FigureName, results: RunResults): TopLevelSpec
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const needs = (name: string, what: string) => new Error(`figure ${name}: ${what}`);
 
+/** An exact zero on a log axis: drawn one decade below the least positive loss of the figure (or at 1e-16 without one). */
+function logFloor(values: number[]): number {
+  const pos = values.filter(positive);
+  return pos.length ? 10 ** (Math.floor(Math.log10(Math.min(...pos))) - 1) : 1e-16;
+}
+
+const ZERO = '0 (exact), at the axis floor';
+
 function lossFigure(results: RunResults): TopLevelSpec {
-  const rows: { step: number; loss: number; curve: string; run: string; order: number }[] = [];
+  const rows: { step: number; loss: number; curve: string; run: string; order: number; zero: boolean }[] = [];
   const curves: [string, string][] = [['trainLoss', 'network, train'], ['testLoss', 'network, test'], ['linearTrainLoss', 'linearised, train'], ['linearTestLoss', 'linearised, test'], ['quadraticTrainLoss', 'quadratic, train'], ['quadraticTestLoss', 'quadratic, test']];
+  const runOf = (width: readonly number[], point: Record<string, unknown> | undefined) => [`width ${widthLabel(width)}`, pointLabel(point)].filter(Boolean).join(', ');
   for (const r of results.records) {
-    const run = [`width ${widthLabel(r.width)}`, pointLabel(r.point)].filter(Boolean).join(', ');
+    const run = runOf(r.width, r.point);
     for (const [field, curve] of curves) {
       const v = (r as unknown as Record<string, unknown>)[field];
-      if (positive(v)) rows.push({ step: r.step, loss: v, curve, run, order: r.width[0] });
+      // a loss of exactly 0 (float32 underflow of a converged run) has no place on a log axis: it is
+      // drawn at the floor with its own mark, never dropped (the curve would seem to stop there)
+      if (positive(v) || v === 0) rows.push({ step: r.step, loss: v, curve, run, order: r.width[0], zero: v === 0 });
     }
   }
-  if (rows.length === 0) throw needs('loss', 'no positive finite loss in the records (a log axis needs one)');
+  if (rows.length === 0) throw needs('loss', 'no finite loss in the records');
+  const floor = logFloor(rows.map((r) => r.loss));
+  const shown = rows.map((r) => ({ ...r, shown: r.zero ? floor : r.loss, mark: ZERO }));
+  const zeros = shown.filter((r) => r.zero);
+  // the caption names each curve that reached 0, from which step (the marks of two curves can coincide)
+  const zeroFrom = new Map<string, { step: number; count: number }>();
+  for (const z of zeros) {
+    const k = `${z.run}, ${z.curve}`;
+    const f = zeroFrom.get(k) ?? { step: z.step, count: 0 };
+    zeroFrom.set(k, { step: Math.min(f.step, z.step), count: f.count + 1 });
+  }
+  // the events: a divergence line of any model and a stop line, one rule each at its step
+  const events = runEnds(results).flatMap((e) => [
+    ...e.divergences.map((d) => ({ step: d.step, run: runOf(e.width, e.point), order: e.width[0], event: `${MODEL_NAMES[d.model] ?? d.model} diverged (step ${d.step})` })),
+    ...(e.stopped && e.stopped.step !== null ? [{ step: e.stopped.step, run: runOf(e.width, e.point), order: e.width[0], event: stopLabel(results, e.stopped) }] : []),
+  ]);
+  // the x-axis runs to the last step the file reaches (records, divergences, stops)
+  const steps = [...rows.map((r) => r.step), ...events.map((e) => e.step)];
+  const x = { field: 'step', type: 'quantitative', title: 'step', scale: { domain: [Math.min(...steps), Math.max(...steps)], nice: false } } as const;
+  const color = { field: 'run', type: 'nominal', title: 'run', sort: { field: 'order' } } as const;
+  const layer: unknown[] = [
+    {
+      // a curve that reaches 0 runs on along the floor, so it visibly does not stop
+      data: { values: shown },
+      mark: { type: 'line' },
+      encoding: {
+        x,
+        y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
+        color,
+        strokeDash: { field: 'curve', type: 'nominal', title: 'model, set' },
+        tooltip: [{ field: 'run' }, { field: 'curve' }, { field: 'step' }, { field: 'loss', format: '.4g' }],
+      },
+    },
+  ];
+  if (zeros.length)
+    layer.push({
+      data: { values: zeros },
+      mark: { type: 'point', shape: 'triangle-down', filled: true, size: 40 },
+      encoding: {
+        x,
+        y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'drawn at' },
+        color,
+        shape: { field: 'mark', type: 'nominal', title: null, scale: { domain: [ZERO], range: ['triangle-down'] }, legend: { labelLimit: 300 } },
+        tooltip: [{ field: 'run' }, { field: 'curve' }, { field: 'step' }, { field: 'loss', title: 'loss (exact)' }],
+      },
+    });
+  if (events.length)
+    layer.push(
+      { data: { values: events }, mark: { type: 'rule', strokeDash: [2, 2], strokeWidth: 1.5 }, encoding: { x, color, tooltip: [{ field: 'run' }, { field: 'event' }] } },
+      { data: { values: events }, mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, fontSize: 10, y: 0 }, encoding: { x, text: { field: 'event' }, color } },
+    );
   return {
     title: 'Loss against step',
+    ...(zeros.length ? { subtitle: [`▼ a loss of exactly 0, drawn at the axis floor ${floor.toExponential(0)}:`, ...[...zeroFrom].map(([k, f]) => `    ${k}, from step ${f.step} (${f.count} record${f.count > 1 ? 's' : ''})`)] } : {}),
     width: 520,
     height: 320,
-    data: { values: rows },
-    mark: { type: 'line' },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
-      color: { field: 'run', type: 'nominal', title: 'run', sort: { field: 'order' } },
-      strokeDash: { field: 'curve', type: 'nominal', title: 'model, set' },
-      tooltip: [{ field: 'run' }, { field: 'curve' }, { field: 'step' }, { field: 'loss', format: '.4g' }],
-    },
-  };
+    layer,
+  } as TopLevelSpec;
 }
 
 /** The width observables of DESIGN.md §5 whose log-log slopes a sweep summarises. */
@@ -85,7 +151,8 @@ const WIDTH_OBSERVABLES: [string, (r: Record<string, unknown>) => unknown][] = [
 ];
 
 function widthFigure(results: RunResults): TopLevelSpec {
-  const ends = runEnds(results).filter((e) => e.last && !e.diverged);
+  // a run that stopped early (interrupted, failed) has no last record comparable to the others'
+  const ends = runEnds(results).filter((e) => e.last && !e.diverged && !e.stopped);
   const rows: { width: number; value: number; observable: string; run: string }[] = [];
   const groups = new Map<string, RunEnd[]>();
   for (const e of ends) groups.set(pointLabel(e.point), [...(groups.get(pointLabel(e.point)) ?? []), e]);
@@ -98,9 +165,11 @@ function widthFigure(results: RunResults): TopLevelSpec {
       for (const p of pts) rows.push({ ...p, observable, run: run || 'all' });
     }
   }
-  if (new Set(rows.map((r) => r.width)).size < 2) throw needs('width', 'expected runs at two widths or more that did not diverge');
+  if (new Set(rows.map((r) => r.width)).size < 2) throw needs('width', 'expected runs at two widths or more that did not diverge or stop early');
+  const left = runEnds(results).filter((e) => e.diverged).length;
   return {
     title: 'Observables against width (last record, log-log)',
+    ...(left ? { subtitle: [`${left} run${left > 1 ? 's' : ''} whose network diverged, not drawn`] } : {}),
     data: { values: rows },
     facet: { field: 'observable', type: 'nominal', title: null, sort: null },
     columns: 2,
@@ -122,29 +191,78 @@ function widthFigure(results: RunResults): TopLevelSpec {
 function lrFigure(results: RunResults): TopLevelSpec {
   const ends = runEnds(results).filter((e) => lrOf(e) !== null);
   if (ends.length === 0) throw needs('lr', 'expected a grid over "train.lr" (records with point["train.lr"])');
-  const finite = ends.filter((e) => !e.diverged && e.last && positive(e.last.trainLoss));
-  const top = finite.length ? Math.max(...finite.map((e) => e.last!.trainLoss)) * 2 : 1;
-  const rows = ends.map((e) => ({
-    lr: lrOf(e)!,
-    loss: e.diverged || !e.last || !positive(e.last.trainLoss) ? top : e.last.trainLoss,
-    status: e.diverged ? 'diverged' : 'trained',
-    width: `${widthLabel(e.width)}${restLabel(e, ['train.lr', 'model.parameterization']) ? `, ${restLabel(e, ['train.lr', 'model.parameterization'])}` : ''}`,
-    widthValue: e.width[0],
-    parameterization: parameterizationOf(e),
-  }));
-  return {
-    title: 'Final train loss against learning rate (diverged runs: crosses at the top)',
-    data: { values: rows },
-    facet: { column: { field: 'parameterization', type: 'nominal', title: 'parameterization' } },
-    spec: {
+  const widthName = (e: RunEnd) => `${widthLabel(e.width)}${restLabel(e, ['train.lr', 'model.parameterization']) ? `, ${restLabel(e, ['train.lr', 'model.parameterization'])}` : ''}`;
+  const trainedLoss = (e: RunEnd) => (!e.diverged && e.last && (positive(e.last.trainLoss) || e.last.trainLoss === 0) ? e.last.trainLoss : null);
+  const floor = logFloor(ends.map(trainedLoss).filter((v): v is number => v !== null));
+  const rows = ends.map((e) => {
+    const loss = trainedLoss(e);
+    return {
+      lr: lrOf(e)!,
+      width: widthName(e),
+      widthValue: e.width[0],
+      parameterization: parameterizationOf(e),
+      // the network diverged: no loss at all, a cross in the "diverged" strip (no invented height)
+      status: e.diverged ? 'diverged' : loss === null ? 'no loss' : 'trained',
+      loss,
+      shown: loss === 0 ? floor : loss,
+      end: loss === 0 ? ZERO : e.stopped ? 'stopped early (its last record)' : 'final record',
+    };
+  });
+  const widths = [...new Map(rows.map((r) => [r.width, r.widthValue])).entries()].sort((a, b) => a[1] - b[1]).map(([w]) => w);
+  const lrs = rows.map((r) => r.lr);
+  // both rows of a panel share the lr axis and the colours
+  const x = { field: 'lr', type: 'quantitative', scale: { type: 'log', domain: [Math.min(...lrs), Math.max(...lrs)], padding: 12, nice: false }, title: 'learning rate η' } as const;
+  const color = { field: 'width', type: 'ordinal', scale: { domain: widths }, title: 'width' } as const;
+  const ends_ = [...new Set(rows.filter((r) => r.status === 'trained').map((r) => r.end))];
+  const shapes: Record<string, string> = { 'final record': 'circle', 'stopped early (its last record)': 'diamond', [ZERO]: 'triangle-down' };
+  const anyDiverged = rows.some((r) => r.status === 'diverged');
+  const panel = (p: string) => {
+    const here = { filter: `datum.parameterization === ${JSON.stringify(p)}` };
+    const title = `parameterization: ${p}`;
+    const trained = {
+      ...(anyDiverged ? {} : { title }),
       width: 300,
       height: 240,
+      transform: [here, { filter: "datum.status === 'trained'" }],
       layer: [
-        { transform: [{ filter: "datum.status === 'trained'" }], mark: { type: 'line', point: true }, encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate η' }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'final train loss' }, color: { field: 'width', type: 'ordinal', sort: { field: 'widthValue' }, title: 'width' } } },
-        { transform: [{ filter: "datum.status === 'diverged'" }], mark: { type: 'point', shape: 'cross', size: 80, filled: true }, encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'width', type: 'ordinal', sort: { field: 'widthValue' } } } },
+        { mark: { type: 'line' }, encoding: { x, y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'final train loss' }, color } },
+        {
+          mark: { type: 'point', filled: true, size: 50 },
+          encoding: {
+            x,
+            y: { field: 'shown', type: 'quantitative', scale: { type: 'log' }, title: 'final train loss' },
+            color,
+            shape: { field: 'end', type: 'nominal', title: 'point', scale: { domain: ends_, range: ends_.map((e) => shapes[e]) }, legend: { labelLimit: 300 } },
+            tooltip: [{ field: 'width' }, { field: 'lr' }, { field: 'loss', title: 'final train loss' }, { field: 'end' }],
+          },
+        },
       ],
-    },
-  } as TopLevelSpec;
+    };
+    if (!anyDiverged) return trained;
+    // one row per width, so crosses of different widths at the same lr never hide each other
+    const strip = {
+      title,
+      width: 300,
+      height: { step: 14 },
+      transform: [here, { filter: "datum.status === 'diverged'" }],
+      mark: { type: 'point', shape: 'cross', size: 70, filled: true },
+      encoding: {
+        x: { ...x, axis: { labels: false, title: null, ticks: false } },
+        y: { field: 'width', type: 'nominal', scale: { domain: widths }, title: 'diverged', axis: { titleAngle: 0, titleAlign: 'right', titleBaseline: 'middle' } },
+        color,
+        tooltip: [{ field: 'width' }, { field: 'lr' }, { field: 'status' }],
+      },
+    };
+    return { vconcat: [strip, trained], spacing: 4 };
+  };
+  const parameterizations = [...new Set(rows.map((r) => r.parameterization))];
+  return {
+    title: anyDiverged ? 'Final train loss against learning rate (diverged runs: crosses in the top strip, one row per width)' : 'Final train loss against learning rate',
+    ...(rows.some((r) => r.loss === 0) ? { subtitle: [`▼ a final train loss of exactly 0, drawn at the axis floor ${floor.toExponential(0)}`] } : {}),
+    data: { values: rows },
+    hconcat: parameterizations.map(panel),
+    resolve: { scale: { color: 'shared', shape: 'shared' } },
+  } as unknown as TopLevelSpec;
 }
 
 /** Per run group (parameterization, other swept values) and width: the largest grid learning rate that did not diverge. */
@@ -152,7 +270,8 @@ export function stableLearningRates(results: RunResults): { group: string; width
   const best = new Map<string, { group: string; width: number; lr: number }>();
   for (const e of runEnds(results)) {
     const lr = lrOf(e);
-    if (lr === null || e.diverged || !e.last) continue;
+    // a run stopped early (interrupted, failed) is no evidence that its lr is stable
+    if (lr === null || e.diverged || e.stopped || !e.last) continue;
     const group = restLabel(e, ['train.lr']) || 'all';
     const k = JSON.stringify([group, e.width[0]]);
     if (!best.has(k) || best.get(k)!.lr < lr) best.set(k, { group, width: e.width[0], lr });
@@ -188,7 +307,8 @@ function phaseFigure(results: RunResults): TopLevelSpec {
   if (ends.length === 0) throw needs('phase', 'expected a grid over "model.alpha" (records with point["model.alpha"])');
   const rows = ends.map((e) => {
     const v = e.last?.ntkChange;
-    return { alpha: alphaOf(e)!, width: e.width[0], ntkChange: !e.diverged && positive(v) ? v : null, label: e.diverged ? 'diverged' : positive(v) ? v.toPrecision(2) : '–' };
+    const ok = !e.diverged && !e.stopped && positive(v);
+    return { alpha: alphaOf(e)!, width: e.width[0], ntkChange: ok ? v : null, label: e.diverged ? 'diverged' : e.stopped ? e.stopped.kind : positive(v) ? v.toPrecision(2) : '–' };
   });
   return {
     title: 'NTK change over output scale α × width',
