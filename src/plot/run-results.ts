@@ -119,7 +119,12 @@ export function parseResults(text: string, source = 'results'): RunResults {
       else throw new Error(`${source}:${i + 1}: ${describeJson(value)}, not a line of \`widenet run\`; ${EXPECTED}`);
     }
   });
-  if (out.records.length === 0) throw new Error(`${source}: no records to plot (${EXPECTED})`);
+  if (out.records.length === 0) {
+    // a run that stopped before its first record says why instead of "no records"
+    const stop = out.stopped![0];
+    if (stop) throw new Error(`${source}: no records to plot: the run ${stop.width ? `of ${runName(stop.point, stop.width)} ` : ''}stopped before its first record, ${stopLabel(out, stop)} (line ${stop.line})`);
+    throw new Error(`${source}: no records to plot (${EXPECTED})`);
+  }
   return out;
 }
 

@@ -295,4 +295,11 @@ describe('widenet plot: what a hostile user found (2026-12-02)', () => {
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('both.jsonl:4: step 0 of the run width 4 comes after its step 10 (line 3)');
   });
+
+  it('a run that failed before its first record says so, with the error, instead of "no records"', () => {
+    const failed = file('failed.jsonl', [JSON.stringify({ failed: { width: [8], step: 0, error: 'LimitExceededError', message: 'tensor "h1" is too large' } })]);
+    const f = widenet(['plot', failed, '--out', join(dir, 'x.svg')]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain('no records to plot: the run of width 8 stopped before its first record, failed (tensor "h1" is too large) at step 0 (line 1)');
+  });
 });
