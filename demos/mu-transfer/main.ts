@@ -18,7 +18,7 @@ startGridFigurePage({
   intro:
     'Tensor Programs V, Figure 1: final train loss against learning rate, one curve per width, for each parameterization. Under µP the ' +
     'best learning rate (least final loss) stays put as the network widens, so it transfers from a narrow model to a wide one; under the ' +
-    'standard parameterization it falls with width. Diverged runs are crosses at the top. The grid is examples/mu-transfer.json; the ' +
+    'standard parameterization it falls with width. Diverged runs are crosses in the "diverged" strip at the top, one row per width. The grid is examples/mu-transfer.json; the ' +
     'figure is the one `widenet plot --figure lr` draws.',
   fields,
   spec: muTransferSpec,
