@@ -195,10 +195,10 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     },
     onWidthEnd: out
       ? async (experiment, point) => {
-          const kernels = await experiment.probeKernels();
+          const kernels = await experiment.kernelsFile(); // after a divergence: the last finite Θ_t, its step, `diverged`
           // a grid's points may share a width: its files carry the point index
           const file = join(out.dir, `kernels-${grid ? `p${point.index}-` : ''}${experiment.width.join('x')}.json`);
-          writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), step: experiment.stepIndex, probe: point.spec.observe.probe, ...kernels }) + '\n');
+          writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), probe: point.spec.observe.probe, ...kernels }) + '\n');
         }
       : undefined,
   });

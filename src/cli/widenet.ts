@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
-import { SpecError, alphaWarning, parseSpecText, type ExperimentSpec } from '../spec';
+import { SpecError, parseSpecText, specWarnings, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
 import { InterruptedError, OutputClosedError, prepareOutDir, runCommand, type OutDir } from './run';
@@ -40,8 +40,7 @@ const writeOut = (text: string): void => {
 
 /** Valid but probably unintended settings, one line each on stderr (the demo pages show the same text). */
 function warnAboutSpec(spec: ExperimentSpec): void {
-  const w = alphaWarning(spec);
-  if (w) process.stderr.write(`widenet: warning: ${w}\n`);
+  for (const w of specWarnings(spec)) process.stderr.write(`widenet: warning: ${w}\n`);
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
