@@ -11,8 +11,9 @@
 //
 // Catapult. For ηλ₀ between 2 and 4 (uv model) the loss first grows, the kernel's top eigenvalue
 // falls until the sharpness is below 2, and the loss then falls: detectCatapult finds that pattern
-// in the recorded losses: a rise above CATAPULT_FACTOR times the loss at step 0, then a fall below it,
-// with the sharpness of the last record below the stability edge 2(1 + μ) (2 for plain GD).
+// in the recorded losses: the sharpness at step 0 above the stability edge 2(1 + μ) (2 for plain GD),
+// a rise above CATAPULT_FACTOR times the loss at step 0, then a fall below it, with the sharpness of
+// the last record below the edge.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { lossHessianRef, type LossKind } from '../kernels/loss';
 import type { Catapult } from './records';
@@ -126,6 +127,9 @@ export function detectCatapult(history: readonly { step: number; loss: number; s
   if (history.length < 3) return null;
   const start = history[0];
   if (!(start.loss > 0)) return null;
+  // a catapult starts above the edge (ηλ₀ ∈ (2, 4) on the uv model): below it, heavy ball's loss can
+  // overshoot and come back on the linear model alone (e' = (1 + μ − ηλ)e − μ·e_prev), which is no catapult
+  if (!(start.sharpness > edge)) return null;
   const rise = history.findIndex((h) => h.loss > CATAPULT_FACTOR * start.loss);
   if (rise < 0) return null;
   let peak = rise;

@@ -35,6 +35,10 @@ describe('the stability edge 2(1 + μ)', () => {
     expect(detectCatapult(history, { momentum: 0.5 })).toEqual({ peakLoss: 5, peakStep: 2, rise: 5, fallStep: 3, initialSharpness: 3.5, sharpness: 2.5, edge: 3 });
     expect(detectCatapult(history, { momentum: 0.2 })).toBeNull(); // edge 2.4 < 2.5
     expect(detectCatapult(history.map((h) => ({ ...h, sharpness: h.sharpness - 1 })))!.edge).toBe(2);
+    // a start below the edge is no catapult: heavy ball overshoots there on the linear model alone
+    // (μ = 0.5, ηλ = 2.5 < 3: e₁ = (1 + μ − ηλ)·e₀ = −1.5·e₀, the loss rises 2.25× and decays)
+    expect(heavyBall(2.5, 0.5, 1) ** 2).toBeCloseTo(2.25, 12);
+    expect(detectCatapult(history, { momentum: 0.9 })).toBeNull(); // edge 3.8 > 3.5 at step 0
   });
 });
 
