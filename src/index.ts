@@ -27,7 +27,7 @@ export { Trainer, type TrainerConfig, type LabelledSet, type DivergenceSite } fr
 export { solveLeastSquares } from './dynamics/lstsq';
 export { testLossPeak } from './dynamics/records';
 export { Experiment, runExperiment, divergenceAdvice, type RunRecord, type RunLine, type DivergenceRecord, type SweepSummary } from './dynamics/experiment';
-export { sweepSummary, bestLearningRates, maxStableLearningRates, crossoverAlpha, crossovers, NTK_CHANGE_THRESHOLD, type PointLines } from './dynamics/grid-summary';
+export { sweepSummary, bestLearningRates, maxStableLearningRates, MAX_STABLE_LR_SLOPE_RESOLUTION, crossoverAlpha, crossovers, NTK_CHANGE_THRESHOLD, type PointLines } from './dynamics/grid-summary';
 export type { GridSummary, BestLrEntry, MaxStableLrCurve, CrossoverCurve, WidthSlopes } from './dynamics/records';
 export { SpectralNorm, weightChanges, weightNorms, coordinates, pathNorm, particles, relativeChange, alignment, topEigenvalues, logLogSlope, meanStd } from './dynamics/observables';
 export { ModelComparison, randomFeaturesSpec, populationUnavailable } from './dynamics/model-comparison';

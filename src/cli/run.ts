@@ -211,9 +211,9 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     },
     onWidthEnd: out
       ? async (experiment, point) => {
-          const kernels = await experiment.probeKernels();
+          const kernels = await experiment.kernelsFile(); // after a divergence: the last finite Θ_t, its step, `diverged`
           const file = join(out.dir, kernelsFileName(point.index, experiment.width, grid));
-          writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), step: experiment.stepIndex, probe: point.spec.observe.probe, ...kernels }) + '\n');
+          writeFileSync(file, JSON.stringify({ width: experiment.width, ...(grid ? { point: point.point } : {}), probe: point.spec.observe.probe, ...kernels }) + '\n');
         }
       : undefined,
   });

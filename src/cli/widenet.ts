@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
-import { SpecError, alphaWarning, expandGrid, parseSpecText, type ExperimentSpec } from '../spec';
+import { SpecError, expandGrid, parseSpecText, specWarnings, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
 import { InterruptedError, OWN_RESULT_FILES, OutputClosedError, STOP_SIGNALS, prepareOutDir, runCommand, type OutDir, type StopSignal } from './run';
@@ -41,9 +41,17 @@ const writeOut = (text: string): void => {
 
 /** Valid but probably unintended settings, one line each on stderr (the demo pages show the same text). */
 function warnAboutSpec(spec: ExperimentSpec): void {
-  // every point's spec (a grid may sweep model.alpha): once per distinct warning
-  const warnings = new Set(expandGrid(spec).map((p) => alphaWarning(p.spec)));
-  for (const w of warnings) if (w) process.stderr.write(`widenet: warning: ${w}\n`);
+  // every point's spec (a grid may sweep model.alpha or the data), each distinct setting once: the
+  // warnings read only the data and α/centring, so a 10⁵-point lr grid builds its data once
+  const seen = new Set<string>();
+  const warnings = new Set<string>();
+  for (const { spec: s } of expandGrid(spec)) {
+    const key = JSON.stringify([s.data, s.seed, s.model.alpha, s.model.centered, s.model.inputDim, s.model.outputDim]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const w of specWarnings(s)) warnings.add(w);
+  }
+  for (const w of warnings) process.stderr.write(`widenet: warning: ${w}\n`);
 }
 
 async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {

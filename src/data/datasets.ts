@@ -12,6 +12,15 @@ import { Rng, STREAM } from './rng';
 // The two-class kinds are part of the spec's vocabulary (schema.ts); re-exported here, where they are built.
 export { CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind };
 
+/**
+ * The deterministic grids (circle's angles, circles' angles, spirals' arm positions) of a test set
+ * are shifted by this fraction of one grid step: θ_i = 2π(i + g)/n instead of 2πi/n. g = (√5 − 1)/2
+ * is irrational, so a shifted grid shares no point with any unshifted one (a train grid of any n:
+ * (i + g)/n_test = j/n_train has no solution), where a half step would still meet it (train n = 16,
+ * test n = 8: 2π(i + ½)/8 = 2π(2i + 1)/16). The random kinds draw test inputs from their own stream.
+ */
+export const TEST_GRID_OFFSET = (Math.sqrt(5) - 1) / 2;
+
 /** Radius of the inner ring of "circles" (the outer ring has radius 1). */
 export const CIRCLES_INNER_RADIUS = 0.5;
 /** Turns of each arm of "spirals". */
@@ -29,6 +38,9 @@ function checkDim(inputDim: number): void {
 /** The default sphere radius √d (Ghorbani et al., arXiv:1904.12191): ‖x‖² = d, so x·x'/d = 1 on the diagonal. */
 export const defaultSphereRadius = (inputDim: number) => Math.sqrt(inputDim);
 
+function checkOffset(offset: number): void {
+  if (!(offset >= 0 && offset < 1)) throw new DataError(`expected a grid offset: a fraction of a step in [0, 1); received ${String(offset)}`);
+}
 function checkRadius(radius: number): void {
   if (!Number.isFinite(radius) || radius <= 0) throw new DataError(`expected a sphere radius: a finite number > 0; received ${String(radius)}`);
 }
@@ -45,9 +57,11 @@ function addNoise(rng: Rng, x: number[], noise: number): number[] {
 
 /**
  * n seeded inputs of dimension inputDim. The planar kinds (circle and the classification sets,
- * whose labels are dropped here) need inputDim = 2. `radius` is the sphere's (default √d).
+ * whose labels are dropped here) need inputDim = 2. `radius` is the sphere's (default √d);
+ * `gridOffset` shifts the deterministic grids by that fraction of a step (TEST_GRID_OFFSET for test sets).
  */
-export function generateInputs(kind: GeneratedKind, n: number, inputDim: number, seed: number, noise = 0, radius = defaultSphereRadius(inputDim)): number[][] {
+export function generateInputs(kind: GeneratedKind, n: number, inputDim: number, seed: number, noise = 0, radius = defaultSphereRadius(inputDim), gridOffset = 0): number[][] {
+  checkOffset(gridOffset);
   checkCount(n);
   checkDim(inputDim);
   checkNoise(noise);
@@ -59,14 +73,14 @@ export function generateInputs(kind: GeneratedKind, n: number, inputDim: number,
   if (kind !== 'sphere' && kind !== 'gaussian' && inputDim !== 2) {
     throw new DataError(`data kind "${kind}" is planar: expected inputDim = 2 (or use "sphere" or "gaussian"); received inputDim = ${inputDim}`);
   }
-  if (isClassificationKind(kind)) return generateClassification(kind, n, seed, noise).x;
+  if (isClassificationKind(kind)) return generateClassification(kind, n, seed, noise, gridOffset).x;
   const rng = new Rng(seed, STREAM.inputs);
   const x: number[][] = [];
   for (let i = 0; i < n; i++) {
     let p: number[];
     if (kind === 'circle') {
-      // circle: x_i = (cos 2πi/n, sin 2πi/n), i = 0..n−1 (no randomness but the noise).
-      const t = (2 * Math.PI * i) / n;
+      // circle: x_i = (cos θ_i, sin θ_i), θ_i = 2π(i + g)/n, i = 0..n−1, g = gridOffset (no randomness but the noise).
+      const t = (2 * Math.PI * (i + gridOffset)) / n;
       p = [Math.cos(t), Math.sin(t)];
     } else if (kind === 'sphere') {
       // sphere: x = r·g/‖g‖ with g ~ N(0, I_d): uniform on the sphere r·S^{d−1} (d = 1: ±r), r = radius.
@@ -85,7 +99,8 @@ export function generateInputs(kind: GeneratedKind, n: number, inputDim: number,
  * A two-class planar set with labels 0/1; point i has label i mod 2 (classes alternate, so
  * the counts are ⌈n/2⌉ and ⌊n/2⌋). j = ⌊i/2⌋ indexes the point within its class of m points.
  */
-export function generateClassification(kind: ClassificationKind, n: number, seed: number, noise = 0): { x: number[][]; labels: number[] } {
+export function generateClassification(kind: ClassificationKind, n: number, seed: number, noise = 0, gridOffset = 0): { x: number[][]; labels: number[] } {
+  checkOffset(gridOffset);
   checkCount(n);
   checkNoise(noise);
   checkSize(n, 2);
@@ -101,8 +116,8 @@ export function generateClassification(kind: ClassificationKind, n: number, seed
     const m = c === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
     let p: number[];
     if (kind === 'spirals') {
-      // spirals: two interleaved Archimedean arms, t = j/m ∈ [0, 1), r = t, θ = 2π·TURNS·t + π·c, x = r(cos θ, sin θ).
-      const t = j / m;
+      // spirals: two interleaved Archimedean arms, t = (j + g)/m ∈ [0, 1), r = t, θ = 2π·TURNS·t + π·c, x = r(cos θ, sin θ).
+      const t = (j + gridOffset) / m;
       const theta = 2 * Math.PI * SPIRAL_TURNS * t + Math.PI * c;
       p = [t * Math.cos(theta), t * Math.sin(theta)];
     } else if (kind === 'xor') {
@@ -112,9 +127,9 @@ export function generateClassification(kind: ClassificationKind, n: number, seed
       const s = rng.nextU32() & 1 ? 1 : -1;
       p = c === 0 ? [s * a, s * b] : [s * a, -s * b];
     } else {
-      // circles: concentric rings at equal angles θ = 2πj/m, class 0 at radius 1, class 1 at radius CIRCLES_INNER_RADIUS.
+      // circles: concentric rings at equal angles θ = 2π(j + g)/m, class 0 at radius 1, class 1 at radius CIRCLES_INNER_RADIUS.
       const r = c === 0 ? 1 : CIRCLES_INNER_RADIUS;
-      const theta = (2 * Math.PI * j) / m;
+      const theta = (2 * Math.PI * (j + gridOffset)) / m;
       p = [r * Math.cos(theta), r * Math.sin(theta)];
     }
     x.push(addNoise(rng, p, noise));

@@ -3,14 +3,14 @@
 // deriveSeed(seed, STREAM.test); the target is drawn from `seed` for both splits (same function).
 import type { DataSetSpec, TargetSpec } from '../spec/schema';
 import { DATA_KINDS } from '../spec/schema';
-import { generateClassification, generateInputs, isClassificationKind } from './datasets';
+import { TEST_GRID_OFFSET, generateClassification, generateInputs, isClassificationKind } from './datasets';
 import { DataError } from './errors';
 import { STREAM, deriveSeed } from './rng';
 import { makeTarget } from './targets';
 
 export { Rng, deriveSeed, STREAM } from './rng';
 export { DataError } from './errors';
-export { generateInputs, generateClassification, defaultSphereRadius, CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind } from './datasets';
+export { generateInputs, generateClassification, defaultSphereRadius, TEST_GRID_OFFSET, CLASSIFICATION_KINDS, isClassificationKind, type ClassificationKind } from './datasets';
 export { MAX_CPU_ARRAY_NUMBERS, FLOAT32_MAX } from './limits';
 export { makeTarget, activationRms, quadraticTargetMatrices, DEFAULT_TARGET_ACTIVATION, type Target } from './targets';
 
@@ -47,6 +47,8 @@ export function buildDataSet(
   split: 'train' | 'test' = 'train',
 ): DataSet {
   const inputSeed = split === 'test' ? deriveSeed(seed, STREAM.test) : seed;
+  // a test set's deterministic grid is shifted off every train grid (datasets.ts: TEST_GRID_OFFSET)
+  const gridOffset = split === 'test' ? TEST_GRID_OFFSET : 0;
   const label = (x: number[][]): number[][] | null => {
     if (!targetSpec) return null;
     const f = makeTarget(targetSpec, inputDim, outputDim, seed);
@@ -74,10 +76,10 @@ export function buildDataSet(
     if (targetSpec) {
       throw new DataError(`data kind "${dataSetSpec.kind}" carries its own class labels: expected no data.target; received a "${targetSpec.kind}" target (use "circle", "sphere" or "gaussian" to label inputs with a target)`);
     }
-    const { x, labels } = generateClassification(dataSetSpec.kind, n, inputSeed, noise ?? 0);
+    const { x, labels } = generateClassification(dataSetSpec.kind, n, inputSeed, noise ?? 0, gridOffset);
     return { x, y: encodeLabels(labels, outputDim) };
   }
   const radius = dataSetSpec.kind === 'sphere' ? dataSetSpec.radius : undefined;
-  const x = generateInputs(dataSetSpec.kind, n, inputDim, inputSeed, noise ?? 0, radius);
+  const x = generateInputs(dataSetSpec.kind, n, inputDim, inputSeed, noise ?? 0, radius, gridOffset);
   return { x, y: label(x) };
 }

@@ -41,6 +41,18 @@ export function memberColumn(values: ArrayLike<number>, e: number, rows: number)
 /** The closed form's clock: discrete GD steps, gradient-flow time, or the t → ∞ limit (the lstsq solve). */
 export type ClosedFormMode = 'gd' | 'flow' | 'limit';
 
+/**
+ * The closed form's clock after `steps` optimiser steps. lstsq: the t → ∞ limit once solved. Plain
+ * full-batch GD, the exact discrete recursion f_t − f* = (I − ηΘ/n)^t·(f_0 − f*): "gd" at `steps`. "sgd"
+ * whose batch is the whole train set (batchSize null or n) takes the same steps as "gd", so it gets the
+ * same closed form. Minibatches or momentum: gradient flow at time η·steps/(1 − μ) ("flow").
+ */
+export function closedFormClock(train: { optimizer: string; momentum: number; batchSize: number | null; lr: number }, n: number, steps: number): { mode: ClosedFormMode; at: number } {
+  if (train.optimizer === 'lstsq') return steps > 0 ? { mode: 'limit', at: Infinity } : { mode: 'gd', at: 0 };
+  const fullBatch = train.optimizer === 'gd' || train.batchSize === null || train.batchSize >= n;
+  return fullBatch && train.momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: (train.lr * steps) / (1 - train.momentum) };
+}
+
 /** Ensemble-mean MSE losses of the members' closed-form predictions at one time (test loss where test labels exist). */
 export function closedFormLosses(predictors: KernelRegression[], mode: ClosedFormMode, at: number, testY: number[][] | null, k: number): { trainLoss: number; testLoss: number | null } {
   const predictions = predictors.map((p) => (mode === 'limit' ? p.limit() : p.predict(mode, at)));

@@ -12,10 +12,11 @@ import { analyticSpecKernels, mlpConfig, specData, specLoss, specWidths, type Ex
 import { KernelRegression } from './kernel-regression';
 import { SpectralNorm, alignment, coordinates, dynamicsKernel, meanStd, particles, pathNorm, relativeChange, topEigenvalues, weightChanges, weightNorms } from './observables';
 import { Trainer, type DivergenceSite } from './trainer';
-import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
+import { KERNEL_REGRESSION_MEMBERS, NonFiniteKernelError, closedFormClock, closedFormLosses, type ClosedFormMode, memberColumn, perOutput, suggestedMaxLr } from './closed-forms';
 import { NormsAndModes } from './norms-and-modes';
 import { ModelComparison } from './model-comparison';
 import { CATAPULT_FACTOR, detectCatapult, sharpness } from './sharpness';
+import { kernelsFile, type KernelsFile } from './kernels-file';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
@@ -45,6 +46,8 @@ export class Experiment {
   diverged: DivergenceRecord | null = null;
   /** the side models' divergence lines not yet handed out (takeSideLines) */
   private sideLines: { diverged: DivergenceRecord }[] = [];
+  /** the last finite Θ_η on the probe a record saw, with its step (kernels-file.ts: written after a divergence) */
+  private lastProbeKernel: { step: number; members: Float64Array[] } | null = null;
   /** (step, train loss, sharpness) of every record, for the catapult (sharpness.ts) */
   private history: { step: number; loss: number; sharpness: number }[] = [];
   /** train.compare: the random-features model trained beside this one (model-comparison.ts), for the CLI and the pages alike */
@@ -151,12 +154,9 @@ export class Experiment {
     return this.trainer.kernelScales;
   }
 
-  /** The closed form's clock now: discrete GD steps for plain GD, the t → ∞ limit once lstsq solved, else gradient-flow time. */
+  /** The closed form's clock now (closed-forms.ts's closedFormClock: full-batch "sgd" is "gd"). */
   private get closedFormTime(): { mode: ClosedFormMode; at: number } {
-    const { optimizer, momentum } = this.spec.train;
-    const steps = this.trainer.stepIndex;
-    if (optimizer === 'lstsq') return steps > 0 ? { mode: 'limit', at: Infinity } : { mode: 'gd', at: 0 };
-    return optimizer === 'gd' && momentum === 0 ? { mode: 'gd', at: steps } : { mode: 'flow', at: this.timeOf(steps) };
+    return closedFormClock(this.spec.train, this.trainSplit.n, this.trainer.stepIndex);
   }
 
   /** Θ∞(X1, X2) ⊗ I_k, example-major, in the units of Θ_η (spec/resolve.ts); null where the theory does not apply. */
@@ -251,13 +251,15 @@ export class Experiment {
     // sharpness on the train set (sharpness.ts), from Θ_η there (the probe's when the probe is the train set)
     const trainNtk = this.probe === this.trainSplit ? ntk : await dynamicsKernel(net, this.trainSplit.x, this.kernelScales, trainOut.cache);
     const trainZ = this.modelOutputs(trainOut.f, this.trainSplit.f0);
-    const sharp = trainNtk.every((m) => m.every(Number.isFinite))
+    // lstsq solves in one step that does not depend on η: no sharpness (null), not η·λ_max/n of an lr it never used
+    const sharp = spec.train.optimizer !== 'lstsq' && trainNtk.every((m) => m.every(Number.isFinite))
       ? Float64Array.from(trainNtk, (K, e) => sharpness(K, trainZ.subarray(e * this.trainSplit.n * k, (e + 1) * this.trainSplit.n * k), { loss: this.loss, n: this.trainSplit.n, k, lr: spec.train.lr }))
       : null;
     Mlp.release(trainOut.cache);
     if (testOut) Mlp.release(testOut.cache);
     const kernelOverflow = firstNonFinite([['the kernel Θ_η on the probe at initialisation', this.ntk0.flatMap((m) => Array.from(m))], ['the kernel Θ_η on the probe', ntk.flatMap((m) => Array.from(m))]]);
     if (kernelOverflow) return { diverged: await this.divergenceRecord(null, `${kernelOverflow} is non-finite (float32 overflow: the gradients are too large to represent)`) };
+    this.lastProbeKernel = { step: trainer.stepIndex, members: ntk };
     const ntkChange = definedForAll(ntk.map((t, e) => relativeChange(t, this.ntk0[e])));
     const yProbe = this.probe.data.y?.flat() ?? null;
     const align = yProbe ? definedForAll(ntk.map((t) => alignment(t, yProbe))) : null;
@@ -306,7 +308,7 @@ export class Experiment {
     await this.linearDisplacementOverflow(record);
     // the catapult so far, from the recorded train losses and sharpness (sharpness.ts)
     if (record.sharpness != null && this.history.at(-1)?.step !== record.step) this.history.push({ step: record.step, loss: record.trainLoss, sharpness: record.sharpness });
-    record.catapult = detectCatapult(this.history);
+    record.catapult = detectCatapult(this.history, { momentum: spec.train.momentum });
     // two-layer nets only: the spec refuses observe.particles > 0 for others (spec/particles-checks.ts)
     if (spec.observe.particles > 0) record.particles = await particles(rt, net, spec.observe.particles);
     // a safety net: an observable that is undefined is null above, so a non-finite one is overflow
@@ -433,6 +435,12 @@ export class Experiment {
     const current = await dynamicsKernel(this.net, this.probe.x, this.kernelScales);
     const mean = (members: Float64Array[]) => Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => members.reduce((s, m) => s + m[i * N + j], 0) / members.length));
     return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
+  }
+
+  /** The body of kernels-<width>.json (kernels-file.ts): after a divergence, the last finite Θ_t with its step and `diverged`. */
+  async kernelsFile(): Promise<KernelsFile> {
+    const N = this.probe.n * this.spec.model.outputDim;
+    return kernelsFile({ x: this.probe.data.x, N, step: this.stepIndex, initial: this.ntk0, last: this.lastProbeKernel, diverged: this.diverged, current: () => dynamicsKernel(this.net, this.probe.x, this.kernelScales) });
   }
 
   /** Ensemble-mean model outputs z on new inputs, of the network and of the linearised and quadratic models (null when not trained or stopped). */

@@ -1,8 +1,9 @@
 // The summary line of a sweep, a pure function of its points' lines (the unsharded run and
 // `widenet merge` call the same function on the same lines, so their summaries are the same bytes).
 //
-// - A width sweep (no sweep.grid): `{widths, slopes}` as before: log-log slopes of the last
-//   record of each width that did not diverge against the first hidden width.
+// - A width sweep (no sweep.grid): `{widths, slopes, diverged}`: log-log slopes of the last
+//   record of each width that did not diverge against the first hidden width; `diverged` lists
+//   the first hidden widths whose network diverged (left out of `widths` and of every slope).
 // - A grid adds, where the grid sweeps the fields they need (issue 15; names in records.ts):
 //   · `widthSlopes` (model.hidden swept): the same slopes per family of points that differ only in width;
 //   · `bestLr` (train.lr swept): µTransfer (Tensor Programs V, arXiv:2203.03466, Figure 1): per
@@ -50,7 +51,7 @@ function diverged(p: PointLines): boolean {
  * values differ in depth (e.g. [128, 128] against [128]) or repeat a width, every slope and the
  * test-loss peak are null rather than a fit or a "peak" over networks that are not wider or narrower.
  */
-function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths' | 'slopes' | 'peakWidth' | 'peakTestLoss'> {
+function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths' | 'slopes' | 'peakWidth' | 'peakTestLoss' | 'diverged'> {
   const finals = points.map((p) => ({ width: p.width[0], depth: p.width.length, record: finalRecord(p) })).filter((f): f is { width: number; depth: number; record: RunRecord } => f.record !== null);
   const w = finals.map((f) => f.width);
   const widthFamily = new Set(finals.map((f) => f.depth)).size <= 1 && new Set(w).size === w.length;
@@ -71,6 +72,8 @@ function widthSlopes(points: readonly PointLines[]): Pick<SweepSummary, 'widths'
     },
     // the width of the test-loss peak (double descent)
     ...(widthFamily ? testLossPeak(finals) : { peakWidth: null, peakTestLoss: null }),
+    // the widths left out of `widths` because their network diverged (bestLr's `diverged` for widths)
+    diverged: points.filter(diverged).map((p) => p.width[0]),
   };
 }
 
@@ -122,10 +125,26 @@ export function bestLearningRates(points: readonly PointLines[]): BestLrEntry[] 
 }
 
 /**
- * The largest lr of the grid that did not diverge, per width (and the other swept values), and its
- * log-log slope against width per family of widths. `capped` marks a width whose largest grid lr
- * was stable (the true edge lies above the grid); the slope is null then, and where a width has no
- * stable lr or the family fewer than two widths.
+ * The widest slope interval (hi − lo of `slopeRange`) that still counts as a measurement of the
+ * maximal stable lr's slope: 1, the gap between the two predictions it is there to tell apart
+ * (−1 under standard, 0 under µP; Tensor Programs IV). A doubling lr grid over widths 32 … 512 gives 0.5.
+ */
+export const MAX_STABLE_LR_SLOPE_RESOLUTION = 1;
+/** float rounding of the interval's width (a doubling grid over a factor-4 width range gives exactly 1) */
+const RESOLUTION_ROUNDING = 1e-9;
+
+/**
+ * The largest lr of the grid that did not diverge, per width (and the other swept values), its
+ * bracket and its log-log slope against width per family of widths. The true edge at a width lies
+ * in its bracket [lr, next grid lr above it] (that one diverged, or lr would be larger); the bracket
+ * is null where the width has no stable lr or is `capped` (its largest grid lr was stable: the edge
+ * lies above the grid). The slope is fitted to the stable lrs; since each true log-edge is
+ * log lr_i + δ_i with δ_i ∈ [0, r_i] (r_i = log of the bracket's ratio), the true edges' slope lies in
+ *   slopeRange = [s + Σ_{c_i<0} c_i·r_i, s + Σ_{c_i>0} c_i·r_i],   c_i = (x_i − x̄)/Σ(x_j − x̄)², x = log width.
+ * slope and slopeRange are null unless every width is bracketed and the family has two widths or
+ * more; slope alone is null where slopeRange is wider than MAX_STABLE_LR_SLOPE_RESOLUTION (the grid
+ * does not resolve how the edge changes with width, e.g. lr [0.5, 4000]: equal stable lrs 0.5 whose
+ * brackets [0.5, 4000] coincide say nothing about the slope).
  */
 export function maxStableLearningRates(points: readonly PointLines[]): MaxStableLrCurve[] {
   const perWidth = groupBy(points, [LR]).map(({ key, members }) => {
@@ -133,13 +152,32 @@ export function maxStableLearningRates(points: readonly PointLines[]): MaxStable
     const stable = lrs.filter((m) => !diverged(m) && finalRecord(m) !== null).map((m) => numberAt(m, LR)!);
     const top = Math.max(...lrs.map((m) => numberAt(m, LR)!));
     const lr = stable.length ? Math.max(...stable) : null;
-    return { key, width: members[0].width, lr, capped: lr !== null && lr === top };
+    const above = lr === null ? [] : lrs.map((m) => numberAt(m, LR)!).filter((v) => v > lr);
+    const bracket: [number, number] | null = lr !== null && above.length ? [lr, Math.min(...above)] : null;
+    return { key, width: members[0].width, lr, capped: lr !== null && lr === top, bracket };
   });
   return families(perWidth).map(({ point, rows }) => {
     const widths = rows.map((r) => r.width[0]);
     const lr = rows.map((r) => r.lr);
-    const usable = rows.length >= 2 && rows.every((r) => r.lr !== null && !r.capped);
-    return { point, widths, lr, capped: rows.map((r) => r.capped), slope: usable ? logLogSlope(widths, lr as number[]) : null };
+    const brackets = rows.map((r) => r.bracket);
+    const fit = rows.length >= 2 && brackets.every((b) => b !== null) ? logLogSlope(widths, lr as number[]) : null;
+    let slopeRange: [number, number] | null = null;
+    if (fit !== null) {
+      const x = widths.map(Math.log);
+      const mean = x.reduce((a, v) => a + v, 0) / x.length;
+      const sxx = x.reduce((a, v) => a + (v - mean) ** 2, 0);
+      let lo = fit;
+      let hi = fit;
+      rows.forEach((r, i) => {
+        const c = (x[i] - mean) / sxx;
+        const spread = Math.log(r.bracket![1] / r.bracket![0]);
+        if (c < 0) lo += c * spread;
+        else hi += c * spread;
+      });
+      slopeRange = [lo, hi];
+    }
+    const resolved = slopeRange !== null && slopeRange[1] - slopeRange[0] <= MAX_STABLE_LR_SLOPE_RESOLUTION + RESOLUTION_ROUNDING;
+    return { point, widths, lr, capped: rows.map((r) => r.capped), bracket: brackets, slope: resolved ? fit : null, slopeRange };
   });
 }
 

@@ -35,7 +35,8 @@ export interface RunRecord {
   quadraticGap?: number | null;
   /**
    * η·λ_max(M^{1/2}·Θ_η·M^{1/2})/n on the train set, M the loss's Hessian in the outputs per example
-   * (MSE: I/k, so η·λ_max(Θ_η)/(n·k)); 2 is GD's stability edge (src/dynamics/sharpness.ts)
+   * (MSE: I/k, so η·λ_max(Θ_η)/(n·k)); 2(1 + μ) is (heavy-ball) GD's stability edge (src/dynamics/sharpness.ts).
+   * null with optimizer "lstsq": the one-step solve takes no step of size η, so η·λ_max/n measures nothing there
    */
   sharpness?: number | null;
   /** the network's catapult, once it has happened (sharpness.ts's detectCatapult); null before or without one */
@@ -110,6 +111,8 @@ export interface SweepSummary {
    */
   peakWidth?: number | null;
   peakTestLoss?: number | null;
+  /** the first hidden widths whose network diverged: left out of `widths` and the slopes (grid-summary.ts) */
+  diverged?: number[];
 }
 
 /** The width of the largest test loss among the widths' last records (null where a test loss is missing). */
@@ -122,7 +125,7 @@ export function testLossPeak(finals: { width: number; record: Pick<RunRecord, 't
 /**
  * A catapult (Lewkowycz et al. 2020, arXiv:2003.02218) seen in the recorded train losses of the
  * network (ensemble means): the loss rose above CATAPULT_FACTOR times its value at step 0, then fell
- * below that value, and the sharpness ended below 2.
+ * below that value, and the sharpness ended below the stability edge 2(1 + μ) (μ = train.momentum; 2 for plain GD).
  */
 export interface Catapult {
   /** the highest recorded train loss and its step */
@@ -133,8 +136,10 @@ export interface Catapult {
   /** the first recorded step after the peak with the loss below its start */
   fallStep: number;
   initialSharpness: number;
-  /** the sharpness of the record that reports it (< 2) */
+  /** the sharpness of the record that reports it (< edge) */
   sharpness: number;
+  /** the stability edge 2(1 + μ) the sharpness ended below (sharpness.ts's stabilityEdge) */
+  edge: number;
 }
 
 // The grid-wide summaries of a sweep.grid spec (grid-summary.ts computes them; docs/dynamics-and-records.md).
@@ -158,7 +163,12 @@ export interface MaxStableLrCurve {
   widths: number[];
   lr: (number | null)[];
   capped: boolean[];
+  /** per width [lr, the next grid lr above it, which diverged]: the true edge lies inside; null where lr is null or capped */
+  bracket: ([number, number] | null)[];
+  /** null unless every width is bracketed, or where slopeRange is wider than MAX_STABLE_LR_SLOPE_RESOLUTION (grid-summary.ts) */
   slope: number | null;
+  /** the slopes of true edges anywhere in their brackets; null unless every width of two or more is bracketed */
+  slopeRange: [number, number] | null;
 }
 /** The lazy–rich crossover α* per width (null: no crossing on the grid) and its log-log slope. */
 export interface CrossoverCurve {

@@ -5,18 +5,31 @@
 // z − z* ← (I − η·Θ_η·M/n)(z − z*) with M = blockdiag(∂²ℓ/∂z_i²) (kernels/loss.ts's lossHessianRef).
 // The eigenvalues of Θ_η·M are those of M^{1/2}·Θ_η·M^{1/2}, so
 //   sharpness = η·λ_max(M^{1/2}·Θ_η·M^{1/2})/n,   MSE (M = I/k): η·λ_max(Θ_η)/(n·k),
-// the Gauss–Newton sharpness of the loss; GD on the linearised model is stable iff it is < 2.
+// the Gauss–Newton sharpness of the loss; GD on the linearised model is stable iff it is < 2, and
+// heavy-ball GD (momentum μ) iff it is < 2(1 + μ) (stabilityEdge below; closed-forms.ts's
+// suggestedMaxLr is the same edge solved for η).
 //
 // Catapult. For ηλ₀ between 2 and 4 (uv model) the loss first grows, the kernel's top eigenvalue
 // falls until the sharpness is below 2, and the loss then falls: detectCatapult finds that pattern
-// in the recorded losses: a rise above CATAPULT_FACTOR times the loss at step 0, then a fall below it,
-// with the sharpness of the last record below 2.
+// in the recorded losses: the sharpness at step 0 above the stability edge 2(1 + μ) (2 for plain GD),
+// a rise above CATAPULT_FACTOR times the loss at step 0, then a fall below it, with the sharpness of
+// the last record below the edge.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { lossHessianRef, type LossKind } from '../kernels/loss';
 import type { Catapult } from './records';
 
 /** The loss must rise above this factor times its step-0 value to count as a catapult. */
 export const CATAPULT_FACTOR = 2;
+
+/**
+ * The stability edge of the sharpness for heavy-ball GD with momentum μ: on a quadratic with curvature
+ * λ the iteration e' = (1 + μ − ηλ)·e − μ·e_prev is stable iff 0 < ηλ < 2(1 + μ) (its characteristic
+ * roots lie inside the unit circle; Polyak 1964), so the edge is 2(1 + μ); plain GD (μ = 0): 2.
+ */
+export function stabilityEdge(momentum = 0): number {
+  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`stabilityEdge: expected a momentum in [0, 1); received ${String(momentum)}`);
+  return 2 * (1 + momentum);
+}
 
 /** M^{1/2} of a symmetric positive semi-definite k×k matrix (row-major). */
 function sqrtPsd(H: Float64Array, k: number): Float64Array {
@@ -105,11 +118,18 @@ export function sharpness(kernel: ArrayLike<number>, z: ArrayLike<number>, o: { 
   return (o.lr * lambda) / n;
 }
 
-/** The catapult in a history of records (step, network train loss, sharpness), or null (see the header). */
-export function detectCatapult(history: readonly { step: number; loss: number; sharpness: number }[]): Catapult | null {
+/**
+ * The catapult in a history of records (step, network train loss, sharpness), or null (see the
+ * header); `momentum` sets the stability edge the last sharpness must end below (stabilityEdge).
+ */
+export function detectCatapult(history: readonly { step: number; loss: number; sharpness: number }[], o: { momentum?: number } = {}): Catapult | null {
+  const edge = stabilityEdge(o.momentum ?? 0);
   if (history.length < 3) return null;
   const start = history[0];
   if (!(start.loss > 0)) return null;
+  // a catapult starts above the edge (ηλ₀ ∈ (2, 4) on the uv model): below it, heavy ball's loss can
+  // overshoot and come back on the linear model alone (e' = (1 + μ − ηλ)e − μ·e_prev), which is no catapult
+  if (!(start.sharpness > edge)) return null;
   const rise = history.findIndex((h) => h.loss > CATAPULT_FACTOR * start.loss);
   if (rise < 0) return null;
   let peak = rise;
@@ -119,6 +139,6 @@ export function detectCatapult(history: readonly { step: number; loss: number; s
     if (history[i].loss < start.loss && fall < 0) fall = i;
   }
   const last = history[history.length - 1];
-  if (fall < 0 || !(last.sharpness < 2)) return null;
-  return { peakLoss: history[peak].loss, peakStep: history[peak].step, rise: history[peak].loss / start.loss, fallStep: history[fall].step, initialSharpness: start.sharpness, sharpness: last.sharpness };
+  if (fall < 0 || !(last.sharpness < edge)) return null;
+  return { peakLoss: history[peak].loss, peakStep: history[peak].step, rise: history[peak].loss / start.loss, fallStep: history[fall].step, initialSharpness: start.sharpness, sharpness: last.sharpness, edge };
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { checkLabelsAndSizes } from './data-checks';
 import { checkLeastSquares } from './lstsq-checks';
 import { checkParticles } from './particles-checks';
+import { checkFrozenLayers } from './frozen-checks';
 import { checkResidualModel, residualReadoutIndex } from './residual-checks';
 import { GENERATED_KINDS, PLANAR_KINDS, formatPath, isCount, isRecord, plural, type GeneratedKind, type Path } from './vocabulary';
 
@@ -71,6 +72,7 @@ export function crossCheck(spec: unknown, ctx: Ctx): void {
       }
     });
   }
+  checkFrozenLayers(model, readout, (path, message) => issue(ctx, path, message));
   checkResidualModel(spec, (path, message) => issue(ctx, path, message));
   checkParticles(spec, depth, (path, message) => issue(ctx, path, message));
 

@@ -150,7 +150,8 @@ describe('sharpness', () => {
   });
   it('the catapult detector: a rise above 2× and a fall below the start with sharpness < 2, and nothing less', () => {
     const h = (loss: number[], sharp: number[]) => loss.map((l, step) => ({ step, loss: l, sharpness: sharp[step] }));
-    expect(detectCatapult(h([1, 3, 5, 0.5], [3, 2.5, 1.5, 1.2]))).toEqual({ peakLoss: 5, peakStep: 2, rise: 5, fallStep: 3, initialSharpness: 3, sharpness: 1.2 });
+    expect(detectCatapult(h([1, 3, 5, 0.5], [3, 2.5, 1.5, 1.2]))).toEqual({ peakLoss: 5, peakStep: 2, rise: 5, fallStep: 3, initialSharpness: 3, sharpness: 1.2, edge: 2 });
+    expect(detectCatapult(h([1, 3, 5, 0.5], [1.9, 2.5, 1.5, 1.2]))).toBeNull(); // started below the edge
     expect(detectCatapult(h([1, 1.9, 0.5, 0.1], [3, 2.5, 1.5, 1.2]))).toBeNull(); // rose less than 2×
     expect(detectCatapult(h([1, 3, 5, 1.5], [3, 2.5, 1.5, 1.2]))).toBeNull(); // has not fallen below its start
     expect(detectCatapult(h([1, 3, 5, 0.5], [3, 2.5, 2.2, 2.1]))).toBeNull(); // sharpness still above 2

@@ -3,8 +3,8 @@
 // crossover α* and its slope, and the width sweep's own summary. Pure functions, no GPU: every
 // expected number below is worked out by hand in the comments.
 import { describe, expect, it } from 'vitest';
-import { NTK_CHANGE_THRESHOLD, bestLearningRates, crossoverAlpha, maxStableLearningRates, sweepSummary, type PointLines } from '../../src/dynamics/grid-summary';
-import type { RunLine, RunRecord } from '../../src/dynamics/records';
+import { MAX_STABLE_LR_SLOPE_RESOLUTION, NTK_CHANGE_THRESHOLD, bestLearningRates, crossoverAlpha, maxStableLearningRates, sweepSummary, type PointLines } from '../../src/dynamics/grid-summary';
+import type { RunLine, RunRecord, SweepSummary } from '../../src/dynamics/records';
 
 const record = (width: number, step: number, o: { trainLoss?: number; ntkChange?: number | null; linearGap?: number | null; weightChange?: number[] }): RunRecord =>
   ({ width: [width], step, time: step, trainLoss: o.trainLoss ?? 1, testLoss: null, weightChange: o.weightChange ?? [0.1, 0.1], weightChangeSpectral: [0, 0], ntkChange: o.ntkChange ?? null, alignment: null, linearGap: o.linearGap ?? null, coordinates: [], ntkEigenvalues: [], kernelRegression: null, std: {} }) as RunRecord;
@@ -46,12 +46,17 @@ describe('µTransfer: best learning rate per width', () => {
       { point: { 'model.parameterization': 'standard' }, width: [8], lr: 0.1, trainLoss: 0.3, diverged: [] },
       { point: { 'model.parameterization': 'standard' }, width: [16], lr: null, trainLoss: null, diverged: [0.1, 1, 10] },
     ]);
-    // the maximal stable lr: mup 8 → 1, 16 → 0.1: slope log(0.1)/log 2 = −3.3219…; standard 8 is capped (10 was stable), 16 has none
+    // the maximal stable lr: mup 8 → 1 (bracket [1, 10]), 16 → 0.1 (bracket [0.1, 1]): the fit log(0.1)/log 2 = −3.32,
+    // but with factor-10 brackets over a factor-2 width range the true edges' slope is anywhere in
+    // −3.32 ± log 10/log 2 = [−6.64, 0]: wider than MAX_STABLE_LR_SLOPE_RESOLUTION, so no slope.
+    // standard 8 is capped (10 was stable: no bracket), 16 has none
     const stable = maxStableLearningRates(points);
     expect(stable).toHaveLength(2);
-    expect(stable[0]).toMatchObject({ point: { 'model.parameterization': 'mup' }, widths: [8, 16], lr: [1, 0.1], capped: [false, false] });
-    expect(stable[0].slope).toBeCloseTo(Math.log(0.1) / Math.log(2), 12);
-    expect(stable[1]).toEqual({ point: { 'model.parameterization': 'standard' }, widths: [8, 16], lr: [10, null], capped: [true, false], slope: null });
+    expect(stable[0]).toMatchObject({ point: { 'model.parameterization': 'mup' }, widths: [8, 16], lr: [1, 0.1], capped: [false, false], bracket: [[1, 10], [0.1, 1]], slope: null });
+    const fit = Math.log(0.1) / Math.log(2);
+    expect(stable[0].slopeRange![0]).toBeCloseTo(fit - Math.log(10) / Math.log(2), 12);
+    expect(stable[0].slopeRange![1]).toBeCloseTo(fit + Math.log(10) / Math.log(2), 12);
+    expect(stable[1]).toEqual({ point: { 'model.parameterization': 'standard' }, widths: [8, 16], lr: [10, null], capped: [true, false], bracket: [null, null], slope: null, slopeRange: null });
   });
 
   it('gives the maximal stable lr the slope −1 when it falls like 1/width (standard parameterization) and 0 when it stays (µP)', () => {
@@ -61,9 +66,42 @@ describe('µTransfer: best learning rate per width', () => {
     const points = (['standard', 'mup'] as const).flatMap((p) => ([8, 32] as const).flatMap((m) => lrs.map((lr) => point({ 'model.parameterization': p, 'model.hidden': [m], 'train.lr': lr }, lr <= edge[p][m] ? { trainLoss: 1 / lr } : 'diverged'))));
     const [standard, mup] = maxStableLearningRates(points);
     expect(standard.lr).toEqual([2, 0.5]);
+    expect(standard.bracket).toEqual([[2, 4], [0.5, 1]]);
     expect(standard.slope).toBeCloseTo(-1, 12); // log(0.5/2)/log(32/8)
+    // doubling brackets over a factor-4 width range: the true slope is within ±log 2/log 4 = ±1/2 of the fit
+    expect(standard.slopeRange![0]).toBeCloseTo(-1.5, 12);
+    expect(standard.slopeRange![1]).toBeCloseTo(-0.5, 12);
     expect(mup.lr).toEqual([1, 1]);
+    expect(mup.bracket).toEqual([[1, 2], [1, 2]]);
     expect(mup.slope).toBe(0);
+    expect(mup.slopeRange![0]).toBeCloseTo(-0.5, 12);
+    expect(mup.slopeRange![1]).toBeCloseTo(0.5, 12);
+  });
+
+  it('gives no slope where the brackets do not resolve the edge (equal stable lrs in one wide bracket), and none with one bracketed width', () => {
+    // the hostile run's grid: lr [0.5, 4000], widths 16 and 32, 4000 diverged at both
+    const points = [16, 32].flatMap((m) => [0.5, 4000].map((lr) => point({ 'model.hidden': [m], 'train.lr': lr }, lr === 0.5 ? { trainLoss: 0.1 } : 'diverged')));
+    const [curve] = maxStableLearningRates(points);
+    expect(curve).toMatchObject({ widths: [16, 32], lr: [0.5, 0.5], capped: [false, false], bracket: [[0.5, 4000], [0.5, 4000]], slope: null });
+    // the edges lie anywhere in (0.5, 4000): slope 0 ± log 8000/log 2 = ±12.97
+    expect(curve.slopeRange![0]).toBeCloseTo(-Math.log(8000) / Math.log(2), 10);
+    expect(curve.slopeRange![1]).toBeCloseTo(Math.log(8000) / Math.log(2), 10);
+    expect(MAX_STABLE_LR_SLOPE_RESOLUTION).toBe(1);
+    // one width capped (no diverged lr above its stable one): no bracket, no slope, no range
+    const capped = [16, 32].flatMap((m) => [0.5, 1].map((lr) => point({ 'model.hidden': [m], 'train.lr': lr }, m === 16 || lr === 0.5 ? { trainLoss: 0.1 } : 'diverged')));
+    expect(maxStableLearningRates(capped)[0]).toMatchObject({ lr: [1, 0.5], capped: [true, false], bracket: [null, [0.5, 1]], slope: null, slopeRange: null });
+  });
+});
+
+describe('the width sweep summary', () => {
+  it('lists the widths whose network diverged (they are left out of widths and slopes)', () => {
+    const points = [16, 64, 256].map((m) => point({ 'model.hidden': [m] }, m === 256 ? 'diverged' : { ntkChange: 1 / m, trainLoss: 0.1 }));
+    const summary = sweepSummary(points, null) as SweepSummary;
+    expect(summary.widths).toEqual([16, 64]);
+    expect(summary.diverged).toEqual([256]);
+    expect(summary.slopes.ntkChange).toBeCloseTo(-1, 12);
+    // and an empty list when none did
+    expect((sweepSummary(points.slice(0, 2), null) as SweepSummary).diverged).toEqual([]);
   });
 });
 
@@ -104,8 +142,9 @@ describe('the summary line', () => {
       point({ 'model.hidden': [1000] }, 'diverged'),
     ];
     const summary = sweepSummary(points, null)!;
-    expect(Object.keys(summary)).toEqual(['widths', 'slopes', 'peakWidth', 'peakTestLoss']);
+    expect(Object.keys(summary)).toEqual(['widths', 'slopes', 'peakWidth', 'peakTestLoss', 'diverged']);
     expect(summary.widths).toEqual([10, 100]);
+    expect((summary as SweepSummary).diverged).toEqual([1000]); // named, not silently dropped
     // the records have no test loss: no double-descent peak
     expect([(summary as { peakWidth: unknown }).peakWidth, (summary as { peakTestLoss: unknown }).peakTestLoss]).toEqual([null, null]);
     expect(summary.slopes!.ntkChange).toBeCloseTo(-1, 12);
@@ -125,7 +164,7 @@ describe('the summary line', () => {
     expect(ws[0].slopes.ntkChange).toBeCloseTo(-1, 12);
     // a grid over the widths alone also keeps the width sweep's top-level fields
     const widthsOnly = sweepSummary(points.slice(0, 2).map((p) => ({ ...p, point: { 'model.hidden': p.point['model.hidden'] } })), ['model.hidden'])!;
-    expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'peakWidth', 'peakTestLoss', 'widthSlopes']);
+    expect(Object.keys(widthsOnly)).toEqual(['points', 'grid', 'widths', 'slopes', 'peakWidth', 'peakTestLoss', 'diverged', 'widthSlopes']);
   });
 
   it('gives no width slopes or test-loss peak for a family that differs in depth, not width ([128, 128] against [128])', () => {
