@@ -93,6 +93,11 @@ export default defineConfig(({ mode, command }) => {
       rollupOptions: { input: pages, onwarn: (warning, warn) => (warning.code === 'INVALID_ANNOTATION' ? undefined : warn(warning)) },
     },
     preview: { host: '127.0.0.1', port: 4173 },
+    // the pages' index.html are generated (demos/page-html.ts), so Vite's dependency scan, which reads
+    // HTML files from disk, would find no page entry and discover uplot, gl-matrix, wgsl-preprocessor …
+    // only on the first request, re-optimise, and answer that request 504 "Outdated Optimize Dep":
+    // name the pages' scripts (and the harness page) as the scan's entries instead
+    optimizeDeps: { entries: ['demos/index.ts', 'demos/*/main.ts', 'bench/page/index.html'] },
     test: {
       include: ['tests/**/*.test.ts'],
       // Each test file gets its own process: Dawn's native device is per process, and one
