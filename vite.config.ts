@@ -41,6 +41,9 @@ function demoRoot(): Plugin {
   };
 }
 
+/** Test files that must not run beside another (vite.config.ts `test.projects`). */
+const SERIAL_TESTS = ['tests/browser/**/*.test.ts', 'tests/setup/gpu-kit.test.ts'];
+
 export default defineConfig(({ mode, command }) => {
   if (mode === 'cli') {
     return {
@@ -99,13 +102,19 @@ export default defineConfig(({ mode, command }) => {
     // name the pages' scripts (and the harness page) as the scan's entries instead
     optimizeDeps: { entries: ['demos/index.ts', 'demos/*/main.ts', 'bench/page/index.html'] },
     test: {
-      include: ['tests/**/*.test.ts'],
       // Each test file gets its own process: Dawn's native device is per process, and one
       // file's lost-device test must not leak into another's.
       pool: 'forks',
-      fileParallelism: false,
       testTimeout: 120_000,
       hookTimeout: 120_000,
+      // Two groups, one after the other. First the Node files, two at a time (each its own process
+      // and device; on two cores one file's compile, I/O and process start overlap the other's GPU
+      // work). Then, one at a time, the files that share something: the browser tests (one Vite
+      // dependency cache, Chromium) and the GPU kit's test, which rebuilds dist/cli under the CLI tests.
+      projects: [
+        { extends: true, test: { name: 'node', include: ['tests/**/*.test.ts'], exclude: [...SERIAL_TESTS], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+        { extends: true, test: { name: 'serial', include: [...SERIAL_TESTS], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      ],
       // the JSON report lets .ci/run print a plain 'N passed, N failed' closing line
       reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     },

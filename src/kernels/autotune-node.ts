@@ -1,7 +1,7 @@
 // The Node side of the autotuning cache: one JSON file, { [adapter key]: AutotuneReport }.
 // Its path: WIDENET_AUTOTUNE_CACHE, else $XDG_CACHE_HOME/widenet/autotune.json, else
 // ~/.cache/widenet/autotune.json. Kept apart from autotune.ts so that pages never import node:fs.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AutotuneCache, AutotuneReport } from './autotune';
@@ -48,7 +48,11 @@ export function fileCache(path = defaultAutotuneCachePath(), warn: (message: str
     },
     save: (key, report) => {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, JSON.stringify({ ...readAll(), [key]: report }, null, 2) + '\n');
+      // written whole, then renamed over the cache: another widenet process reading it meanwhile
+      // sees the old file or the new one, never half of one
+      const partial = `${path}.${process.pid}.tmp`;
+      writeFileSync(partial, JSON.stringify({ ...readAll(), [key]: report }, null, 2) + '\n');
+      renameSync(partial, path);
     },
   };
 }
