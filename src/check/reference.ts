@@ -1,9 +1,21 @@
 // float64 references that are not one kernel's (those live beside each wrapper in src/kernels/:
 // matmulRef, gramRef, elementwiseRef, …): the empirical NTK of an MLP, a GD step of a two-layer
 // network, and sampled entries of a product too big to compute whole on the CPU. Shared by the
-// Node benchmarks (bench/*.ts) and the browser bench page (bench/page/). Pure float64, no GPU.
+// Node benchmarks (bench/*.ts) and the browser bench page (bench/page/); and the deterministic
+// inputs that the tests and `widenet selftest` feed both sides. Pure float64, no GPU.
 import { activationRef } from '../kernels/activations';
 import { matmulRef } from '../kernels/matmul';
+
+/** Deterministic inputs (a small LCG; the values are exactly representable in float32): the tests' and the self-test's. */
+export function testData(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
+  }
+  return out;
+}
 
 /**
  * Entries (i, j) of C = A·op(B), A [M, K] row-major, B [K, N] (or [N, K] when transB), each one

@@ -22,7 +22,7 @@ import { randomRef } from '../kernels/rng';
 import { Mlp } from '../nets/mlp';
 import { empiricalKernels } from '../ntk/empirical';
 import { ACTIVATION_TOLERANCE, RANDOM_NORMAL_TOLERANCE, tolerance, treeSumTolerance, type Tolerance } from './tolerance';
-import { matmulEntriesRef, ntkRows, sampleEntries, sampleRows } from './reference';
+import { matmulEntriesRef, ntkRows, sampleEntries, sampleRows, testData } from './reference';
 import { checkNtk, combine, compare, rms, type Checked } from './compare';
 
 export type SelftestPreset = 'quick' | 'full';
@@ -57,17 +57,6 @@ export interface SelftestOptions {
 
 /** The largest float64 reference computed whole (multiply-adds; a fraction of a second on the CPU); bigger ones are sampled. */
 const FULL_REFERENCE_MACS = 2 ** 26;
-
-/** Deterministic inputs on the CPU (exactly representable in float32), from a small LCG. */
-function data(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
-}
 
 /** The largest entry (a loop: spreading millions of entries into Math.max overflows the stack). */
 function maxOf(v: ArrayLike<number>): number {
@@ -164,7 +153,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
         // Philox inputs for the big cases (no host upload of 64 MiB), CPU data for the small
         const a = randn(rt, batched ? [ba, ...aShape] : aShape, { seed: 11 + c.m, name: 'A' });
         const b = randn(rt, batched ? [bb, ...bShape] : bShape, { seed: 29 + c.n, name: 'B' });
-        const bias = c.epilogue ? Tensor.from(rt, data(c.n, 3), [c.n], 'bias') : undefined;
+        const bias = c.epilogue ? Tensor.from(rt, testData(c.n, 3), [c.n], 'bias') : undefined;
         const out = matmul(rt, a, b, { transA: c.transA, transB: c.transB, version, ...(bias ? { bias, biasScale: 0.5, activation: 'relu' } : {}) });
         const [ad, bd, got] = [await a.read(), await b.read(), await read(out)];
         const biasData = bias ? await bias.read() : undefined;
@@ -216,8 +205,8 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
   // ---- reductions (tree sums) against float64, within the tree-sum bound ⌈log2 L⌉·u·Σ|terms|
   {
     const n = quick ? 65537 : (1 << 24) + 1;
-    const xd = data(n, 1);
-    const yd = data(n, 2);
+    const xd = testData(n, 1);
+    const yd = testData(n, 2);
     const [x, y] = [Tensor.from(rt, xd, [n], 'x'), Tensor.from(rt, yd, [n], 'y')];
     // every version this device runs (the plain tree, and the subgroup tree where subgroups are offered)
     for (const rv of reduceVersionsFor(rt)) for (const [version, fn, ref] of [
@@ -261,7 +250,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
     [x, y].forEach((t) => t.dispose());
   }
   for (const [rows, cols] of quick ? [[31, 33], [129, 5], [3, 5000]] : [[4097, 4099], [65537, 17], [3, 1 << 22]]) {
-    const xd = data(rows * cols, 7);
+    const xd = testData(rows * cols, 7);
     await run('reduce', 'rowSums', [rows, cols], async (read) => {
       const x = Tensor.from(rt, xd, [rows, cols], 'x');
       const out = rowSums(rt, x);
@@ -284,7 +273,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
   {
     // a dense grid over [−6, 6] plus the edge values; big enough on a GPU for a 2-D dispatch (> 65 535 workgroups)
     const n = quick ? 4093 : (1 << 24) + 3;
-    const grid = data(n, 5, -6, 6);
+    const grid = testData(n, 5, -6, 6);
     grid.set([0, -0, 1e-8, -1e-8, 20, -20, 88, -88], 0);
     const x = Tensor.from(rt, grid, [n], 'x');
     // the whole grid is checked for the ReLU (cheap references); the others on its first 2^20 points
@@ -316,7 +305,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
   // ---- elementwise binary maps (3 roundings at most: tolerance(2, scale)) and the NTK's broadcast product
   {
     const n = quick ? 100003 : (1 << 24) + 5;
-    const [xd, yd] = [data(n, 1), data(n, 2)];
+    const [xd, yd] = [testData(n, 1), testData(n, 2)];
     const elementTol = (ref: ArrayLike<number>): Tolerance => tolerance(2, rms(ref));
     for (const [version, fn, ref] of [
       ['add α·x + β·y', (x: Tensor, y: Tensor) => add(rt, x, y, 1.5, -0.5), () => elementwiseRef.add(xd, yd, 1.5, -0.5)],
@@ -337,7 +326,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
     const shape = [k, m, k, m];
     await run('elementwise', 'broadcast Θ += G_δ ⊙ (G_x + γ)', shape, async (read) => {
       const count = k * m * k * m;
-      const [gdd, gxd, zd] = [data(count, 8), data(m * m, 9), data(count, 10)];
+      const [gdd, gxd, zd] = [testData(count, 8), testData(m * m, 9), testData(count, 10)];
       const [gd, gx, z] = [Tensor.from(rt, gdd, [count], 'G_delta'), Tensor.from(rt, gxd, [m * m], 'G_x'), Tensor.from(rt, zd, [count], 'theta')];
       broadcastProduct(rt, shape, { tensor: gd, strides: contiguousStrides(shape) }, { tensor: gx, strides: [0, m, 0, 1] }, { alpha: 1.5, gamma: 0.5, beta: -0.5, out: z });
       const got = await read(z);
@@ -369,7 +358,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
     const k = loss === 'softmax' ? 10 : 1;
     const [E, n] = quick ? [2, 257] : [16, 65536];
     await run('loss', `cotangent ${loss}`, [E, n, k], async (read) => {
-      const [fd, yd] = [data(E * n * k, 6, -3, 3), loss === 'mse' ? data(n * k, 7) : Float32Array.from({ length: n * k }, (_, i) => (loss === 'softmax' ? (i % k === (Math.floor(i / k) * 7) % k ? 1 : 0) : i % 3 === 0 ? 1 : 0))];
+      const [fd, yd] = [testData(E * n * k, 6, -3, 3), loss === 'mse' ? testData(n * k, 7) : Float32Array.from({ length: n * k }, (_, i) => (loss === 'softmax' ? (i % k === (Math.floor(i / k) * 7) % k ? 1 : 0) : i % 3 === 0 ? 1 : 0))];
       const [f, y] = [Tensor.from(rt, fd, [E, n, k], 'f'), Tensor.from(rt, yd, [n, k], 'y')];
       const out = lossCotangent(rt, loss, f, y, { alpha: 2 });
       const got = await read(out);
@@ -383,7 +372,7 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
   for (const momentum of [0, 0.9]) {
     const n = quick ? 10007 : (1 << 24) + 9;
     await run('optim', momentum ? 'update (momentum)' : 'update (gd)', [n], async (read) => {
-      const [td, gd, vd] = [data(n, 1), data(n, 2), data(n, 3)];
+      const [td, gd, vd] = [testData(n, 1), testData(n, 2), testData(n, 3)];
       const [theta, g, v] = [Tensor.from(rt, td, [n], 'theta'), Tensor.from(rt, gd, [n], 'grad'), Tensor.from(rt, vd, [n], 'velocity')];
       const status = divergenceStatus(rt, 1);
       sgdUpdate(rt, theta, g, { lr: 0.3, momentum, velocity: momentum ? v : undefined, status, slot: 0, step: 1 });

@@ -6,6 +6,8 @@ import { worstMismatch } from '../../src/check/tolerance';
 
 // the tolerance rule lives in src/check/tolerance.ts (the benchmarks use it too)
 export { EPS32, tolerance } from '../../src/check/tolerance';
+// the deterministic inputs live in src/check/reference.ts (widenet selftest uses them too)
+export { testData } from '../../src/check/reference';
 
 export function useRuntime(): { rt: Runtime } {
   const holder = {} as { rt: Runtime };
@@ -27,16 +29,6 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** Deterministic test data (a small LCG; the values are exactly representable in float32). */
-export function testData(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
-  }
-  return out;
-}
 
 /** The kernel programs `run` dispatches, in order (rt.dispatch watched, the work still done, then restored). */
 export async function dispatchedPrograms(rt: Runtime, run: () => unknown): Promise<KernelProgram[]> {
