@@ -5,7 +5,7 @@
 // page's sizes; the figure is `widenet plot --figure stable-lr`; the slope is the summary's.
 import example from '../../examples/max-stable-lr.json';
 import type { ExperimentSpecInput } from '../../src/index';
-import { lrGridFields, lrGridSpec, shown, startGridFigurePage, type LrGridState } from '../ui/grid-figure';
+import { lrGridControls, lrGridFields, lrGridSpec, shown, startGridFigurePage, type LrGridState } from '../ui/grid-figure';
 
 const fields = lrGridFields;
 
@@ -33,13 +33,5 @@ startGridFigurePage({
         { label: `slope against width, ${name}`, value: shown(c.slope) },
       ];
     }),
-  controls: (page, restart) => {
-    page.text('widths', 'widths', restart);
-    page.text('params', 'parameterizations', restart);
-    page.slider('lrmin', 'log₂ smallest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
-    page.slider('lrmax', 'log₂ largest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
-    page.slider('steps', 'steps', { min: 1, max: 1000, step: 0.01, log: true, integer: true }, restart);
-    page.slider('n', 'train points', { min: 2, max: 64, step: 1, integer: true }, restart);
-    page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
-  },
+  controls: lrGridControls,
 });

@@ -5,7 +5,7 @@
 // the page's widths, learning rates, n and steps; the figure is `widenet plot --figure lr`.
 import example from '../../examples/mu-transfer.json';
 import type { ExperimentSpecInput } from '../../src/index';
-import { lrGridFields, lrGridSpec, shown, startGridFigurePage, type LrGridState } from '../ui/grid-figure';
+import { lrGridControls, lrGridFields, lrGridSpec, shown, startGridFigurePage, type LrGridState } from '../ui/grid-figure';
 
 const fields = lrGridFields;
 
@@ -27,13 +27,5 @@ startGridFigurePage({
   exportName: 'mu-transfer',
   summaryRows: (summary) =>
     (summary?.bestLr ?? []).map((b) => ({ label: `best lr, ${String(b.point['model.parameterization'] ?? '')} width ${b.width.join('×')}`, value: b.lr === null ? 'every lr diverged' : `${shown(b.lr)} (loss ${shown(b.trainLoss)})` })),
-  controls: (page, restart) => {
-    page.text('widths', 'widths', restart);
-    page.text('params', 'parameterizations', restart);
-    page.slider('lrmin', 'log₂ smallest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
-    page.slider('lrmax', 'log₂ largest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
-    page.slider('steps', 'steps', { min: 1, max: 1000, step: 0.01, log: true, integer: true }, restart);
-    page.slider('n', 'train points', { min: 2, max: 64, step: 1, integer: true }, restart);
-    page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
-  },
+  controls: lrGridControls,
 });

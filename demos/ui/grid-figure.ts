@@ -253,6 +253,17 @@ export const lrGridFields = {
 };
 export type LrGridState = { [K in keyof typeof lrGridFields]: (typeof lrGridFields)[K]['default'] };
 
+/** The controls of those pages (their fields above): widths, parameterizations, the lr exponents, steps, n, seed. */
+export function lrGridControls(page: DemoPage<typeof lrGridFields>, restart: () => void): void {
+  page.text('widths', 'widths', restart);
+  page.text('params', 'parameterizations', restart);
+  page.slider('lrmin', 'log₂ smallest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+  page.slider('lrmax', 'log₂ largest lr', { min: -12, max: 8, step: 1, integer: true }, restart);
+  page.slider('steps', 'steps', { min: 1, max: 1000, step: 0.01, log: true, integer: true }, restart);
+  page.slider('n', 'train points', { min: 2, max: 64, step: 1, integer: true }, restart);
+  page.slider('seed', 'seed', { min: 0, max: 99, step: 1, integer: true }, restart);
+}
+
 /** An example spec of such a grid (examples/mu-transfer.json, max-stable-lr.json) with the page's sizes. */
 export function lrGridSpec(example: { data: { train: object }; train?: object }, s: LrGridState): ExperimentSpecInput {
   if (s.lrmin > s.lrmax) throw new RangeError(`lrmin (${s.lrmin}) must not exceed lrmax (${s.lrmax}): the learning rates are 2^lrmin … 2^lrmax`);
