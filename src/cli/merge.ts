@@ -17,7 +17,8 @@ import { expandGrid, parseSpecText, pointWidth, specGrid } from '../spec';
 import { sweepSummary, type PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { SHARD_FILE, shardIndices, specHash, type ShardFile } from './shard';
-import { kernelsFileName, type OutDir } from './run';
+import { kernelsFileName } from './output-paths';
+import type { OutDir } from './run';
 
 /** Shards that cannot be merged: every problem, one per line (exit code 1). */
 export class MergeError extends WidenetError {}
@@ -125,8 +126,8 @@ function stopLine(last: string | undefined): string | null {
   }
   const where = (r: { width: number[] | null; point?: Record<string, unknown> | null; step: number }) =>
     `${r.width ? `width ${JSON.stringify(r.width)}` : 'before the first point'}${r.point ? `, point ${JSON.stringify(r.point)}` : ''}, step ${r.step}`;
-  if (line && typeof line === 'object' && 'failed' in line) return `failed: ${line.failed.error}: ${line.failed.message} (at ${where(line.failed)}); fix the cause and rerun the shard (with --force)`;
-  if (line && typeof line === 'object' && 'interrupted' in line) return `was interrupted by ${line.interrupted.signal} (at ${where(line.interrupted)}); rerun the shard (with --force)`;
+  if (line && typeof line === 'object' && 'failed' in line) return `failed: ${line.failed.error}: ${line.failed.message} (at ${where(line.failed)}); fix the cause and rerun the shard with --resume (it keeps the finished points)`;
+  if (line && typeof line === 'object' && 'interrupted' in line) return `was interrupted by ${line.interrupted.signal} (at ${where(line.interrupted)}); rerun the shard with --resume (it keeps the finished points)`;
   return null;
 }
 

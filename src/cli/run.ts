@@ -5,10 +5,12 @@
 // kernels-<width>.json (Θ₀ and Θ_t on the probe at the end of each width).
 //
 // The results folder is prepared before any GPU work (prepareOutDir): created, locked with an
-// exclusively created `.lock` holding the pid, and refused when it already holds results unless
-// --force (which deletes widenet's own files only). A stop request (SIGINT/SIGTERM, or a closed
-// stdout) ends the run after the line being written, so every file holds whole lines only.
+// exclusively created `.lock` holding the pid, the host and any Slurm job (parseLock), and
+// refused when it already holds results unless --force (which deletes widenet's own files only)
+// or --resume (which continues the run there: resume.ts). A stop request (SIGINT/SIGTERM/SIGHUP,
+// or a closed stdout) ends the run after the line being written, so every file holds whole lines only.
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
@@ -16,8 +18,9 @@ import { runExperiment } from '../dynamics/experiment';
 import { pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
 import { SHARD_FILE, ShardLog, shardIndices, type Shard } from './shard';
 import { SweepProgress, type ProgressStream } from './progress';
-import { failedLine, requireOutputPath } from './output-paths';
+import { failedLine, kernelsFileName, requireOutputPath } from './output-paths';
 import { checkRunAllocations } from './preflight';
+import { applyResumeState, resumeMessage, type ResumeState } from './resume';
 import type { InterruptedLine } from '../dynamics/records';
 
 /** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
@@ -47,9 +50,6 @@ export class OutputClosedError extends WidenetError {
 
 /** The files a run writes into its folder, as --help, the docs and OutDirError list them; --force deletes these and nothing else. */
 export const OWN_RESULT_FILES = 'metrics.jsonl, spec.json, kernels-*.json, shard.json';
-
-/** The kernels file of a point (a grid's points may share a width: its files carry the point index). */
-export const kernelsFileName = (index: number, width: readonly number[], grid: boolean): string => `kernels-${grid ? `p${index}-` : ''}${width.join('x')}.json`;
 
 /** The files a run writes into its folder (OWN_RESULT_FILES, and shard.json's temporary); --force deletes these and nothing else. */
 export const isOwnResultFile = (name: string): boolean =>
@@ -95,6 +95,37 @@ function makeFolder(dir: string): void {
   }
 }
 
+/**
+ * Who holds a lock: `pid host [slurm:JOB]` (a lock of an older widenet holds the pid alone). A pid
+ * means something only on its own host; JOB (the Slurm array task or job) lets a requeued task on
+ * another node recognise its own earlier attempt, which Slurm ended before requeueing it.
+ */
+interface LockOwner {
+  pid: number | null;
+  host: string | null;
+  job: string | null;
+}
+
+/** This process's Slurm job (array task first), or null outside Slurm. */
+export function slurmJob(env: Record<string, string | undefined> = process.env): string | null {
+  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return `slurm:${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}`;
+  return env.SLURM_JOB_ID ? `slurm:${env.SLURM_JOB_ID}` : null;
+}
+
+export const lockText = (pid: number, host: string, job: string | null): string => `${pid} ${host}${job ? ` ${job}` : ''}\n`;
+
+export function parseLock(text: string): LockOwner {
+  const [pid, host, job] = text.trim().split(/\s+/);
+  const n = Number.parseInt(pid ?? '', 10);
+  return { pid: Number.isInteger(n) && n > 0 ? n : null, host: host || null, job: job?.startsWith('slurm:') ? job : null };
+}
+
+/** Whether a lock's owner may still run: on this host, by its pid; on another, unless it is this very Slurm job's earlier attempt. */
+function lockHeld(owner: LockOwner, here: { host: string; job: string | null }): boolean {
+  if (owner.host === null || owner.host === here.host) return owner.pid !== null && alive(owner.pid);
+  return !(owner.job !== null && owner.job === here.job);
+}
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -112,11 +143,11 @@ export interface OutDir {
 
 /**
  * Prepares a results folder before any GPU work: creates it, takes its lock (`.lock`, created
- * exclusively, holding the pid; a lock whose process is gone is taken over), and refuses a folder
+ * exclusively, holding the pid and host; a lock whose process is gone is taken over), and refuses a folder
  * that already holds files unless `force`, which deletes widenet's own result files and refuses
- * when anything else is there.
+ * when anything else is there, or `resume`, which keeps them (resume.ts).
  */
-export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: string) => void } = {}): OutDir {
+export function prepareOutDir(dir: string, o: { force?: boolean; resume?: boolean; warn?: (line: string) => void } = {}): OutDir {
   requireOutputPath('--out', dir);
   makeFolder(dir);
   const lock = join(dir, LOCK_FILE);
@@ -126,11 +157,16 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
     fd = take();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutDirError(`cannot write into the output folder ${dir}: ${reason(e)}`);
-    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-      throw new OutDirError(`the output folder ${dir} is in use by another widenet run (pid ${pid}, lock ${lock}); wait for it to end or choose another folder`);
+    const owner = parseLock(readFileSync(lock, 'utf8'));
+    const here = { host: hostname(), job: slurmJob() };
+    if (lockHeld(owner, here)) {
+      if (owner.host !== null && owner.host !== here.host) {
+        throw new OutDirError(`the output folder ${dir} is locked by pid ${owner.pid ?? '?'} on host ${owner.host}${owner.job ? ` (${owner.job})` : ''}, which cannot be checked from ${here.host}; if that run has ended, delete ${lock}, or choose another folder`);
+      }
+      throw new OutDirError(`the output folder ${dir} is in use by another widenet run (pid ${owner.pid}, lock ${lock}); wait for it to end or choose another folder`);
     }
-    o.warn?.(`widenet: taking over the stale lock ${lock} (pid ${Number.isInteger(pid) ? pid : '?'} is not running)\n`);
+    const gone = owner.host !== null && owner.host !== here.host ? `its Slurm job ${owner.job} is this one, requeued: the earlier attempt on ${owner.host} has ended` : `pid ${owner.pid ?? '?'} is not running`;
+    o.warn?.(`widenet: taking over the stale lock ${lock} (${gone})\n`);
     unlinkSync(lock);
     try {
       fd = take();
@@ -138,7 +174,7 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
       throw new OutDirError(`cannot lock the output folder ${dir}: ${reason(e2)}`);
     }
   }
-  writeSync(fd, `${process.pid}\n`);
+  writeSync(fd, lockText(process.pid, hostname(), slurmJob()));
   closeSync(fd);
   let held = true;
   const release = () => {
@@ -152,7 +188,8 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
   };
   try {
     const present = readdirSync(dir).filter((f) => f !== LOCK_FILE);
-    if (present.length) {
+    // --resume keeps what is there (resume.ts reads and checks it)
+    if (present.length && !o.resume) {
       const foreign = present.filter((f) => !isOwnResultFile(f));
       if (!o.force) throw new OutDirError(`the output folder ${dir} is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', …' : ''}); pass --force to replace widenet's results there, or choose another folder`);
       if (foreign.length) throw new OutDirError(`--force deletes only widenet's own files (${OWN_RESULT_FILES}), but ${dir} also holds: ${foreign.join(', ')}; choose another folder`);
@@ -164,6 +201,9 @@ export function prepareOutDir(dir: string, o: { force?: boolean; warn?: (line: s
   }
   return { dir, release };
 }
+
+/** spec.json's text: the resolved spec (defaults filled in); shards of a sweep and a resumed run compare it byte for byte. */
+export const resolvedSpecText = (spec: ExperimentSpec): string => JSON.stringify(spec, null, 2) + '\n';
 
 export interface RunOptions {
   /** a folder from prepareOutDir (or a path, prepared here) */
@@ -178,26 +218,36 @@ export interface RunOptions {
   shard?: Shard | null;
   /** the signal that asked the run to stop, if one did (checked after each line) */
   stopRequested?: () => StopSignal | null;
+  /** continue the run in `out` (--resume): readResumeState of that folder (resume.ts, read before any GPU work); its finished points are kept, the rest run */
+  resume?: ResumeState | null;
 }
 
 export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOptions): Promise<void> {
   const out = typeof o.out === 'string' ? prepareOutDir(o.out) : o.out;
   const metrics = out ? join(out.dir, 'metrics.jsonl') : null;
-  const specText = JSON.stringify(spec, null, 2) + '\n';
+  const specText = resolvedSpecText(spec);
   const grid = specGrid(spec) !== null;
   const total = pointCount(spec);
-  const indices = o.shard ? shardIndices(total, o.shard) : undefined;
+  const shardPoints = o.shard ? shardIndices(total, o.shard) : undefined;
+  // --resume: what the folder's earlier run finished is kept
+  const resumed = out && o.resume ? o.resume : null;
+  if (resumed) o.status(resumeMessage(out!.dir, resumed));
+  const indices = resumed ? resumed.remaining : shardPoints;
   if (out) {
     writeFileSync(join(out.dir, 'spec.json'), specText);
-    writeFileSync(metrics!, '');
+    if (resumed) applyResumeState(out.dir, spec, resumed);
+    else writeFileSync(metrics!, '');
   }
-  const shardLog = out && o.shard ? new ShardLog(out.dir, o.shard, specText, total, indices!) : null;
+  const kept = resumed?.finished.map((p) => ({ index: p.index, lines: p.lines.length }));
+  const shardLog = out && o.shard ? new ShardLog(out.dir, o.shard, specText, total, shardPoints!, resumed ? { kept: kept!, previous: resumed.previousShard } : undefined) : null;
   // where the run is, for the {"interrupted": …} line
   let at: { width: number[] | null; step: number } = { width: null, step: 0 };
   let atPoint: Record<string, unknown> | null = null;
   const progress = o.progress ? new SweepProgress(o.progressStream ?? process.stderr, indices?.length ?? total) : null;
   const lines = runExperiment(rt, spec, {
     indices,
+    finished: resumed?.finished,
+    summary: !o.shard,
     onPointStart: (point, ordinal) => {
       atPoint = point.point;
       at = { width: pointWidth(point.spec), step: 0 };
@@ -259,5 +309,5 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
     if (typeof o.out === 'string') out?.release();
   }
   shardLog?.finish();
-  if (o.shard) o.status(`widenet: shard ${o.shard.index}/${o.shard.count} (from ${o.shard.source}) ran ${indices!.length} of ${total} points${indices!.length ? ` (${indices!.slice(0, 8).join(', ')}${indices!.length > 8 ? ', …' : ''})` : ''}; merge the shards' --out folders with widenet merge\n`);
+  if (o.shard) o.status(`widenet: shard ${o.shard.index}/${o.shard.count} (from ${o.shard.source}) ran ${indices!.length} of ${total} points${indices!.length ? ` (${indices!.slice(0, 8).join(', ')}${indices!.length > 8 ? ', …' : ''})` : ''}${resumed ? `, after the ${resumed.finished.length} it kept` : ''}; merge the shards' --out folders with widenet merge\n`);
 }

@@ -102,13 +102,16 @@ export interface ShardFile {
   total: number;
   /** the points of this shard, in the order they run */
   indices: number[];
-  /** the points finished so far: their metrics.jsonl line counts, in order */
-  done: { index: number; lines: number; seconds: number }[];
+  /** the points finished so far: their metrics.jsonl line counts, in order (seconds null: kept by a --resume from a run that had not recorded it) */
+  done: { index: number; lines: number; seconds: number | null }[];
   /** the completion marker: true once every point of the shard finished */
   complete: boolean;
   startedAt: string;
   finishedAt: string | null;
+  /** wall time from startedAt; after a --resume, the kept points' seconds plus the resumed run's wall time */
   seconds: number | null;
+  /** when the shard was resumed (--resume), oldest first; absent if never */
+  resumedAt?: string[];
 }
 
 /** Keeps a shard's shard.json up to date (rewritten whole, through a rename, after each point). */
@@ -117,8 +120,27 @@ export class ShardLog {
   private readonly t0 = Date.now();
   private pointStart = Date.now();
 
-  constructor(private readonly dir: string, shard: Shard, specText: string, total: number, indices: number[]) {
-    this.file = { shard: { ...shard }, specHash: specHash(specText), total, indices, done: [], complete: false, startedAt: new Date(this.t0).toISOString(), finishedAt: null, seconds: null };
+  /** the seconds of points kept from an earlier run (--resume) */
+  private readonly keptSeconds: number;
+
+  /** `resumed`: the finished points a --resume keeps (index and line count) and the earlier shard.json, if any */
+  constructor(
+    private readonly dir: string,
+    shard: Shard,
+    specText: string,
+    total: number,
+    indices: number[],
+    resumed?: { kept: { index: number; lines: number }[]; previous: ShardFile | null },
+  ) {
+    const now = new Date(this.t0).toISOString();
+    this.file = { shard: { ...shard }, specHash: specHash(specText), total, indices, done: [], complete: false, startedAt: now, finishedAt: null, seconds: null };
+    if (resumed) {
+      const earlier = new Map((resumed.previous?.done ?? []).map((d) => [d.index, d.seconds]));
+      this.file.done = resumed.kept.map((k) => ({ ...k, seconds: earlier.get(k.index) ?? null }));
+      this.file.startedAt = resumed.previous?.startedAt ?? now;
+      this.file.resumedAt = [...(resumed.previous?.resumedAt ?? []), now];
+    }
+    this.keptSeconds = this.file.done.reduce((t, d) => t + (d.seconds ?? 0), 0);
     this.save();
   }
 
@@ -134,7 +156,7 @@ export class ShardLog {
   finish(): void {
     this.file.complete = this.file.done.length === this.file.indices.length;
     this.file.finishedAt = new Date().toISOString();
-    this.file.seconds = (Date.now() - this.t0) / 1000;
+    this.file.seconds = this.keptSeconds + (Date.now() - this.t0) / 1000;
     this.save();
   }
 

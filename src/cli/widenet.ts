@@ -7,7 +7,8 @@ import { WidenetError } from '../gpu/errors';
 import { SpecError, expandGrid, parseSpecText, specWarnings, type ExperimentSpec } from '../spec';
 import { ntkCommand } from './ntk';
 import { parseByteSize } from '../ntk/memory';
-import { InterruptedError, OWN_RESULT_FILES, OutputClosedError, STOP_SIGNALS, prepareOutDir, runCommand, type OutDir, type StopSignal } from './run';
+import { InterruptedError, OWN_RESULT_FILES, OutDirError, OutputClosedError, STOP_SIGNALS, prepareOutDir, resolvedSpecText, runCommand, type OutDir, type StopSignal } from './run';
+import { readResumeState, type ResumeState } from './resume';
 import { OutputPathError, errorText } from './output-paths';
 import { resolveShard } from './shard';
 import { MergeError } from './merge';
@@ -111,9 +112,10 @@ program
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
   .option('--force', `with --out: delete widenet's own results in the folder (${OWN_RESULT_FILES}) first`)
+  .option('--resume', 'with --out: continue the run in the folder (stopped by a signal, an error, a kill or a requeue): keep its finished points, run the rest (the point that was cut off from step 0); starts afresh in an empty folder')
   .option('--shard <i/N>', 'run only the points whose index ≡ i (mod N) (default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N); --out then writes shard.json for widenet merge')
   .option('--shards <N>', "the shard count of a Kubernetes Indexed Job (the Job's completions; the index is JOB_COMPLETION_INDEX)")
-  .action(async (path: string, opts: { out?: string; force?: boolean; shard?: string; shards?: string }) => {
+  .action(async (path: string, opts: { out?: string; force?: boolean; resume?: boolean; shard?: string; shards?: string }) => {
     // SIGINT/SIGTERM/SIGHUP (a closed terminal or ssh session): finish the line being written,
     // end with {"interrupted": …}, release the lock and the device, exit 128 + signal; a second
     // signal exits at once
@@ -132,8 +134,17 @@ program
     warnAboutSpec(spec);
     const shard = resolveShard(opts.shard, opts.shards, process.env);
     // the folder is checked, created and locked before any GPU work
-    if (opts.out !== undefined) out = prepareOutDir(opts.out, { force: opts.force, warn: (l) => process.stderr.write(l) });
-    else if (opts.force) throw new Error('--force is only meaningful with --out DIR');
+    if (opts.force && opts.resume) throw new OutDirError('--force and --resume contradict each other: --force deletes the results in the folder, --resume keeps them; give one');
+    if (opts.out !== undefined) out = prepareOutDir(opts.out, { force: opts.force, resume: opts.resume, warn: (l) => process.stderr.write(l) });
+    else if (opts.force || opts.resume) throw new OutDirError(`${opts.force ? '--force' : '--resume'} is only meaningful with --out DIR`);
+    // --resume: the folder's earlier run is read and checked against this spec before any GPU work
+    let resume: ResumeState | null = null;
+    try {
+      if (out && opts.resume) resume = readResumeState(out.dir, spec, resolvedSpecText(spec), shard);
+    } catch (e) {
+      out?.release();
+      throw e;
+    }
     process.on('exit', () => out?.release());
     try {
       await withRuntime((rt) =>
@@ -144,6 +155,7 @@ program
           status: (text) => process.stderr.write(text),
           stopRequested: () => stop,
           shard,
+          resume,
         }),
       );
     } finally {

@@ -14,8 +14,12 @@ export interface RunExperimentOptions {
   onPointStart?: (point: ExpandedPoint, ordinal: number, count: number) => void;
   /** called after each point with its lines (a shard's bookkeeping) */
   onPointEnd?: (point: ExpandedPoint, lines: number) => void;
-  /** run only these points (a shard, in increasing order); no summary then, it needs every point */
+  /** run only these points (a shard, or what a resumed run has left, in increasing order) */
   indices?: readonly number[];
+  /** the points an earlier run finished (a resumed run keeps them), in the summary before the new ones */
+  finished?: readonly PointLines[];
+  /** end with the summary (default: unless `indices` is given: a shard's summary needs every point, merge makes it) */
+  summary?: boolean;
 }
 
 /** A grid point's line with its `point` beside `width` (in a record, and inside a divergence line). */
@@ -40,7 +44,7 @@ function withPoint(line: RunLine, point: ExpandedPoint['point']): RunLine {
 export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options: RunExperimentOptions = {}): AsyncGenerator<RunLine> {
   const grid = specGrid(spec);
   const points = expandGrid(spec, options.indices);
-  const done: PointLines[] = [];
+  const done: PointLines[] = [...(options.finished ?? [])];
   for (const [ordinal, point] of points.entries()) {
     options.onPointStart?.(point, ordinal, points.length);
     const hidden = pointWidth(point.spec);
@@ -80,7 +84,7 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
     done.push({ index: point.index, point: point.point, width: hidden, lines: printed });
     options.onPointEnd?.(point, printed.length);
   }
-  if (options.indices) return;
+  if (!(options.summary ?? !options.indices)) return;
   const summary = sweepSummary(done, grid ? Object.keys(grid) : null);
   if (summary) yield { summary };
 }

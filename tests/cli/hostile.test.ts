@@ -131,7 +131,7 @@ describe('widenet merge', () => {
     const failed = widenet(['merge', join(dir, 'bad0'), '--out', join(dir, 'm-bad')]);
     expect(failed.code).toBe(1);
     expect(existsSync(join(dir, 'm-bad'))).toBe(false);
-    expect(ownStderr(failed.stderr)).toMatch(/shard 0\/1 \(.*bad0\) failed: LimitExceededError: tensor "h1" .* \(at width \[100000000\], step 0\); fix the cause and rerun the shard \(with --force\)/);
+    expect(ownStderr(failed.stderr)).toMatch(/shard 0\/1 \(.*bad0\) failed: LimitExceededError: tensor "h1" .* \(at width \[100000000\], step 0\); fix the cause and rerun the shard with --resume \(it keeps the finished points\)/);
   });
 });
 

@@ -1,11 +1,13 @@
 // `widenet run SPEC.json [--out DIR]` as a user runs it (the built CLI; `npm test` builds it first).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alphaWarning, parseSpec } from '../../src/spec';
 import { AUTOTUNE_VERSION } from '../../src/kernels/autotune';
 import { CLI, ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
+import { lockText, parseLock, prepareOutDir, slurmJob } from '../../src/cli/run';
 
 const { dir, specFile } = specFolder('widenet-run-');
 
@@ -180,6 +182,35 @@ describe('widenet run --out: the results folder', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(s.stderr).toMatch(new RegExp(`stale lock .*pid ${dead}`));
     expect(readdirSync(out)).not.toContain('.lock');
+  });
+
+  it('the lock names pid, host and Slurm job; another host\'s lock is refused unless it is this Slurm job\'s earlier attempt (a requeue)', () => {
+    const out = join(dir, 'lock-hosts');
+    mkdirSync(out);
+    const held = prepareOutDir(out);
+    expect(parseLock(readFileSync(join(out, '.lock'), 'utf8'))).toEqual({ pid: process.pid, host: hostname(), job: slurmJob() });
+    held.release();
+    const env = { SLURM_ARRAY_JOB_ID: '77', SLURM_ARRAY_TASK_ID: '3', SLURM_JOB_ID: '80' };
+    expect(slurmJob(env)).toBe('slurm:77_3');
+    expect(slurmJob({ SLURM_JOB_ID: '80' })).toBe('slurm:80');
+    expect(lockText(12, 'node-a', 'slurm:77_3')).toBe('12 node-a slurm:77_3\n');
+    // a pid on another node cannot be checked from here: refused, naming pid and host
+    writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', null));
+    expect(() => prepareOutDir(out)).toThrow(/locked by pid 12 on host node-elsewhere, which cannot be checked from .*; if that run has ended, delete .*\.lock/);
+    // the same Slurm array task, requeued onto this node: its earlier attempt has ended
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', 'slurm:77_3'));
+      const warned: string[] = [];
+      prepareOutDir(out, { warn: (l) => warned.push(l) }).release();
+      expect(warned.join('')).toMatch(/taking over the stale lock .*its Slurm job slurm:77_3 is this one, requeued: the earlier attempt on node-elsewhere has ended/);
+      writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', 'slurm:77_4')); // another task of the array
+      expect(() => prepareOutDir(out)).toThrow(/locked by pid 12 on host node-elsewhere \(slurm:77_4\)/);
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
   });
 });
 

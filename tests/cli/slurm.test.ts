@@ -2,7 +2,7 @@
 // (tests/setup/slurm-cluster.sh: munged, slurmctld and slurmd, all state under a temp folder)
 // runs examples/slurm/sweep.sbatch as a job array whose task ids start at 1 (--array=1-2, so
 // SLURM_ARRAY_TASK_MIN matters); `widenet merge` of the tasks' folders must equal the unsharded
-// run's results byte for byte.
+// run's results byte for byte, also for a task requeued after a kill (it resumes its folder).
 //
 // When it runs: Slurm needs root and Debian's slurm-wlm and munge, which
 // tests/setup/ensure-system-deps.sh installs as root (so `npm test` and .ci/run install them).
@@ -10,7 +10,7 @@
 // missing root FAILS this test with the reason; elsewhere (a developer's machine without root) it
 // is skipped, and says why.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,12 +52,17 @@ describe.skipIf(why !== null && !required)('a Slurm job array of widenet shards'
       sweep: { grid: { 'model.hidden': [[8], [16]], 'train.lr': [0.5, 3000] } },
     });
     const out = join(dir, 'out');
-    // task 2 as Slurm requeues it after a preemption: its folder holds its own half-written results
-    // (a cut metrics.jsonl, shard.json without the completion marker); sweep.sbatch reruns the shard (--force)
-    mkdirSync(join(out, 'shard-2'), { recursive: true });
-    writeFileSync(join(out, 'shard-2', 'metrics.jsonl'), '{"width":[8],"point":{"model.hidden":[8],"train.lr":3000},"step":0,"trai');
-    writeFileSync(join(out, 'shard-2', 'shard.json'), '{"complete": false}\n');
-    writeFileSync(join(out, 'shard-2', 'spec.json'), '{}\n');
+    // task 2 as Slurm requeues it after a preemption (a kill in its second point, 3): its folder
+    // holds its first point (1) whole, a metrics.jsonl cut mid-line and shard.json without the
+    // completion marker, as the killed run left them; sweep.sbatch resumes it (--resume)
+    const pre = widenet(['run', spec, '--shard', '1/2', '--out', join(out, 'shard-2')]);
+    expect(pre.code, pre.stderr).toBe(0);
+    const preShard = JSON.parse(readFileSync(join(out, 'shard-2', 'shard.json'), 'utf8'));
+    const firstLines = preShard.done[0].lines;
+    const preLines = readFileSync(join(out, 'shard-2', 'metrics.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(out, 'shard-2', 'metrics.jsonl'), preLines.slice(0, firstLines + 1).join('\n').slice(0, -20));
+    writeFileSync(join(out, 'shard-2', 'shard.json'), JSON.stringify({ ...preShard, done: preShard.done.slice(0, 1), complete: false, finishedAt: null, seconds: null }, null, 2) + '\n');
+    unlinkSync(join(out, 'shard-2', 'kernels-p3-16.json'));
     const submit = spawnSync('sbatch', ['--parsable', '--array=1-2', `--output=${join(dir, 'task-%a.log')}`, `--export=ALL,WIDENET=${process.execPath} ${CLI}`, join(ROOT, 'examples/slurm/sweep.sbatch'), spec, out], { encoding: 'utf8', env });
     expect(submit.status, `sbatch: ${submit.stderr}`).toBe(0);
     const job = submit.stdout.trim().split(';')[0];
@@ -81,7 +86,12 @@ describe.skipIf(why !== null && !required)('a Slurm job array of widenet shards'
     // task ids 1 and 2 are shards 0/2 and 1/2 (SLURM_ARRAY_TASK_MIN = 1)
     expect(readdirSync(out).sort()).toEqual(['shard-1', 'shard-2']);
     const meta = JSON.parse(readFileSync(join(out, 'shard-2', 'shard.json'), 'utf8'));
-    expect(meta).toMatchObject({ shard: { index: 1, count: 2, source: 'SLURM_ARRAY_TASK_ID' }, indices: [1, 3], complete: true });
+    expect(meta).toMatchObject({ shard: { index: 1, count: 2, source: 'SLURM_ARRAY_TASK_ID' }, indices: [1, 3], complete: true, startedAt: preShard.startedAt });
+    // the resumed task kept point 1 (its seconds from the first attempt) and ran point 3
+    expect(meta.done.map((d: { index: number }) => d.index)).toEqual([1, 3]);
+    expect(meta.done[0]).toEqual(preShard.done[0]);
+    expect(meta.resumedAt).toHaveLength(1);
+    expect(readFileSync(join(dir, 'task-2.log'), 'utf8')).toMatch(/resuming .*shard-2 \(stopped by a kill \(its last line was cut mid-write\)\): keeping 1 finished point/);
     const merged = widenet(['merge', join(out, 'shard-1'), join(out, 'shard-2'), '--out', join(dir, 'merged')]);
     expect(merged.code, merged.stderr).toBe(0);
     const files = (d: string) => readdirSync(join(dir, d)).sort();

@@ -1,0 +1,169 @@
+// `widenet run SPEC --out DIR --resume`: continues a run that stopped (a signal, an error, a kill,
+// a Slurm requeue) in the folder it wrote. Every point is deterministic given the spec (its seed,
+// data and weights are drawn from it), so the finished points are kept as they are and the rest
+// run again; the point that was cut off restarts from step 0 (no weights are checkpointed).
+//
+// A point counts as finished when metrics.jsonl holds its lines and its kernels file exists: run.ts
+// writes the kernels file after the point's last line, so a point cut off mid-run has none. The
+// points run in increasing index order, so the finished ones are a prefix of the run's points;
+// lines are assigned to points by their `width` (a width sweep: distinct width lists) or `point`
+// (a grid: distinct points), both unique by the spec's validation.
+//
+// Refused, before any GPU work and before anything is changed: a folder whose spec.json is not the
+// spec given (the differing fields are named), a shard folder resumed as another shard or without
+// its shard, a line that is not JSON before the last one, lines of a point the run never had.
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expandGrid, pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
+import type { PointLines } from '../dynamics/grid-summary';
+import type { MetricsLine, RunLine } from '../dynamics/records';
+import { WidenetError } from '../gpu/errors';
+import { SHARD_FILE, shardIndices, type Shard, type ShardFile } from './shard';
+import { kernelsFileName } from './output-paths';
+
+/** A folder that cannot be resumed with this spec and shard: named, exit code 1. */
+export class ResumeError extends WidenetError {}
+
+/** What a resumed run starts from. */
+export interface ResumeState {
+  /** the finished points, kept as they are (for the summary), in point order */
+  finished: PointLines[];
+  /** metrics.jsonl cut back to the finished points' lines */
+  keptText: string;
+  /** the points still to run, in order (of the shard, when there is one) */
+  remaining: number[];
+  /** shard.json of the earlier run, for its timing (null when unsharded or absent) */
+  previousShard: ShardFile | null;
+  /** what is dropped: the lines after the finished points, and why the run had stopped */
+  droppedLines: number;
+  stoppedBy: string;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The dotted paths where two JSON values differ (objects by key, arrays by index), at most `limit`. */
+export function jsonDifferences(a: unknown, b: unknown, limit = 5, path = ''): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, p: string) => {
+    if (out.length >= limit) return;
+    const object = (v: unknown) => v !== null && typeof v === 'object';
+    if (object(x) && object(y) && Array.isArray(x) === Array.isArray(y)) {
+      const keys = Array.isArray(x) ? [...Array(Math.max(x.length, (y as unknown[]).length)).keys()].map(String) : [...new Set([...Object.keys(x as object), ...Object.keys(y as object)])];
+      for (const k of keys) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], Array.isArray(x) ? `${p}[${k}]` : p ? `${p}.${k}` : k);
+      return;
+    }
+    if (JSON.stringify(x) !== JSON.stringify(y)) out.push(`${p || '(the whole spec)'}: ${JSON.stringify(x) ?? 'absent'} in the folder, ${JSON.stringify(y) ?? 'absent'} now`);
+  };
+  walk(a, b, path);
+  return out;
+}
+
+/** The key that ties a line to its point: its width list (width sweep) or its point (grid); null for other lines. */
+function lineKey(line: MetricsLine, grid: boolean): string | null {
+  const owner = 'diverged' in line ? line.diverged : 'step' in line ? line : null;
+  if (!owner) return null;
+  return JSON.stringify(grid ? (owner as { point?: unknown }).point : (owner as { width?: unknown }).width);
+}
+
+/**
+ * Reads the folder of an earlier run of `spec` (and `shard`) and says what a resumed run keeps and
+ * runs; null when the folder holds no results yet (the run then starts afresh). Changes nothing.
+ */
+export function readResumeState(dir: string, spec: ExperimentSpec, specText: string, shard: Shard | null): ResumeState | null {
+  const specFile = join(dir, 'spec.json');
+  const metricsFile = join(dir, 'metrics.jsonl');
+  const shardFile = join(dir, SHARD_FILE);
+  if (!existsSync(specFile)) {
+    if (existsSync(metricsFile) || existsSync(shardFile)) throw new ResumeError(`--resume: ${dir} holds results but no spec.json, so what they are the results of is unknown; rerun with --force to start afresh`);
+    return null;
+  }
+  const before = readFileSync(specFile, 'utf8');
+  if (before !== specText) {
+    let diffs: string[];
+    try {
+      diffs = jsonDifferences(JSON.parse(before), JSON.parse(specText));
+    } catch {
+      diffs = ['spec.json is not JSON'];
+    }
+    throw new ResumeError(`--resume: ${dir} holds a run of another spec (resolved, defaults filled in): ${diffs.join('; ') || 'the same fields, written differently'}; resume it with its own spec (${specFile}), or start afresh with --force or another folder`);
+  }
+  const grid = specGrid(spec) !== null;
+  const total = pointCount(spec);
+  const wanted = shard ? shardIndices(total, shard) : [...Array(total).keys()];
+  const previousShard = existsSync(shardFile) ? (JSON.parse(readFileSync(shardFile, 'utf8')) as ShardFile) : null;
+  if (previousShard && !shard) throw new ResumeError(`--resume: ${dir} holds shard ${previousShard.shard.index}/${previousShard.shard.count}; resume it as that shard (--shard ${previousShard.shard.index}/${previousShard.shard.count}, or the same array task)`);
+  if (previousShard && shard && (previousShard.shard.index !== shard.index || previousShard.shard.count !== shard.count)) {
+    throw new ResumeError(`--resume: ${dir} holds shard ${previousShard.shard.index}/${previousShard.shard.count}, not shard ${shard.index}/${shard.count}; give each shard its own folder`);
+  }
+  const text = existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8') : '';
+  if (shard && !previousShard && text !== '') throw new ResumeError(`--resume: ${dir} holds an unsharded run, not shard ${shard.index}/${shard.count}; resume it without a shard, or give the shard its own folder`);
+
+  // whole lines only: a last line without its newline was cut while being written
+  const pieces = text.split('\n');
+  const cut = pieces.pop() ?? '';
+  const lines = pieces.map((raw, i) => {
+    try {
+      return { raw, line: JSON.parse(raw) as MetricsLine };
+    } catch {
+      throw new ResumeError(`--resume: line ${i + 1} of ${metricsFile} is not JSON (${raw.slice(0, 60)}${raw.length > 60 ? '…' : ''}); the file was changed after the run; rerun with --force`);
+    }
+  });
+
+  const points = expandGrid(spec, wanted);
+  const finished: PointLines[] = [];
+  let at = 0; // the next line
+  for (const p of points) {
+    const width = pointWidth(p.spec);
+    const key = JSON.stringify(grid ? p.point : width);
+    const mine: RunLine[] = [];
+    let end = at;
+    while (end < lines.length && lineKey(lines[end].line, grid) === key) mine.push(lines[end++].line as RunLine);
+    const kernels = kernelsFileName(p.index, width, grid);
+    if (mine.length === 0 || !existsSync(join(dir, kernels))) break;
+    finished.push({ index: p.index, point: p.point, width, lines: mine });
+    at = end;
+  }
+  // what follows the finished points: the cut-off point's lines, then the interrupted/failed line
+  // (or a summary); a line of a point this run never had means the file is not this run's
+  const known = new Set(points.map((p) => JSON.stringify(grid ? p.point : pointWidth(p.spec))));
+  for (const { line, raw } of lines.slice(at)) {
+    const key = lineKey(line, grid);
+    if (key !== null && !known.has(key)) throw new ResumeError(`--resume: ${metricsFile} holds a line of a point this run does not have (${raw.slice(0, 80)}…); rerun with --force`);
+  }
+  const last = lines.at(-1)?.line;
+  const stoppedBy =
+    cut !== ''
+      ? 'a kill (its last line was cut mid-write)'
+      : last && 'interrupted' in last
+        ? `${last.interrupted.signal}`
+        : last && 'failed' in last
+          ? `an error (${last.failed.error}: ${last.failed.message})`
+          : finished.length === points.length
+            ? 'nothing: every point had finished'
+            : 'a kill';
+  return {
+    finished,
+    keptText: lines.slice(0, at).map((l) => l.raw + '\n').join(''),
+    remaining: points.slice(finished.length).map((p) => p.index),
+    previousShard,
+    droppedLines: lines.length - at + (cut !== '' ? 1 : 0),
+    stoppedBy,
+  };
+}
+
+/** Cuts the folder back to the finished points: metrics.jsonl (whole, through a rename) and the kernels files of the rest. */
+export function applyResumeState(dir: string, spec: ExperimentSpec, state: ResumeState): void {
+  const metricsFile = join(dir, 'metrics.jsonl');
+  writeFileSync(`${metricsFile}.tmp`, state.keptText);
+  renameSync(`${metricsFile}.tmp`, metricsFile);
+  const grid = specGrid(spec) !== null;
+  const stale = new Set(expandGrid(spec, state.remaining).map((p) => kernelsFileName(p.index, pointWidth(p.spec), grid)));
+  for (const f of readdirSync(dir)) if (stale.has(f)) unlinkSync(join(dir, f));
+}
+
+/** One line for stderr: what the resumed run keeps and reruns. */
+export function resumeMessage(dir: string, state: ResumeState): string {
+  const kept = state.finished.reduce((n, p) => n + p.lines.length, 0);
+  const runs = state.remaining.length;
+  return `widenet: resuming ${dir} (stopped by ${state.stoppedBy}): keeping ${plural(state.finished.length, 'finished point')} (${plural(kept, 'line')}), dropping ${plural(state.droppedLines, 'line')} after them; ${runs ? `running ${plural(runs, 'point')} (${state.remaining.slice(0, 8).join(', ')}${runs > 8 ? ', …' : ''}), the first from step 0` : 'no point left to run'}\n`;
+}
