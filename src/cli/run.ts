@@ -5,7 +5,7 @@
 // kernels-<width>.json (Θ₀ and Θ_t on the probe at the end of each width).
 //
 // The results folder is prepared before any GPU work (prepareOutDir): created, locked with an
-// exclusively created `.lock` holding the pid, the host and any Slurm job (parseLock), and
+// exclusively created `.lock` holding the pid, the host and any cluster job (parseLock), and
 // refused when it already holds results unless --force (which deletes widenet's own files only)
 // or --resume (which continues the run there: resume.ts). A stop request (SIGINT/SIGTERM/SIGHUP,
 // or a closed stdout) ends the run after the line being written, so every file holds whole lines only.
@@ -96,9 +96,10 @@ function makeFolder(dir: string): void {
 }
 
 /**
- * Who holds a lock: `pid host [slurm:JOB]` (a lock of an older widenet holds the pid alone). A pid
- * means something only on its own host; JOB (the Slurm array task or job) lets a requeued task on
- * another node recognise its own earlier attempt, which Slurm ended before requeueing it.
+ * Who holds a lock: `pid host [JOB]` (a lock of an older widenet holds the pid alone). A pid means
+ * something only on its own host; JOB (clusterJob: the Slurm array task or job, or the Kubernetes
+ * Job's index) lets a requeued task or retried pod on another node recognise its own earlier
+ * attempt, which the engine ended before starting the new one.
  */
 interface LockOwner {
   pid: number | null;
@@ -106,10 +107,17 @@ interface LockOwner {
   job: string | null;
 }
 
-/** This process's Slurm job (array task first), or null outside Slurm. */
-export function slurmJob(env: Record<string, string | undefined> = process.env): string | null {
+/**
+ * This process's task of a job engine, or null: `slurm:ARRAYJOB_TASK` (or `slurm:JOB`), or
+ * `k8s:JOBNAME_INDEX` for a Kubernetes Indexed Job whose pods set WIDENET_JOB_NAME to the Job's name
+ * (examples/k8s/sweep-job.yaml, through the downward API; its podReplacementPolicy: Failed starts a
+ * retry only once the failed pod has ended).
+ */
+export function clusterJob(env: Record<string, string | undefined> = process.env): string | null {
   if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return `slurm:${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}`;
-  return env.SLURM_JOB_ID ? `slurm:${env.SLURM_JOB_ID}` : null;
+  if (env.SLURM_JOB_ID) return `slurm:${env.SLURM_JOB_ID}`;
+  if (env.WIDENET_JOB_NAME && env.JOB_COMPLETION_INDEX) return `k8s:${env.WIDENET_JOB_NAME}_${env.JOB_COMPLETION_INDEX}`;
+  return null;
 }
 
 export const lockText = (pid: number, host: string, job: string | null): string => `${pid} ${host}${job ? ` ${job}` : ''}\n`;
@@ -117,10 +125,10 @@ export const lockText = (pid: number, host: string, job: string | null): string 
 export function parseLock(text: string): LockOwner {
   const [pid, host, job] = text.trim().split(/\s+/);
   const n = Number.parseInt(pid ?? '', 10);
-  return { pid: Number.isInteger(n) && n > 0 ? n : null, host: host || null, job: job?.startsWith('slurm:') ? job : null };
+  return { pid: Number.isInteger(n) && n > 0 ? n : null, host: host || null, job: job || null };
 }
 
-/** Whether a lock's owner may still run: on this host, by its pid; on another, unless it is this very Slurm job's earlier attempt. */
+/** Whether a lock's owner may still run: on this host, by its pid; on another, unless it is this very cluster job's earlier attempt. */
 function lockHeld(owner: LockOwner, here: { host: string; job: string | null }): boolean {
   if (owner.host === null || owner.host === here.host) return owner.pid !== null && alive(owner.pid);
   return !(owner.job !== null && owner.job === here.job);
@@ -158,14 +166,14 @@ export function prepareOutDir(dir: string, o: { force?: boolean; resume?: boolea
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutDirError(`cannot write into the output folder ${dir}: ${reason(e)}`);
     const owner = parseLock(readFileSync(lock, 'utf8'));
-    const here = { host: hostname(), job: slurmJob() };
+    const here = { host: hostname(), job: clusterJob() };
     if (lockHeld(owner, here)) {
       if (owner.host !== null && owner.host !== here.host) {
         throw new OutDirError(`the output folder ${dir} is locked by pid ${owner.pid ?? '?'} on host ${owner.host}${owner.job ? ` (${owner.job})` : ''}, which cannot be checked from ${here.host}; if that run has ended, delete ${lock}, or choose another folder`);
       }
       throw new OutDirError(`the output folder ${dir} is in use by another widenet run (pid ${owner.pid}, lock ${lock}); wait for it to end or choose another folder`);
     }
-    const gone = owner.host !== null && owner.host !== here.host ? `its Slurm job ${owner.job} is this one, requeued: the earlier attempt on ${owner.host} has ended` : `pid ${owner.pid ?? '?'} is not running`;
+    const gone = owner.host !== null && owner.host !== here.host ? `its job ${owner.job} is this one, requeued: the earlier attempt on ${owner.host} has ended` : `pid ${owner.pid ?? '?'} is not running`;
     o.warn?.(`widenet: taking over the stale lock ${lock} (${gone})\n`);
     unlinkSync(lock);
     try {
@@ -174,7 +182,7 @@ export function prepareOutDir(dir: string, o: { force?: boolean; resume?: boolea
       throw new OutDirError(`cannot lock the output folder ${dir}: ${reason(e2)}`);
     }
   }
-  writeSync(fd, lockText(process.pid, hostname(), slurmJob()));
+  writeSync(fd, lockText(process.pid, hostname(), clusterJob()));
   closeSync(fd);
   let held = true;
   const release = () => {

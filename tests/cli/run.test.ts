@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { alphaWarning, parseSpec } from '../../src/spec';
 import { AUTOTUNE_VERSION } from '../../src/kernels/autotune';
 import { CLI, ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
-import { lockText, parseLock, prepareOutDir, slurmJob } from '../../src/cli/run';
+import { lockText, parseLock, prepareOutDir, clusterJob } from '../../src/cli/run';
 
 const { dir, specFile } = specFolder('widenet-run-');
 
@@ -184,15 +184,17 @@ describe('widenet run --out: the results folder', () => {
     expect(readdirSync(out)).not.toContain('.lock');
   });
 
-  it('the lock names pid, host and Slurm job; another host\'s lock is refused unless it is this Slurm job\'s earlier attempt (a requeue)', () => {
+  it('the lock names pid, host and cluster job; another host\'s lock is refused unless it is this job\'s earlier attempt (a requeue)', () => {
     const out = join(dir, 'lock-hosts');
     mkdirSync(out);
     const held = prepareOutDir(out);
-    expect(parseLock(readFileSync(join(out, '.lock'), 'utf8'))).toEqual({ pid: process.pid, host: hostname(), job: slurmJob() });
+    expect(parseLock(readFileSync(join(out, '.lock'), 'utf8'))).toEqual({ pid: process.pid, host: hostname(), job: clusterJob() });
     held.release();
     const env = { SLURM_ARRAY_JOB_ID: '77', SLURM_ARRAY_TASK_ID: '3', SLURM_JOB_ID: '80' };
-    expect(slurmJob(env)).toBe('slurm:77_3');
-    expect(slurmJob({ SLURM_JOB_ID: '80' })).toBe('slurm:80');
+    expect(clusterJob(env)).toBe('slurm:77_3');
+    expect(clusterJob({ SLURM_JOB_ID: '80' })).toBe('slurm:80');
+    expect(clusterJob({ WIDENET_JOB_NAME: 'widenet-sweep', JOB_COMPLETION_INDEX: '2' })).toBe('k8s:widenet-sweep_2');
+    expect(clusterJob({ JOB_COMPLETION_INDEX: '2' })).toBeNull(); // the index alone does not name the Job
     expect(lockText(12, 'node-a', 'slurm:77_3')).toBe('12 node-a slurm:77_3\n');
     // a pid on another node cannot be checked from here: refused, naming pid and host
     writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', null));
@@ -204,7 +206,7 @@ describe('widenet run --out: the results folder', () => {
       writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', 'slurm:77_3'));
       const warned: string[] = [];
       prepareOutDir(out, { warn: (l) => warned.push(l) }).release();
-      expect(warned.join('')).toMatch(/taking over the stale lock .*its Slurm job slurm:77_3 is this one, requeued: the earlier attempt on node-elsewhere has ended/);
+      expect(warned.join('')).toMatch(/taking over the stale lock .*its job slurm:77_3 is this one, requeued: the earlier attempt on node-elsewhere has ended/);
       writeFileSync(join(out, '.lock'), lockText(12, 'node-elsewhere', 'slurm:77_4')); // another task of the array
       expect(() => prepareOutDir(out)).toThrow(/locked by pid 12 on host node-elsewhere \(slurm:77_4\)/);
     } finally {
