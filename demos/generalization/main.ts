@@ -19,7 +19,7 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, divergenceText, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
-import { alphaWarning } from '../../src/spec/warnings';
+import { inputWarnings } from '../../src/spec/warnings';
 import { boolField, commonFields, enumField, intField, intListField, numberField } from '../ui/url-state';
 
 const MAX_WIDTH = 1 << 22;
@@ -310,7 +310,7 @@ async function reset(): Promise<void> {
     },
     tagName,
   );
-  page.setWarnings([alphaWarning(circleSpec(s.width))]);
+  page.setWarnings(inputWarnings(circleSpec(s.width)));
   page.handle.ready = true;
   draw();
   if (s.run) loop.play();

@@ -15,7 +15,7 @@ import { DemoPage, el, formatWidth } from '../ui/page';
 import { ParticleView } from '../ui/particles';
 import { LinePlot } from '../ui/plot';
 import { createExperiment, divergenceText, kernelRegressionChunked, predictChunked, PREDICT_ROWS, recordOf, type DivergenceRecord, type Experiment, type RunRecord } from '../ui/training';
-import { alphaWarning } from '../../src/spec/warnings';
+import { inputWarnings } from '../../src/spec/warnings';
 import { ALPHA_RANGE } from '../../src/spec/schema';
 import { boolField, commonFields, enumField, intField, numberField } from '../ui/url-state';
 import { PAGE_PARAMETERIZATIONS, PAGE_MAX_BLOCKS, hiddenAndResidual, residualFields, residualLabel, type PageParameterization as Parameterization } from '../ui/residual';
@@ -278,7 +278,7 @@ async function reset(): Promise<void> {
   page.handle.ready = true;
   page.status('building the networks…');
   panels = [page.state.pa, page.state.pb].map((p, i) => buildPanel(p, i));
-  page.setWarnings(panels.map((p) => alphaWarning(spec(p.parameterization))));
+  page.setWarnings(panels.flatMap((p) => inputWarnings(spec(p.parameterization))));
   try {
     for (const p of panels) {
       await inPanel(p, 'building the network', async () => {

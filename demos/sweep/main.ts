@@ -11,7 +11,7 @@ import { maxWidthFor } from '../ui/limits';
 import { DemoPage, el } from '../ui/page';
 import { COLORS, LinePlot } from '../ui/plot';
 import { ExperimentQueue, divergenceText, logLogSlope, type DivergenceRecord, type RunRecord } from '../ui/training';
-import { alphaWarning } from '../../src/spec/warnings';
+import { inputWarnings } from '../../src/spec/warnings';
 import { ALPHA_RANGE } from '../../src/spec/schema';
 import { commonFields, enumField, enumListField, intField, intListField, numberField } from '../ui/url-state';
 
@@ -133,7 +133,7 @@ async function reset(): Promise<void> {
     },
     (tag) => `${tag.parameterization} at width ${tag.width}`,
   );
-  page.setWarnings(page.state.params.map((p) => alphaWarning(spec(p, widths[0]))));
+  page.setWarnings(page.state.params.flatMap((p) => inputWarnings(spec(p, widths[0]))));
   page.handle.ready = true;
   draw();
   if (page.state.run) loop.play();

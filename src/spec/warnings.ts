@@ -2,6 +2,7 @@
 // command line (printed on stderr) and the demo pages (shown beside the controls).
 import { specData } from './resolve';
 import type { ExperimentSpec } from './schema';
+import { parseSpec } from './validate';
 
 /**
  * α ≫ 1 without centring is not lazy training: the model α·f(θ) starts at α·f(θ₀), a function of
@@ -72,4 +73,19 @@ export function specWarnings(spec: ExperimentSpec): string[] {
     // data that cannot be built is the command's own error to report, not a warning
   }
   return [alphaWarning(spec), shared].filter((w): w is string => w !== null);
+}
+
+/**
+ * The warnings of a spec not yet validated (a demo page's settings): specWarnings of the parsed
+ * spec, so the pages say what the command line says; a spec that does not parse gives only
+ * alphaWarning's line (the page reports the parse error itself, where it builds the network).
+ */
+export function inputWarnings(input: { model: Partial<Pick<ExperimentSpec['model'], 'alpha' | 'centered'>> }): string[] {
+  let spec: ExperimentSpec;
+  try {
+    spec = parseSpec(input, 'page settings');
+  } catch {
+    return [alphaWarning(input)].filter((w): w is string => w !== null);
+  }
+  return specWarnings(spec);
 }

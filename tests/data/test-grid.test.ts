@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_GRID_OFFSET, buildDataSet, generateClassification, generateInputs } from '../../src/data';
 import { parseSpec } from '../../src/spec';
-import { countSharedInputs, sharedInputsWarning, specWarnings } from '../../src/spec/warnings';
+import { countSharedInputs, inputWarnings, sharedInputsWarning, specWarnings } from '../../src/spec/warnings';
 
 const circleSet = (n: number, split: 'train' | 'test') => buildDataSet({ kind: 'circle', n }, { kind: 'sin' }, 2, 1, 0, split).x;
 
@@ -70,5 +70,13 @@ describe('sharedInputsWarning', () => {
     expect(specWarnings(overlapping)).toEqual([expect.stringMatching(/^1 of the 2 data\.test inputs is also a train input/)]);
     const circles = parseSpec({ ...base, data: { train: { kind: 'circle', n: 8 }, test: { kind: 'circle', n: 8 }, target: { kind: 'sin' } } });
     expect(specWarnings(circles)).toEqual([]);
+  });
+
+  it('reaches the demo pages through inputWarnings (the pages\' unparsed settings); settings that do not parse still get the α line', () => {
+    const base = { model: { inputDim: 2, hidden: [8], alpha: 4 }, train: { steps: 1 } };
+    const input = { ...base, data: { train: { kind: 'points', x: [[1, 0], [0, 1]], y: [[1], [0]] }, test: { kind: 'points', x: [[1, 0], [0.5, 0.5]], y: [[1], [0]] } } };
+    expect(inputWarnings(input)).toEqual([expect.stringMatching(/^model\.alpha = 4 > 1/), expect.stringMatching(/^1 of the 2 data\.test inputs is also a train input/)]);
+    expect(inputWarnings(input)).toEqual(specWarnings(parseSpec(input)));
+    expect(inputWarnings({ ...input, model: { ...base.model, hidden: [-1] } })).toEqual([expect.stringMatching(/^model\.alpha = 4 > 1/)]);
   });
 });
