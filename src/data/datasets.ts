@@ -116,8 +116,10 @@ export function generateClassification(kind: ClassificationKind, n: number, seed
     const m = c === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
     let p: number[];
     if (kind === 'spirals') {
-      // spirals: two interleaved Archimedean arms, t = (j + g)/m ∈ [0, 1), r = t, θ = 2π·TURNS·t + π·c, x = r(cos θ, sin θ).
-      const t = (j + gridOffset) / m;
+      // spirals: two interleaved Archimedean arms, t = (j + 1 + g)/(m + 1) ∈ (0, 1), r = t,
+      // θ = 2π·TURNS·t + π·c, x = r(cos θ, sin θ). t > 0: at t = 0 both arms would start at the
+      // origin, one input with both labels (so it was, with t = (j + g)/m, before 2026-12-02).
+      const t = (j + 1 + gridOffset) / (m + 1);
       const theta = 2 * Math.PI * SPIRAL_TURNS * t + Math.PI * c;
       p = [t * Math.cos(theta), t * Math.sin(theta)];
     } else if (kind === 'xor') {

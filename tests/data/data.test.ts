@@ -1,5 +1,6 @@
 // The CPU data module: seeded PRNG, generated input sets, targets and buildDataSet.
 import { describe, it, expect } from 'vitest';
+import { countSharedInputs } from '../../src/spec/warnings';
 import {
   DataError,
   Rng,
@@ -133,6 +134,12 @@ describe('generateClassification', () => {
     circles.x.forEach((p, i) => expect(Math.hypot(...p)).toBeCloseTo(circles.labels[i] === 0 ? 1 : 0.5, 14));
     const spirals = generateClassification('spirals', 50, 1, 0);
     spirals.x.forEach((p) => expect(Math.hypot(...p)).toBeLessThan(1));
+    // the arms never reach the origin (where both would start: one input with both labels), r = t = (j + 1)/(m + 1)
+    spirals.x.forEach((p, i) => expect(Math.hypot(...p)).toBeCloseTo((Math.floor(i / 2) + 1) / 26, 14));
+    for (const n of [2, 3, 50, 51]) {
+      const s = generateClassification('spirals', n, 1, 0);
+      expect(countSharedInputs(s.x.filter((_, i) => s.labels[i] === 0), s.x.filter((_, i) => s.labels[i] === 1)), `n = ${n}`).toBe(0);
+    }
     // the two arms are point reflections of each other
     expect(spirals.x[2][0]).toBeCloseTo(-spirals.x[3][0], 14);
     expect(spirals.x[2][1]).toBeCloseTo(-spirals.x[3][1], 14);
