@@ -1,7 +1,7 @@
 // Spec warnings: settings that are valid but probably not what the user meant. Shared by the
 // command line (printed on stderr) and the demo pages (shown beside the controls).
 import { specData } from './resolve';
-import type { ExperimentSpec } from './schema';
+import type { ExperimentSpec, ExperimentSpecInput } from './schema';
 import { parseSpec } from './validate';
 
 /**
@@ -80,7 +80,7 @@ export function specWarnings(spec: ExperimentSpec): string[] {
  * spec, so the pages say what the command line says; a spec that does not parse gives only
  * alphaWarning's line (the page reports the parse error itself, where it builds the network).
  */
-export function inputWarnings(input: { model: Partial<Pick<ExperimentSpec['model'], 'alpha' | 'centered'>> }): string[] {
+export function inputWarnings(input: ExperimentSpecInput): string[] {
   let spec: ExperimentSpec;
   try {
     spec = parseSpec(input, 'page settings');

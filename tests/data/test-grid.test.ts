@@ -2,7 +2,7 @@
 // the spec warning (spec/warnings.ts: sharedInputsWarning) counts the inputs they share anyway.
 import { describe, expect, it } from 'vitest';
 import { TEST_GRID_OFFSET, buildDataSet, generateClassification, generateInputs } from '../../src/data';
-import { parseSpec } from '../../src/spec';
+import { parseSpec, type ExperimentSpecInput } from '../../src/spec';
 import { countSharedInputs, inputWarnings, sharedInputsWarning, specWarnings } from '../../src/spec/warnings';
 
 const circleSet = (n: number, split: 'train' | 'test') => buildDataSet({ kind: 'circle', n }, { kind: 'sin' }, 2, 1, 0, split).x;
@@ -74,7 +74,7 @@ describe('sharedInputsWarning', () => {
 
   it('reaches the demo pages through inputWarnings (the pages\' unparsed settings); settings that do not parse still get the α line', () => {
     const base = { model: { inputDim: 2, hidden: [8], alpha: 4 }, train: { steps: 1 } };
-    const input = { ...base, data: { train: { kind: 'points', x: [[1, 0], [0, 1]], y: [[1], [0]] }, test: { kind: 'points', x: [[1, 0], [0.5, 0.5]], y: [[1], [0]] } } };
+    const input: ExperimentSpecInput = { ...base, data: { train: { kind: 'points', x: [[1, 0], [0, 1]], y: [[1], [0]] }, test: { kind: 'points', x: [[1, 0], [0.5, 0.5]], y: [[1], [0]] } } };
     expect(inputWarnings(input)).toEqual([expect.stringMatching(/^model\.alpha = 4 > 1/), expect.stringMatching(/^1 of the 2 data\.test inputs is also a train input/)]);
     expect(inputWarnings(input)).toEqual(specWarnings(parseSpec(input)));
     expect(inputWarnings({ ...input, model: { ...base.model, hidden: [-1] } })).toEqual([expect.stringMatching(/^model\.alpha = 4 > 1/)]);
