@@ -127,6 +127,95 @@ describe('the uv model', () => {
   });
 });
 
+/**
+ * Heavy ball (momentum μ, widenet's form: v ← μ·v + g, θ ← θ − η·v) on the uv model in float64 from
+ * the GPU's initial u (first layer, mult 1 at d = 1) and v (readout, mult 1/√m): f and ηλ per step.
+ */
+function heavyBall(u0: ArrayLike<number>, v0: ArrayLike<number>, lr: number, momentum: number, steps: number): { f: number; sharpness: number }[] {
+  let [u, v] = [Float64Array.from(u0), Float64Array.from(v0)];
+  const [du, dv] = [new Float64Array(m), new Float64Array(m)];
+  const out: { f: number; sharpness: number }[] = [];
+  for (let t = 0; ; t++) {
+    let f = 0;
+    let norms = 0;
+    for (let j = 0; j < m; j++) {
+      f += (u[j] * v[j]) / Math.sqrt(m);
+      norms += u[j] * u[j] + v[j] * v[j];
+    }
+    out.push({ f, sharpness: (lr * norms) / m });
+    if (t === steps) return out;
+    const r = f - y;
+    for (let j = 0; j < m; j++) {
+      du[j] = momentum * du[j] + (r * v[j]) / Math.sqrt(m);
+      dv[j] = momentum * dv[j] + (r * u[j]) / Math.sqrt(m);
+    }
+    u = u.map((x, j) => x - lr * du[j]);
+    v = v.map((x, j) => x - lr * dv[j]);
+  }
+}
+
+describe('the uv model with heavy-ball momentum (stability edge 2(1 + μ))', () => {
+  /** The GPU trajectory at ηλ₀ = c and momentum μ against heavy ball in float64, step by step. */
+  let l0 = NaN;
+  beforeAll(async () => {
+    l0 = await lambda0();
+  });
+
+  async function checked(c: number, momentum: number, steps: number) {
+    const lr = c / l0;
+    // (the quadratic model is exact here too, and checked without momentum above: left out for time)
+    const exp = await Experiment.create(ctx.rt, parseSpec(uv(lr, steps, { momentum, quadratic: false })));
+    try {
+      const [first, readout] = exp.net.layers;
+      const exact = heavyBall(await first.weight.read(), await readout.weight.read(), lr, momentum, steps);
+      const fScale = Math.max(...exact.map((e) => Math.abs(e.f)));
+      const seen: RunRecord[] = [];
+      for (let t = 0; t <= steps; t++) {
+        const record = (await exp.record()) as RunRecord;
+        const f = (await exp.predict([[1]])).network[0][0];
+        // float32 rounding amplified while |f| grows, as without momentum; on ηλ 1e-3 (the velocity carries
+        // each step's rounding on, μ = 0.9 for ~10 steps); another momentum form (Nesterov's, or
+        // θ ← θ − η·(μ·v + g) with v the old gradient) differs from step 2 on by O(μ·η·|g|), far above either
+        expect(Math.abs(f - exact[t].f), `ηλ₀ ${c}, μ ${momentum}, step ${t}: f`).toBeLessThan(1e-4 * fScale);
+        expect(Math.abs(record.sharpness! - exact[t].sharpness), `ηλ₀ ${c}, μ ${momentum}, step ${t}: sharpness`).toBeLessThan(1e-3 * c);
+        seen.push(record);
+        if (t < steps) exp.trainer.step(1);
+      }
+      // keep going without records: the linearised model overflows where heavy ball's linear recursion
+      // z² − (1 + μ − ηλ₀)·z + μ has a root outside the unit circle (ηλ₀ > 2(1 + μ))
+      await exp.train(200);
+      const after = await exp.record();
+      return { seen, losses: seen.map((r) => r.trainLoss), last: seen.at(-1)!, side: exp.takeSideLines(), after };
+    } finally {
+      exp.dispose();
+    }
+  }
+
+  it('μ = 0.5, ηλ₀ = 3.6 > 3: heavy ball exactly; the loss rises over 2× and falls, the sharpness ends below 3: a catapult at edge 3; the linearised model diverges alone', async () => {
+    const { losses, last, side, after } = await checked(3.6, 0.5, 16);
+    expect(Math.max(...losses)).toBeGreaterThan(2 * losses[0]);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    expect(last.sharpness!).toBeLessThan(3);
+    expect(last.catapult).toMatchObject({ edge: 3, initialSharpness: expect.closeTo(3.6, 3), sharpness: last.sharpness });
+    expect(last.catapult!.rise).toBeGreaterThan(2);
+    expect(side.map((l) => l.diverged.model)).toEqual(['linearized']);
+    expect('diverged' in after).toBe(false);
+    expect((after as RunRecord).trainLoss).toBeLessThan(losses[0]);
+  });
+
+  // (at this seed ηλ₀ = 3.5 already diverges with μ = 0.9: the momentum's transient sharpens the uv model past the edge)
+  it('μ = 0.9, ηλ₀ = 3 < 3.8: the loss also rises over 2× and falls (heavy ball\'s first step is GD\'s, r₁ = (1 − ηλ₀)·r₀), but below the edge that is no catapult', async () => {
+    const { seen, losses, last, side, after } = await checked(3, 0.9, 16);
+    expect(Math.max(...losses)).toBeGreaterThan(2 * losses[0]);
+    expect(Math.min(...losses.slice(2))).toBeLessThan(losses[0]);
+    expect(last.catapult).toBeNull();
+    // plain GD's rule (edge 2) would have called the same records a catapult
+    expect(detectCatapult(seen.map((r) => ({ step: r.step, loss: r.trainLoss, sharpness: r.sharpness! })))).toMatchObject({ edge: 2 });
+    expect(side).toEqual([]); // the linearised model converges: 3 is inside heavy ball's edge
+    expect((after as RunRecord).linearGap).not.toBeNull();
+  });
+});
+
 describe('sharpness', () => {
   it('η·λ_max(Θ·M)/n with the loss Hessian M (MSE, logistic, softmax) against a dense eigendecomposition of Θ·M', () => {
     for (const [loss, k] of [['mse', 3], ['logistic', 1], ['softmax', 3]] as const) {
