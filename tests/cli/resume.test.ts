@@ -11,7 +11,7 @@ import { ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
 
 const { dir, specFile } = specFolder('widenet-resume-');
 // three widths, long enough that a SIGTERM lands inside the second one
-const raw = { model: { inputDim: 2, hidden: [[8], [16], [24]] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 600, recordEvery: 50 } };
+const raw = { model: { inputDim: 2, hidden: [[8], [16], [24]] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 300, recordEvery: 50 } };
 const spec = parseSpec(raw);
 const path = specFile('sweep.json', raw);
 const whole = join(dir, 'whole');
@@ -100,7 +100,7 @@ describe('readResumeState: what a stopped folder keeps', () => {
   });
 
   it('a point whose lines are all there but whose kernels file is not is run again', () => {
-    const d = stoppedCopy('no-kernels', 1, perPoint(), '{"interrupted":{"width":[16],"step":600,"signal":"SIGINT"}}\n');
+    const d = stoppedCopy('no-kernels', 1, perPoint(), '{"interrupted":{"width":[16],"step":300,"signal":"SIGINT"}}\n');
     const s = readResumeState(d, spec, text, null)!;
     expect(s.finished.map((p) => p.width)).toEqual([[8]]);
     expect(s.remaining).toEqual([1, 2]);
