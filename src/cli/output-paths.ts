@@ -11,6 +11,9 @@ import type { FailedLine } from '../dynamics/records';
 /** The kernels file of a point in a results folder (a grid's points may share a width: their files carry the point index). */
 export const kernelsFileName = (index: number, width: readonly number[], grid: boolean): string => `kernels-${grid ? `p${index}-` : ''}${width.join('x')}.json`;
 
+/** The running point's saved state in a results folder (`widenet run --checkpoint`; resume.ts). */
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+
 /** An output path that cannot be used: named by its flag, exit code 2. */
 export class OutputPathError extends WidenetError {
   readonly exitCode = 2;

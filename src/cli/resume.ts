@@ -1,7 +1,9 @@
 // `widenet run SPEC --out DIR --resume`: continues a run that stopped (a signal, an error, a kill,
 // a Slurm requeue) in the folder it wrote. Every point is deterministic given the spec (its seed,
 // data and weights are drawn from it), so the finished points are kept as they are and the rest
-// run again; the point that was cut off restarts from step 0 (no weights are checkpointed).
+// run again; the point that was cut off restarts from step 0, or, when the run saved its state
+// (`--checkpoint SECONDS`: checkpoint.bin, dynamics/checkpoint.ts), from its last checkpoint, with
+// its lines up to there kept.
 //
 // A point counts as finished when metrics.jsonl holds its lines and its kernels file exists: run.ts
 // writes the kernels file after the point's last line, so a point cut off mid-run has none. The
@@ -18,8 +20,9 @@ import { expandGrid, pointCount, pointWidth, specGrid, type ExperimentSpec } fro
 import type { PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { WidenetError } from '../gpu/errors';
-import { SHARD_FILE, shardIndices, type Shard, type ShardFile } from './shard';
-import { kernelsFileName } from './output-paths';
+import { SHARD_FILE, shardIndices, specHash, type Shard, type ShardFile } from './shard';
+import { CHECKPOINT_FILE, kernelsFileName } from './output-paths';
+import { decodeState, encodeState, type SavedState } from '../dynamics/checkpoint';
 
 /** A folder that cannot be resumed with this spec and shard: named, exit code 1. */
 export class ResumeError extends WidenetError {}
@@ -34,9 +37,41 @@ export interface ResumeState {
   remaining: number[];
   /** shard.json of the earlier run, for its timing (null when unsharded or absent) */
   previousShard: ShardFile | null;
-  /** what is dropped: the lines after the finished points, and why the run had stopped */
+  /** what is dropped: the lines after the finished points (and the checkpoint's), and why the run had stopped */
   droppedLines: number;
   stoppedBy: string;
+  /** the cut-off point continued from checkpoint.bin: its lines up to the checkpoint (kept) and the saved state */
+  resumePoint: { index: number; lines: RunLine[]; state: SavedState; step: number } | null;
+  /** why a checkpoint.bin in the folder is not used (null when there is none, or it is used) */
+  checkpointIgnored: string | null;
+}
+
+/** What a checkpoint says it is: its point, how many of the point's lines were out, the step, the spec (checkpoint.bin's header). */
+export interface CheckpointMeta {
+  point: number;
+  lines: number;
+  step: number;
+  specHash: string;
+}
+
+/** Saves the running point's state as checkpoint.bin (whole, through a rename: a kill leaves the old one or the new one). */
+export function writeCheckpoint(dir: string, meta: CheckpointMeta, state: SavedState): void {
+  const path = join(dir, CHECKPOINT_FILE);
+  writeFileSync(`${path}.tmp`, encodeState({ values: { checkpoint: meta, experiment: state.values }, buffers: state.buffers }));
+  renameSync(`${path}.tmp`, path);
+}
+
+export function removeCheckpoint(dir: string): void {
+  for (const f of [CHECKPOINT_FILE, `${CHECKPOINT_FILE}.tmp`]) if (existsSync(join(dir, f))) unlinkSync(join(dir, f));
+}
+
+/** checkpoint.bin of a folder, or null when there is none. */
+function readCheckpoint(dir: string): { meta: CheckpointMeta; state: SavedState } | null {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path)) return null;
+  const saved = decodeState(readFileSync(path), path);
+  const v = saved.values as { checkpoint: CheckpointMeta; experiment: Record<string, unknown> };
+  return { meta: v.checkpoint, state: { values: v.experiment, buffers: saved.buffers } };
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -112,6 +147,7 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
   const points = expandGrid(spec, wanted);
   const finished: PointLines[] = [];
   let at = 0; // the next line
+  let cutOff: RunLine[] = []; // the lines of the first point that did not finish
   for (const p of points) {
     const width = pointWidth(p.spec);
     const key = JSON.stringify(grid ? p.point : width);
@@ -119,9 +155,33 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
     let end = at;
     while (end < lines.length && lineKey(lines[end].line, grid) === key) mine.push(lines[end++].line as RunLine);
     const kernels = kernelsFileName(p.index, width, grid);
-    if (mine.length === 0 || !existsSync(join(dir, kernels))) break;
+    if (mine.length === 0 || !existsSync(join(dir, kernels))) {
+      cutOff = mine;
+      break;
+    }
     finished.push({ index: p.index, point: p.point, width, lines: mine });
     at = end;
+  }
+  // the cut-off point's checkpoint: used when it is this spec's, of that point, and its lines are all there
+  let resumePoint: ResumeState['resumePoint'] = null;
+  let checkpointIgnored: string | null = null;
+  let checkpoint: ReturnType<typeof readCheckpoint> = null;
+  try {
+    checkpoint = readCheckpoint(dir);
+  } catch (e) {
+    checkpointIgnored = (e as Error).message;
+  }
+  if (checkpoint) {
+    const next = points[finished.length];
+    const { meta } = checkpoint;
+    const last = cutOff[meta.lines - 1];
+    if (meta.specHash !== specHash(specText)) checkpointIgnored = 'it is of another spec';
+    else if (!next || meta.point !== next.index) checkpointIgnored = `it is of point ${meta.point}, not of the point that was cut off (${next ? next.index : 'none: every point finished'})`;
+    else if (!(meta.lines >= 1 && meta.lines <= cutOff.length && last && 'step' in last && last.step === meta.step)) checkpointIgnored = `metrics.jsonl does not hold the ${meta.lines} lines of point ${meta.point} up to its step ${meta.step}`;
+    else {
+      resumePoint = { index: meta.point, lines: cutOff.slice(0, meta.lines), state: checkpoint.state, step: meta.step };
+      at += meta.lines;
+    }
   }
   // what follows the finished points: the cut-off point's lines, then the interrupted/failed line
   // (or a summary); a line of a point this run never had means the file is not this run's
@@ -148,6 +208,8 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
     previousShard,
     droppedLines: lines.length - at + (cut !== '' ? 1 : 0),
     stoppedBy,
+    resumePoint,
+    checkpointIgnored,
   };
 }
 
@@ -159,11 +221,17 @@ export function applyResumeState(dir: string, spec: ExperimentSpec, state: Resum
   const grid = specGrid(spec) !== null;
   const stale = new Set(expandGrid(spec, state.remaining).map((p) => kernelsFileName(p.index, pointWidth(p.spec), grid)));
   for (const f of readdirSync(dir)) if (stale.has(f)) unlinkSync(join(dir, f));
+  // a checkpoint not used is stale; a used one stays until its point finishes (a second stop resumes from it again)
+  if (!state.resumePoint) removeCheckpoint(dir);
 }
 
 /** One line for stderr: what the resumed run keeps and reruns. */
 export function resumeMessage(dir: string, state: ResumeState): string {
   const kept = state.finished.reduce((n, p) => n + p.lines.length, 0);
   const runs = state.remaining.length;
-  return `widenet: resuming ${dir} (stopped by ${state.stoppedBy}): keeping ${plural(state.finished.length, 'finished point')} (${plural(kept, 'line')}), dropping ${plural(state.droppedLines, 'line')} after them; ${runs ? `running ${plural(runs, 'point')} (${state.remaining.slice(0, 8).join(', ')}${runs > 8 ? ', …' : ''}), the first from step 0` : 'no point left to run'}\n`;
+  const r = state.resumePoint;
+  const partly = r ? ` and point ${r.index}'s first ${plural(r.lines.length, 'line')}, to its checkpoint at step ${r.step}` : '';
+  const from = r ? `point ${r.index} from its checkpoint at step ${r.step}` : 'the first from step 0';
+  const ignored = state.checkpointIgnored ? `; ${CHECKPOINT_FILE} not used: ${state.checkpointIgnored}` : '';
+  return `widenet: resuming ${dir} (stopped by ${state.stoppedBy}): keeping ${plural(state.finished.length, 'finished point')} (${plural(kept, 'line')})${partly}, dropping ${plural(state.droppedLines, 'line')} after them; ${runs ? `running ${plural(runs, 'point')} (${state.remaining.slice(0, 8).join(', ')}${runs > 8 ? ', …' : ''}), ${from}` : 'no point left to run'}${ignored}\n`;
 }

@@ -16,11 +16,12 @@ import type { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
 import { runExperiment } from '../dynamics/experiment';
 import { pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
-import { SHARD_FILE, ShardLog, shardIndices, type Shard } from './shard';
+import { SHARD_FILE, ShardLog, shardIndices, specHash, type Shard } from './shard';
 import { SweepProgress, type ProgressStream } from './progress';
-import { failedLine, kernelsFileName, requireOutputPath } from './output-paths';
+import { CHECKPOINT_FILE, failedLine, kernelsFileName, requireOutputPath } from './output-paths';
 import { checkRunAllocations } from './preflight';
-import { applyResumeState, resumeMessage, type ResumeState } from './resume';
+import { applyResumeState, removeCheckpoint, resumeMessage, writeCheckpoint, type ResumeState } from './resume';
+import type { Experiment } from '../dynamics/experiment';
 import type { InterruptedLine } from '../dynamics/records';
 
 /** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
@@ -49,11 +50,11 @@ export class OutputClosedError extends WidenetError {
 }
 
 /** The files a run writes into its folder, as --help, the docs and OutDirError list them; --force deletes these and nothing else. */
-export const OWN_RESULT_FILES = 'metrics.jsonl, spec.json, kernels-*.json, shard.json';
+export const OWN_RESULT_FILES = 'metrics.jsonl, spec.json, kernels-*.json, shard.json, checkpoint.bin';
 
 /** The files a run writes into its folder (OWN_RESULT_FILES, and shard.json's temporary); --force deletes these and nothing else. */
 export const isOwnResultFile = (name: string): boolean =>
-  name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-(p\d+-)?[0-9x]+\.json$/.test(name) || name === SHARD_FILE || name === `${SHARD_FILE}.tmp`;
+  name === 'metrics.jsonl' || name === 'spec.json' || /^kernels-(p\d+-)?[0-9x]+\.json$/.test(name) || name === SHARD_FILE || name === `${SHARD_FILE}.tmp` || name === CHECKPOINT_FILE || name === `${CHECKPOINT_FILE}.tmp` || name === 'metrics.jsonl.tmp';
 export const LOCK_FILE = '.lock';
 
 const reason = (e: unknown): string => {
@@ -228,6 +229,8 @@ export interface RunOptions {
   stopRequested?: () => StopSignal | null;
   /** continue the run in `out` (--resume): readResumeState of that folder (resume.ts, read before any GPU work); its finished points are kept, the rest run */
   resume?: ResumeState | null;
+  /** with `out`: save the running point's state (checkpoint.bin) after a record once this many seconds passed since the last save, and when a stop is requested (--checkpoint) */
+  checkpointSeconds?: number | null;
 }
 
 export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOptions): Promise<void> {
@@ -252,17 +255,28 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   let at: { width: number[] | null; step: number } = { width: null, step: 0 };
   let atPoint: Record<string, unknown> | null = null;
   const progress = o.progress ? new SweepProgress(o.progressStream ?? process.stderr, indices?.length ?? total) : null;
+  // --checkpoint: the running point's experiment and how many of its lines are out
+  const checkpointing = out && o.checkpointSeconds != null ? { ms: o.checkpointSeconds * 1000, last: Date.now(), experiment: null as Experiment | null, point: -1, lines: 0 } : null;
   const lines = runExperiment(rt, spec, {
     indices,
     finished: resumed?.finished,
     summary: !o.shard,
+    resumePoint: resumed?.resumePoint ?? undefined,
+    onExperiment: (experiment) => {
+      if (checkpointing) checkpointing.experiment = experiment;
+    },
     onPointStart: (point, ordinal) => {
+      if (checkpointing) Object.assign(checkpointing, { point: point.index, lines: resumed?.resumePoint?.index === point.index ? resumed.resumePoint.lines.length : 0, experiment: null });
       atPoint = point.point;
       at = { width: pointWidth(point.spec), step: 0 };
       shardLog?.pointStarted();
       progress?.pointStart(ordinal, point.point, pointWidth(point.spec), point.spec.train.steps);
     },
-    onPointEnd: (point, count) => shardLog?.pointDone(point.index, count),
+    onPointEnd: (point, count) => {
+      shardLog?.pointDone(point.index, count);
+      // the point is whole (its kernels file written): its checkpoint is of no more use
+      if (out) removeCheckpoint(out.dir);
+    },
     onStep: (width, step, steps) => {
       at = { width, step };
       progress?.step(step, steps);
@@ -295,6 +309,15 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
       progress?.clearLine();
       emit(JSON.stringify(line), true);
       const signal = o.stopRequested?.();
+      if (checkpointing && !('summary' in line)) {
+        checkpointing.lines++;
+        // after a record (the generator waits at it), when due or when asked to stop
+        const e = checkpointing.experiment;
+        if ('step' in line && e && !e.diverged && (signal || Date.now() - checkpointing.last >= checkpointing.ms)) {
+          writeCheckpoint(out!.dir, { point: checkpointing.point, lines: checkpointing.lines, step: e.stepIndex, specHash: specHash(specText) }, await e.saveState());
+          checkpointing.last = Date.now();
+        }
+      }
       if (signal) {
         emit(interrupted(signal), true);
         throw new InterruptedError(signal);

@@ -113,9 +113,14 @@ program
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
   .option('--force', `with --out: delete widenet's own results in the folder (${OWN_RESULT_FILES}) first`)
   .option('--resume', 'with --out: continue the run in the folder (stopped by a signal, an error, a kill or a requeue): keep its finished points, run the rest (the point that was cut off from step 0); starts afresh in an empty folder')
+  .option('--checkpoint <seconds>', 'with --out: save the running point\'s state (checkpoint.bin) after a record once this many seconds have passed since the last save (0: after every record), and when stopped by a signal; --resume then goes on from there, bit for bit', (v: string) => {
+    const s = Number(v);
+    if (v.trim() === '' || !Number.isFinite(s) || s < 0) throw new InvalidArgumentError(`expected seconds between checkpoints: a number ≥ 0, like 600; received ${JSON.stringify(v)}`);
+    return s;
+  })
   .option('--shard <i/N>', 'run only the points whose index ≡ i (mod N) (default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shards N); --out then writes shard.json for widenet merge')
   .option('--shards <N>', "the shard count of a Kubernetes Indexed Job (the Job's completions; the index is JOB_COMPLETION_INDEX)")
-  .action(async (path: string, opts: { out?: string; force?: boolean; resume?: boolean; shard?: string; shards?: string }) => {
+  .action(async (path: string, opts: { out?: string; force?: boolean; resume?: boolean; checkpoint?: number; shard?: string; shards?: string }) => {
     // SIGINT/SIGTERM/SIGHUP (a closed terminal or ssh session): finish the line being written,
     // end with {"interrupted": …}, release the lock and the device, exit 128 + signal; a second
     // signal exits at once
@@ -136,7 +141,7 @@ program
     // the folder is checked, created and locked before any GPU work
     if (opts.force && opts.resume) throw new OutDirError('--force and --resume contradict each other: --force deletes the results in the folder, --resume keeps them; give one');
     if (opts.out !== undefined) out = prepareOutDir(opts.out, { force: opts.force, resume: opts.resume, warn: (l) => process.stderr.write(l) });
-    else if (opts.force || opts.resume) throw new OutDirError(`${opts.force ? '--force' : '--resume'} is only meaningful with --out DIR`);
+    else if (opts.force || opts.resume || opts.checkpoint !== undefined) throw new OutDirError(`${opts.force ? '--force' : opts.resume ? '--resume' : '--checkpoint'} is only meaningful with --out DIR`);
     // --resume: the folder's earlier run is read and checked against this spec before any GPU work
     let resume: ResumeState | null = null;
     try {
@@ -156,6 +161,7 @@ program
           stopRequested: () => stop,
           shard,
           resume,
+          checkpointSeconds: opts.checkpoint ?? null,
         }),
       );
     } finally {

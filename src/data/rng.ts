@@ -54,6 +54,16 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
+  /** The generator's whole state (a checkpoint, dynamics/checkpoint.ts): the four words and the kept normal. */
+  get state(): { words: [number, number, number, number]; spare: number | null } {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  set state(s: { words: [number, number, number, number]; spare: number | null }) {
+    [this.s0, this.s1, this.s2, this.s3] = s.words;
+    this.spare = s.spare;
+  }
+
   /** The next 32-bit unsigned integer (xoshiro128**). */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

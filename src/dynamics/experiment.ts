@@ -17,6 +17,7 @@ import { NormsAndModes } from './norms-and-modes';
 import { ModelComparison } from './model-comparison';
 import { CATAPULT_FACTOR, detectCatapult, sharpness } from './sharpness';
 import { kernelsFile, type KernelsFile } from './kernels-file';
+import { CheckpointError, type SavedState, type StateBuffers } from './checkpoint';
 import { definedForAll, ensembleStats, firstNonFinite, nonFiniteField, type DivergenceRecord, type RunRecord } from './records';
 
 export * from './records';
@@ -435,6 +436,46 @@ export class Experiment {
     const current = await dynamicsKernel(this.net, this.probe.x, this.kernelScales);
     const mean = (members: Float64Array[]) => Array.from({ length: N }, (_, i) => Array.from({ length: N }, (_, j) => members.reduce((s, m) => s + m[i * N + j], 0) / members.length));
     return { x: this.probe.data.x, initial: mean(this.ntk0), current: mean(current) };
+  }
+
+  /**
+   * The state between two records, for a checkpoint (checkpoint.ts): the trainer's, the power
+   * iterations', the records' history and the last probe kernel, and train.compare's model beside it
+   * (its buffers under "rf."). Call it between records only: the side models' lines are taken then.
+   */
+  async saveState(buffers: StateBuffers = new Map(), prefix = ''): Promise<SavedState> {
+    if (this.diverged) throw new CheckpointError('a diverged network has nothing left to train: its point is over, not checkpointed');
+    const trainer = await this.trainer.saveState(buffers, prefix);
+    const spectral: number[] = [];
+    for (const [l, s] of this.spectral.entries()) spectral.push(await s.saveState(buffers, `${prefix}spectral${l}`));
+    if (this.lastProbeKernel) this.lastProbeKernel.members.forEach((m, e) => buffers.set(`${prefix}probeKernel${e}`, new Uint8Array(m.buffer.slice(m.byteOffset, m.byteOffset + m.byteLength))));
+    const values: Record<string, unknown> = {
+      trainer,
+      spectral,
+      history: this.history,
+      probeKernel: this.lastProbeKernel ? { step: this.lastProbeKernel.step, members: this.lastProbeKernel.members.length } : null,
+      finalRecord: this.finalRecord,
+    };
+    if (this.comparison) values.comparison = await this.comparison.saveState(buffers, `${prefix}rf.`);
+    return { values, buffers };
+  }
+
+  /** Restores a state saved from an experiment of the same spec and width (a fresh one: Experiment.create). */
+  async restoreState(state: SavedState, prefix = ''): Promise<void> {
+    const v = state.values as { trainer: Record<string, unknown>; spectral: number[]; history: Experiment['history']; probeKernel: { step: number; members: number } | null; finalRecord: RunRecord | null; comparison?: Record<string, unknown> };
+    if (v.spectral?.length !== this.spectral.length) throw new CheckpointError(`the checkpoint is of a network with ${v.spectral?.length ?? 0} layers, this one has ${this.spectral.length}`);
+    this.trainer.restoreState(state.buffers, prefix, v.trainer);
+    v.spectral.forEach((calls, l) => this.spectral[l].restoreState(state.buffers, `${prefix}spectral${l}`, calls));
+    this.history = v.history.map((h) => ({ ...h }));
+    this.lastProbeKernel = v.probeKernel
+      ? { step: v.probeKernel.step, members: Array.from({ length: v.probeKernel.members }, (_, e) => new Float64Array(state.buffers.get(`${prefix}probeKernel${e}`)!.slice().buffer)) }
+      : null;
+    this.finalRecord = v.finalRecord;
+    if (this.comparison) {
+      if (!v.comparison) throw new CheckpointError('the checkpoint has no train.compare model; it was written for another spec');
+      await this.comparison.restoreState({ values: v.comparison, buffers: state.buffers }, `${prefix}rf.`);
+    }
+    await this.rt.sync();
   }
 
   /** The body of kernels-<width>.json (kernels-file.ts): after a divergence, the last finite Θ_t with its step and `diverged`. */

@@ -11,6 +11,7 @@
 // holds the closed-form population risks of theory/quadratic-risk.ts where they apply: the
 // "quadratic" target with the quadratic activation, one hidden layer, no bias, MSE, and sphere data
 // without noise (the test set's sphere, else the train set's), from each member's own first-layer weights.
+import type { SavedState, StateBuffers } from './checkpoint';
 import { quadraticTargetMatrices } from '../data';
 import type { Runtime } from '../gpu/runtime';
 import type { ExperimentSpec } from '../spec';
@@ -91,6 +92,17 @@ export class ModelComparison {
       nt: perOutput((W, B) => linearizedQuadraticRisk(W, B, radius).risk),
       nn: k === 1 && !spec.model.centered ? bestRankQuadraticRisk(targets[0], m, radius).risk : null,
     };
+  }
+
+  /** The random-features model's state and divergence, for a checkpoint (checkpoint.ts). */
+  async saveState(buffers: StateBuffers, prefix: string): Promise<Record<string, unknown>> {
+    return { rfDiverged: this.rfDiverged, rf: this.rfDiverged ? null : (await this.rf.saveState(buffers, prefix)).values };
+  }
+
+  async restoreState(state: SavedState, prefix: string): Promise<void> {
+    const v = state.values as { rfDiverged: DivergenceRecord | null; rf: Record<string, unknown> | null };
+    this.rfDiverged = v.rfDiverged;
+    if (v.rf) await this.rf.restoreState({ values: v.rf, buffers: state.buffers }, prefix);
   }
 
   /** One optimiser step of the random-features model (the network's and NT's are the main Trainer's). */

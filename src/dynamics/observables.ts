@@ -10,6 +10,7 @@
 //   path norm (two layers)     (1/m) Σ_j |a'_j|·‖w'_j‖ with f(x) = (1/m) Σ_j a'_j φ(w'_j·(x, 1)), i.e.
 //                              a'_j = m·mult₂·a_j and w'_j = (mult₁·w_j, biasMult₁·b_j) (E & Ma, arXiv:1810.06397);
 //                              |a'_j| is the ℓ2 norm over the k outputs
+import { restoreTensor, saveTensor, type StateBuffers } from './checkpoint';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
@@ -37,6 +38,17 @@ export class SpectralNorm {
   private calls = 0;
   constructor(readonly rt: Runtime, readonly E: number, readonly fanOut: number, readonly fanIn: number, readonly seed: number, readonly stream: number) {
     this.v = randn(rt, [E, 1, fanIn], { seed, stream, stream2: 1000, name: 'power iteration v' });
+  }
+
+  /** The warm start and the kick counter, for a checkpoint (dynamics/checkpoint.ts). */
+  async saveState(buffers: StateBuffers, name: string): Promise<number> {
+    await saveTensor(buffers, name, this.v);
+    return this.calls;
+  }
+
+  restoreState(buffers: StateBuffers, name: string, calls: number): void {
+    restoreTensor(buffers, name, this.v);
+    this.calls = calls;
   }
 
   /**

@@ -6,6 +6,7 @@ import { Experiment } from './experiment';
 import { sweepSummary, type PointLines } from './grid-summary';
 import { solveLeastSquares } from './lstsq';
 import type { RunLine } from './records';
+import type { SavedState } from './checkpoint';
 
 export interface RunExperimentOptions {
   onStep?: (width: number[], step: number, total: number) => void;
@@ -20,6 +21,14 @@ export interface RunExperimentOptions {
   finished?: readonly PointLines[];
   /** end with the summary (default: unless `indices` is given: a shard's summary needs every point, merge makes it) */
   summary?: boolean;
+  /** called with each point's experiment once it is built (and restored): a checkpoint saves its state between records */
+  onExperiment?: (experiment: Experiment, point: ExpandedPoint) => void;
+  /**
+   * A point to continue from a checkpoint (checkpoint.ts): its lines printed before the checkpoint and
+   * the state saved after the last of them (a record). The point's experiment is built, restored, and
+   * goes on from that record's step; its earlier lines are not printed again but count in its lines.
+   */
+  resumePoint?: { index: number; lines: RunLine[]; state: SavedState };
 }
 
 /** A grid point's line with its `point` beside `width` (in a record, and inside a divergence line). */
@@ -48,7 +57,8 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
   for (const [ordinal, point] of points.entries()) {
     options.onPointStart?.(point, ordinal, points.length);
     const hidden = pointWidth(point.spec);
-    const printed: RunLine[] = [];
+    const resumed = options.resumePoint?.index === point.index ? options.resumePoint : null;
+    const printed: RunLine[] = resumed ? resumed.lines.map((l) => JSON.parse(JSON.stringify(l)) as RunLine) : [];
     const emit = (line: RunLine): RunLine => {
       const out = grid ? withPoint(line, point.point) : line;
       printed.push(JSON.parse(JSON.stringify(out)) as RunLine);
@@ -57,13 +67,18 @@ export async function* runExperiment(rt: Runtime, spec: ExperimentSpec, options:
     // train.compare: the experiment trains random features beside it and merges their losses into each record
     const experiment = await Experiment.create(rt, point.spec, { hidden });
     try {
+      if (resumed) await experiment.restoreState(resumed.state);
+      options.onExperiment?.(experiment, point);
       // lstsq: the solve is step 1 and its record the only one (dynamics/lstsq.ts)
       const solveOnly = point.spec.train.optimizer === 'lstsq';
-      if (solveOnly) await solveLeastSquares(experiment.trainer);
-      const first = await experiment.record();
-      for (const side of experiment.takeSideLines()) yield emit(side);
-      yield emit(first);
-      let diverged = 'diverged' in first;
+      let diverged = false;
+      if (!resumed) {
+        if (solveOnly) await solveLeastSquares(experiment.trainer);
+        const first = await experiment.record();
+        for (const side of experiment.takeSideLines()) yield emit(side);
+        yield emit(first);
+        diverged = 'diverged' in first;
+      }
       const { steps, recordEvery } = point.spec.train;
       while (!diverged && !solveOnly && experiment.stepIndex < steps) {
         const chunk = Math.min(recordEvery, steps - experiment.stepIndex);

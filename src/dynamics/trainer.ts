@@ -36,6 +36,7 @@ import { Mlp, type ForwardCache, type MlpConfig } from '../nets/mlp';
 import { dynamicsKernelScales } from '../nets/parameterization';
 import { curvatures, quadraticForward, quadraticVjp, releaseQuadraticForward } from '../nets/second-order';
 import { outputScale } from '../nets/output-scale';
+import { restoreTensor, saveTensor, type StateBuffers } from './checkpoint';
 
 export interface TrainerConfig {
   /** "lstsq": no steps; dynamics/lstsq.ts applies the solution through solveStep */
@@ -109,6 +110,8 @@ export class Trainer {
   /** full batch: the train set itself; SGD: the current epoch's batches */
   private batches: Batch[] = [];
   private batchCursor = 0;
+  /** the shuffle generator's state before the current epoch was drawn (a checkpoint redraws it) */
+  private epochRngState: Rng['state'] | null = null;
   /** forward pass of θ₀ on the full train set (full-batch linearised training) */
   private initialCache: ForwardCache | null = null;
   /** the train inputs [n, d] on the GPU */
@@ -323,6 +326,7 @@ export class Trainer {
     const { rt, n, batchSize: B } = this;
     const { inputDim: d, outputDim: k } = this.net.config;
     const E = this.net.ensemble;
+    this.epochRngState = this.rng.state;
     const order = Array.from({ length: n }, (_, i) => i);
     for (let i = n - 1; i > 0; i--) {
       const j = Math.floor(this.rng.uniform() * (i + 1));
@@ -345,6 +349,48 @@ export class Trainer {
       }
     });
     this.batchCursor = 0;
+  }
+
+  /** Every tensor training changes, by name, for a checkpoint (dynamics/checkpoint.ts); θ₀ is redrawn from the seed. */
+  private stateTensors(): [string, Tensor][] {
+    const out: [string, Tensor][] = [['status', this.status]];
+    const groups: [string, (LayerTensors | null)[] | null][] = [
+      ['net', this.net.layers],
+      ['velocity', this.velocity],
+      ['delta', this.delta],
+      ['linearVelocity', this.linearVelocity],
+      ['quadDelta', this.quadDelta],
+      ['quadraticVelocity', this.quadraticVelocity],
+    ];
+    for (const [group, layers] of groups) {
+      layers?.forEach((p, l) => {
+        if (!p) return;
+        out.push([`${group}.W${l}`, p.weight]);
+        if (p.bias) out.push([`${group}.b${l}`, p.bias]);
+      });
+    }
+    return out;
+  }
+
+  /** Saves the training state into `buffers` (names prefixed by `prefix`) and returns its CPU values. */
+  async saveState(buffers: StateBuffers, prefix: string): Promise<Record<string, unknown>> {
+    for (const [name, t] of this.stateTensors()) await saveTensor(buffers, prefix + name, t);
+    return { stepIndex: this.stepIndex, active: { ...this.active }, rng: this.rng.state, epochRng: this.epochRngState, batchCursor: this.batchCursor };
+  }
+
+  /** Restores a state saved from a trainer of the same spec (after start()). */
+  restoreState(buffers: StateBuffers, prefix: string, values: Record<string, unknown>): void {
+    for (const [name, t] of this.stateTensors()) restoreTensor(buffers, prefix + name, t);
+    const v = values as { stepIndex: number; active: { linearized: boolean; quadratic: boolean }; rng: Rng['state']; epochRng: Rng['state'] | null; batchCursor: number };
+    this.stepIndex = v.stepIndex;
+    Object.assign(this.active, v.active);
+    // SGD: redraw the current epoch's batches from the generator's state before it, then go on from there
+    if (this.batchSize !== this.n && v.epochRng) {
+      this.rng.state = v.epochRng;
+      this.newEpoch();
+      this.batchCursor = v.batchCursor;
+    }
+    this.rng.state = v.rng;
   }
 
   /** The network's first non-finite parameter, if any: the divergence that ends a run. */

@@ -38,7 +38,7 @@ describe('messages name the real bound', () => {
 
 describe('--force deletes widenet\'s own files, listed the same everywhere', () => {
   it('--help, OutDirError and docs/spec-and-cli.md name OWN_RESULT_FILES', () => {
-    expect(OWN_RESULT_FILES).toBe('metrics.jsonl, spec.json, kernels-*.json, shard.json');
+    expect(OWN_RESULT_FILES).toBe('metrics.jsonl, spec.json, kernels-*.json, shard.json, checkpoint.bin');
     const folder = join(dir, 'foreign');
     mkdirSync(folder);
     writeFileSync(join(folder, 'notes.txt'), 'mine');

@@ -4,7 +4,8 @@
 import { cpSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ResumeError, jsonDifferences, readResumeState } from '../../src/cli/resume';
+import { ResumeError, jsonDifferences, readResumeState, resumeMessage, writeCheckpoint } from '../../src/cli/resume';
+import { specHash } from '../../src/cli/shard';
 import { resolvedSpecText } from '../../src/cli/run';
 import { parseSpec } from '../../src/spec';
 import { ownStderr, specFolder, widenet, widenetChild } from '../helpers/cli';
@@ -81,6 +82,73 @@ describe('widenet run --resume', () => {
     const noOut = widenet(['run', path, '--resume']);
     expect(noOut.code).toBe(1);
     expect(ownStderr(noOut.stderr)).toMatch(/--resume is only meaningful with --out DIR/);
+  });
+});
+
+describe('widenet run --checkpoint: a point continued from its saved state', () => {
+  // one long point: a record every 20 steps
+  const single = { model: { inputDim: 2, hidden: [16] }, data: { train: { kind: 'circle', n: 8 }, target: { kind: 'sin' } }, train: { steps: 400, recordEvery: 20, momentum: 0.5 } };
+  const singlePath = specFile('single.json', single);
+
+  it('after a SIGTERM and after a SIGKILL mid-point: --resume goes on from the checkpoint and ends byte for byte as the uninterrupted run', { timeout: 300_000 }, async () => {
+    const reference = join(dir, 'single-whole');
+    const r = widenet(['run', singlePath, '--out', reference]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGKILL', null]] as const) {
+      const out = join(dir, `single-${signal}`);
+      const run = widenetChild(['run', singlePath, '--out', out, '--checkpoint', '0']);
+      const t0 = Date.now();
+      while (run.stdout().split('\n').length < 6 && Date.now() - t0 < 120_000) await new Promise((res) => setTimeout(res, 20));
+      run.child.kill(signal);
+      const stopped = await run.done;
+      expect(stopped.code, stopped.stderr).toBe(code);
+      expect(files(out)).toContain('checkpoint.bin');
+      const cut = read(out, 'metrics.jsonl').split('\n').filter((l) => l.startsWith('{"width"')).length;
+      expect(cut).toBeGreaterThanOrEqual(5);
+      expect(cut).toBeLessThan(21); // stopped before the end
+
+      const resumed = widenet(['run', singlePath, '--out', out, '--resume']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const m = /keeping 0 finished points \(0 lines\) and point 0's first (\d+) lines, to its checkpoint at step (\d+), dropping \d+ lines? after them; running 1 point \(0\), point 0 from its checkpoint at step (\d+)$/.exec(ownStderr(resumed.stderr));
+      expect(m, `${signal}: ${resumed.stderr}`).not.toBeNull();
+      const [kept, step] = [Number(m![1]), Number(m![2])];
+      expect(step).toBe((kept - 1) * 20);
+      if (signal === 'SIGTERM') expect(kept).toBe(cut); // the stop itself saved the state after the last record
+      expect(files(out)).toEqual(files(reference)); // the checkpoint is gone with its finished point
+      for (const f of files(reference)) expect(read(out, f), `${signal}: ${f}`).toBe(read(reference, f));
+      expect(resumed.stdout).toBe(r.stdout.split('\n').slice(kept).join('\n'));
+    }
+  });
+
+  it('a checkpoint of another point, or one whose lines are not in metrics.jsonl, is not used (and said so); a bad --checkpoint is refused', () => {
+    const bad = widenet(['run', singlePath, '--out', join(dir, 'x'), '--checkpoint', '-1']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--checkpoint .*expected seconds between checkpoints: a number ≥ 0, like 600; received "-1"/);
+    const noOut = widenet(['run', singlePath, '--checkpoint', '5']);
+    expect(noOut.code).toBe(1);
+    expect(ownStderr(noOut.stderr)).toMatch(/--checkpoint is only meaningful with --out DIR/);
+    // the three-width sweep stopped two lines into its second point (index 1), with checkpoints of all kinds
+    const d = stoppedCopy('checkpoints', 1, 2, '');
+    const text = resolvedSpecText(spec);
+    const hash = specHash(text);
+    const empty = { values: {}, buffers: new Map() };
+    const step1 = JSON.parse(wholeLines()[perPoint() + 1]).step;
+    const with_ = (meta: { point: number; lines: number; step: number; specHash: string }) => {
+      writeCheckpoint(d, meta, empty);
+      return readResumeState(d, spec, text, null)!;
+    };
+    const used = with_({ point: 1, lines: 2, step: step1, specHash: hash });
+    expect(used.resumePoint).toMatchObject({ index: 1, step: step1, lines: wholeLines().slice(perPoint(), perPoint() + 2).map((l) => JSON.parse(l)) });
+    expect(used.keptText.split('\n').length - 1).toBe(perPoint() + 2);
+    expect(used.checkpointIgnored).toBeNull();
+    expect(with_({ point: 2, lines: 2, step: step1, specHash: hash }).checkpointIgnored).toBe('it is of point 2, not of the point that was cut off (1)');
+    expect(with_({ point: 1, lines: 3, step: step1, specHash: hash }).checkpointIgnored).toBe('metrics.jsonl does not hold the 3 lines of point 1 up to its step 50');
+    expect(with_({ point: 1, lines: 2, step: step1, specHash: 'sha256:0' }).checkpointIgnored).toBe('it is of another spec');
+    writeFileSync(join(d, 'checkpoint.bin'), 'not a checkpoint');
+    const s = readResumeState(d, spec, text, null)!;
+    expect(s.resumePoint).toBeNull();
+    expect(s.checkpointIgnored).toMatch(/checkpoint\.bin is not a widenet checkpoint/);
+    expect(resumeMessage(d, s)).toMatch(/the first from step 0; checkpoint\.bin not used: .*is not a widenet checkpoint/);
   });
 });
 
