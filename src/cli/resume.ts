@@ -23,6 +23,7 @@ import { WidenetError } from '../gpu/errors';
 import { SHARD_FILE, shardIndices, specHash, type Shard, type ShardFile } from './shard';
 import { CHECKPOINT_FILE, kernelsFileName } from './output-paths';
 import { decodeState, encodeState, type SavedState } from '../dynamics/checkpoint';
+import type { Runtime } from '../gpu/runtime';
 
 /** A folder that cannot be resumed with this spec and shard: named, exit code 1. */
 export class ResumeError extends WidenetError {}
@@ -41,7 +42,7 @@ export interface ResumeState {
   droppedLines: number;
   stoppedBy: string;
   /** the cut-off point continued from checkpoint.bin: its lines up to the checkpoint (kept) and the saved state */
-  resumePoint: { index: number; lines: RunLine[]; state: SavedState; step: number } | null;
+  resumePoint: { index: number; lines: RunLine[]; state: SavedState; step: number; machine?: string } | null;
   /** why a checkpoint.bin in the folder is not used (null when there is none, or it is used) */
   checkpointIgnored: string | null;
 }
@@ -52,6 +53,21 @@ export interface CheckpointMeta {
   lines: number;
   step: number;
   specHash: string;
+  /** where it was computed (checkpointMachine): a resumed run elsewhere goes on from it, but not bit for bit */
+  machine?: string;
+}
+
+/** The adapter and the kernel choices a run computes with: the same state continues bit for bit only under the same ones. */
+export const checkpointMachine = (rt: Runtime): string => {
+  const a = rt.ctx.adapter;
+  return JSON.stringify({ adapter: `${a.vendor} ${a.architecture} ${a.description}`.trim(), tiles: rt.tuning ?? null });
+};
+
+/** A warning line when the checkpoint continued here was computed on another adapter or with other kernels; null when the same. */
+export function checkpointMachineWarning(state: ResumeState, machine: string): string | null {
+  const saved = state.resumePoint?.machine;
+  if (!saved || saved === machine) return null;
+  return `widenet: warning: ${CHECKPOINT_FILE} was computed with ${saved}, this run computes with ${machine}: point ${state.resumePoint!.index} goes on from it, but rounding differs, so its later lines are not bit for bit those of an uninterrupted run\n`;
 }
 
 /** Saves the running point's state as checkpoint.bin (whole, through a rename: a kill leaves the old one or the new one). */
@@ -179,7 +195,7 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
     else if (!next || meta.point !== next.index) checkpointIgnored = `it is of point ${meta.point}, not of the point that was cut off (${next ? next.index : 'none: every point finished'})`;
     else if (!(meta.lines >= 1 && meta.lines <= cutOff.length && last && 'step' in last && last.step === meta.step)) checkpointIgnored = `metrics.jsonl does not hold the ${meta.lines} lines of point ${meta.point} up to its step ${meta.step}`;
     else {
-      resumePoint = { index: meta.point, lines: cutOff.slice(0, meta.lines), state: checkpoint.state, step: meta.step };
+      resumePoint = { index: meta.point, lines: cutOff.slice(0, meta.lines), state: checkpoint.state, step: meta.step, machine: meta.machine };
       at += meta.lines;
     }
   }

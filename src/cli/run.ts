@@ -20,7 +20,7 @@ import { SHARD_FILE, ShardLog, shardIndices, specHash, type Shard } from './shar
 import { SweepProgress, type ProgressStream } from './progress';
 import { CHECKPOINT_FILE, failedLine, kernelsFileName, requireOutputPath } from './output-paths';
 import { checkRunAllocations } from './preflight';
-import { applyResumeState, removeCheckpoint, resumeMessage, writeCheckpoint, type ResumeState } from './resume';
+import { applyResumeState, checkpointMachine, checkpointMachineWarning, removeCheckpoint, resumeMessage, writeCheckpoint, type ResumeState } from './resume';
 import type { Experiment } from '../dynamics/experiment';
 import type { InterruptedLine } from '../dynamics/records';
 
@@ -243,6 +243,9 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   // --resume: what the folder's earlier run finished is kept
   const resumed = out && o.resume ? o.resume : null;
   if (resumed) o.status(resumeMessage(out!.dir, resumed));
+  const machine = checkpointMachine(rt);
+  const elsewhere = resumed ? checkpointMachineWarning(resumed, machine) : null;
+  if (elsewhere) o.status(elsewhere);
   const indices = resumed ? resumed.remaining : shardPoints;
   if (out) {
     writeFileSync(join(out.dir, 'spec.json'), specText);
@@ -314,7 +317,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
         // after a record (the generator waits at it), when due or when asked to stop
         const e = checkpointing.experiment;
         if ('step' in line && e && !e.diverged && (signal || Date.now() - checkpointing.last >= checkpointing.ms)) {
-          writeCheckpoint(out!.dir, { point: checkpointing.point, lines: checkpointing.lines, step: e.stepIndex, specHash: specHash(specText) }, await e.saveState());
+          writeCheckpoint(out!.dir, { point: checkpointing.point, lines: checkpointing.lines, step: e.stepIndex, specHash: specHash(specText), machine }, await e.saveState());
           checkpointing.last = Date.now();
         }
       }

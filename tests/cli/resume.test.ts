@@ -4,7 +4,7 @@
 import { cpSync, existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ResumeError, jsonDifferences, readResumeState, resumeMessage, writeCheckpoint } from '../../src/cli/resume';
+import { ResumeError, checkpointMachineWarning, jsonDifferences, readResumeState, resumeMessage, writeCheckpoint } from '../../src/cli/resume';
 import { specHash } from '../../src/cli/shard';
 import { resolvedSpecText } from '../../src/cli/run';
 import { parseSpec } from '../../src/spec';
@@ -133,7 +133,7 @@ describe('widenet run --checkpoint: a point continued from its saved state', () 
     const hash = specHash(text);
     const empty = { values: {}, buffers: new Map() };
     const step1 = JSON.parse(wholeLines()[perPoint() + 1]).step;
-    const with_ = (meta: { point: number; lines: number; step: number; specHash: string }) => {
+    const with_ = (meta: { point: number; lines: number; step: number; specHash: string; machine?: string }) => {
       writeCheckpoint(d, meta, empty);
       return readResumeState(d, spec, text, null)!;
     };
@@ -141,6 +141,10 @@ describe('widenet run --checkpoint: a point continued from its saved state', () 
     expect(used.resumePoint).toMatchObject({ index: 1, step: step1, lines: wholeLines().slice(perPoint(), perPoint() + 2).map((l) => JSON.parse(l)) });
     expect(used.keptText.split('\n').length - 1).toBe(perPoint() + 2);
     expect(used.checkpointIgnored).toBeNull();
+    // computed elsewhere (another adapter or other kernels): used, with a warning that it is not bit for bit
+    const elsewhere = with_({ point: 1, lines: 2, step: step1, specHash: hash, machine: '{"adapter":"A"}' });
+    expect(checkpointMachineWarning(elsewhere, '{"adapter":"A"}')).toBeNull();
+    expect(checkpointMachineWarning(elsewhere, '{"adapter":"B"}')).toMatch(/^widenet: warning: checkpoint\.bin was computed with \{"adapter":"A"\}, this run computes with \{"adapter":"B"\}: point 1 goes on from it, but rounding differs/);
     expect(with_({ point: 2, lines: 2, step: step1, specHash: hash }).checkpointIgnored).toBe('it is of point 2, not of the point that was cut off (1)');
     expect(with_({ point: 1, lines: 3, step: step1, specHash: hash }).checkpointIgnored).toBe('metrics.jsonl does not hold the 3 lines of point 1 up to its step 50');
     expect(with_({ point: 1, lines: 2, step: step1, specHash: 'sha256:0' }).checkpointIgnored).toBe('it is of another spec');
