@@ -257,7 +257,9 @@ export function ensembleStats<K extends string>(fields: Partial<Record<K, PerMem
       return { mean: inner.map((s) => s.mean), std: inner.map((s) => s.std) };
     }
     if (Array.isArray(v) && v.length === 0) return { mean: [], std: [] };
-    return meanStd(v as ArrayLike<number>);
+    // one member (E = 1) has no spread to measure: its std is null, not a silent 0 (as `widenet ntk`'s empiricalStd)
+    const s = meanStd(v as ArrayLike<number>);
+    return { mean: s.mean, std: (v as ArrayLike<number>).length > 1 ? s.std : null };
   };
   const mean = {} as Record<K, EnsembleStat>;
   const std = {} as Record<K, EnsembleStat>;

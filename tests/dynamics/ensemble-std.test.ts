@@ -156,7 +156,7 @@ async function run(ensemble: number): Promise<{ record: RunRecord; values: Recor
 const tolerance = (key: string, values: number[]) => (/rkhsNorm|minNorm|functionDistance/.test(key) ? 2e-3 : 2e-4) * Math.max(1e-6, ...values.map(Math.abs));
 
 describe('std of the generalization, implicitBias and modes blocks', () => {
-  it('E = 3: each entry is the sample std of the members’ values (float64 recomputation); no entry for Θ∞ and ntkBound; E = 1: 0', async () => {
+  it('E = 3: each entry is the sample std of the members’ values (float64 recomputation); no entry for Θ∞ and ntkBound; E = 1: null', async () => {
     const three = await run(3);
     const keys = Object.keys(three.values).filter((k) => k !== 'modes.analytic.eigenvalue');
     const issue13 = Object.keys(three.record.std).filter((k) => /^(generalization|implicitBias|modes)\./.test(k)).sort();
@@ -185,13 +185,18 @@ describe('std of the generalization, implicitBias and modes blocks', () => {
     expect(three.record.generalization!.pathNorm!.l1.norm).toBeCloseTo(mean(three.values['generalization.pathNorm.l1.norm'] as number[]), 4);
     expect(three.record.modes!.empirical[0].eigenvalue).toBeCloseTo(mean((three.values['modes.empirical.eigenvalue'] as number[][])[0]), 3);
 
-    // E = 1: the same keys, every entry 0; member 0 is the same network as member 0 of E = 3
+    // E = 1: the same keys, every entry null (one member has no spread; it was 0 before 2026-12-02); member 0 is the same network as member 0 of E = 3
     const one = await run(1);
     const oneKeys = Object.keys(one.record.std).filter((k) => /^(generalization|implicitBias|modes)\./.test(k)).sort();
     expect(oneKeys).toEqual(issue13);
     for (const key of oneKeys) {
       const s = one.record.std[key];
-      expect(Array.isArray(s) ? s : [s], key).toEqual(Array.isArray(s) ? s.map(() => 0) : [0]);
+      expect(Array.isArray(s) ? s : [s], key).toEqual(Array.isArray(s) ? s.map(() => null) : [null]);
+    }
+    // and so is every other field's
+    for (const key of ['trainLoss', 'ntkChange', 'weightChange', 'ntkEigenvalues'] as const) {
+      const s = one.record.std[key];
+      expect(Array.isArray(s) ? s : [s], key).toEqual(Array.isArray(s) ? s.map(() => null) : [null]);
     }
     expect(one.record.implicitBias!.network).toBeCloseTo((three.values['implicitBias.network'] as number[])[0], 4);
   });
