@@ -5,7 +5,7 @@ import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { activation, activationRef } from './activations';
-import { assertLive, assertSameSize, kernelProgram, groups1d, outputTensor, type Cost } from './common';
+import { assertLive, assertSameSize, dummyTensor, kernelProgram, groups1d, outputTensor, type Cost } from './common';
 
 const WG = 256;
 const PARAMS = new ParamLayout([
@@ -73,12 +73,44 @@ export function scale(rt: Runtime, alpha: number, x: Tensor): Tensor {
   return x;
 }
 
+/**
+ * The quadratic model's forward tangents of a hidden layer (nets/second-order.ts), one pass over
+ * same-shaped tensors: ẋ = φ'⊙ḣ, t = φ''⊙ḣ, ẍ = t⊙ḣ + φ'⊙ḧ (ḧ null: 0, the input layer's).
+ */
+export function secondOrderTangents(rt: Runtime, dphi: Tensor, d2phi: Tensor, dh: Tensor, ddh: Tensor | null): { dx: Tensor; t: Tensor; ddx: Tensor } {
+  assertLive(dphi, d2phi, dh, ...(ddh ? [ddh] : []));
+  for (const other of [d2phi, dh, ...(ddh ? [ddh] : [])]) assertSameSize('secondOrderTangents', dphi, other);
+  const [dx, t, ddx] = ['dx', 't', 'ddx'].map((name) => outputTensor(rt, 'secondOrderTangents', dh.shape, undefined, `${name}(${dh.name})`));
+  const prog = kernelProgram({ label: `second-order tangents${ddh ? '' : ' (no ḧ)'}`, shaders: ['common/indexing', 'elementwise/second_order_tangents'], storage: ['read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write'], params: PARAMS, constants: { WG, HAS_DDH: ddh ? 1 : 0 } });
+  rt.dispatch(prog, [dphi, d2phi, dh, ddh ?? dummyTensor(rt), dx, t, ddx], { n: dh.size, alpha: 1, beta: 0 }, groups1d(dh.size, WG));
+  return { dx, t, ddx };
+}
+
+/** The quadratic model's backward adjoints through a hidden layer, one pass: δ = φ'⊙back, g = φ'⊙a + t⊙back. */
+export function secondOrderAdjoints(rt: Runtime, dphi: Tensor, t: Tensor, back: Tensor, a: Tensor): { d: Tensor; g: Tensor } {
+  assertLive(dphi, t, back, a);
+  for (const other of [t, back, a]) assertSameSize('secondOrderAdjoints', dphi, other);
+  const [d, g] = ['delta', 'g'].map((name) => outputTensor(rt, 'secondOrderAdjoints', back.shape, undefined, `${name}(${back.name})`));
+  const prog = kernelProgram({ label: 'second-order adjoints', shaders: ['common/indexing', 'elementwise/second_order_adjoints'], storage: ['read', 'read', 'read', 'read', 'read_write', 'read_write'], params: PARAMS, constants: { WG } });
+  rt.dispatch(prog, [dphi, t, back, a, d, g], { n: back.size, alpha: 1, beta: 0 }, groups1d(back.size, WG));
+  return { d, g };
+}
+
 // ---- float64 references and cost models
 
 export const elementwiseRef = {
   activate: (x: ArrayLike<number>, name: string, order: 0 | 1 | 2 = 0) => Float64Array.from(x, activationRef(name, order)),
   add: (x: ArrayLike<number>, y: ArrayLike<number>, alpha = 1, beta = 1) => Float64Array.from(x, (v, i) => alpha * v + beta * y[i]),
   hadamard: (x: ArrayLike<number>, y: ArrayLike<number>, alpha = 1) => Float64Array.from(x, (v, i) => alpha * v * y[i]),
+  secondOrderTangents: (dphi: ArrayLike<number>, d2phi: ArrayLike<number>, dh: ArrayLike<number>, ddh: ArrayLike<number> | null) => ({
+    dx: Float64Array.from(dh, (v, i) => dphi[i] * v),
+    t: Float64Array.from(dh, (v, i) => d2phi[i] * v),
+    ddx: Float64Array.from(dh, (v, i) => d2phi[i] * v * v + (ddh ? dphi[i] * ddh[i] : 0)),
+  }),
+  secondOrderAdjoints: (dphi: ArrayLike<number>, t: ArrayLike<number>, back: ArrayLike<number>, a: ArrayLike<number>) => ({
+    d: Float64Array.from(back, (b, i) => dphi[i] * b),
+    g: Float64Array.from(back, (b, i) => dphi[i] * a[i] + t[i] * b),
+  }),
 };
 
 export const elementwiseCost = {
@@ -87,6 +119,9 @@ export const elementwiseCost = {
   binary: (n: number): Cost => ({ flops: 2 * n, bytes: 12 * n }),
   axpy: (n: number): Cost => ({ flops: 3 * n, bytes: 12 * n }),
   scale: (n: number): Cost => ({ flops: n, bytes: 8 * n }),
+  /** four reads, three writes (three without ḧ) */
+  secondOrderTangents: (n: number, withDdh = true): Cost => ({ flops: 5 * n, bytes: 4 * n * (withDdh ? 7 : 6) }),
+  secondOrderAdjoints: (n: number): Cost => ({ flops: 4 * n, bytes: 24 * n }),
 };
 
 // ---- broadcasting product

@@ -31,7 +31,7 @@
 import type { Runtime } from '../gpu/runtime';
 import type { Tensor } from '../gpu/tensor';
 import { ShapeError } from '../gpu/errors';
-import { activate, add, axpy, broadcastProduct } from '../kernels/elementwise';
+import { activate, add, axpy, broadcastProduct, secondOrderAdjoints, secondOrderTangents } from '../kernels/elementwise';
 import { onesRow } from '../kernels/common';
 import { matmul } from '../kernels/matmul';
 import type { LayerTensors } from './gradients';
@@ -70,8 +70,6 @@ const elementwise = (rt: Runtime, shape: number[], a: Tensor, b: Tensor, o: { be
  * `curvatures`), for δ = `delta` shaped like the parameters. `keep`: also return what the gradient needs.
  */
 export function quadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, curv: readonly Tensor[], delta: readonly LayerTensors[], keep = true): QuadraticForward {
-  const E = net.ensemble;
-  const n = cache0.n;
   if (curv.length !== net.layers.length - 1) throw new ShapeError(`quadraticForward: ${curv.length} curvature tensors for ${net.layers.length - 1} hidden layers`);
   if (net.residual) return residualQuadraticForward(rt, net, cache0, curv, delta, keep);
   const tangents: (Tensor | null)[] = [null];
@@ -101,12 +99,8 @@ export function quadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, cu
       ddh?.dispose();
       return { output: out, tangents, curvatureTangents };
     }
-    const shape = [E, n, net.widths[l + 1]];
-    const dphi = cache0.derivatives[l];
-    const nextDx = elementwise(rt, shape, dphi, dh); // ẋ = φ'⊙ḣ
-    const t = elementwise(rt, shape, curv[l], dh); // φ''⊙ḣ
-    const nextDdx = elementwise(rt, shape, t, dh); // ẍ = φ''⊙ḣ² + φ'⊙ḧ
-    if (ddh) elementwise(rt, shape, dphi, ddh, { beta: 1, out: nextDdx });
+    // ẋ = φ'⊙ḣ, t = φ''⊙ḣ, ẍ = φ''⊙ḣ² + φ'⊙ḧ: one pass
+    const { dx: nextDx, t, ddx: nextDdx } = secondOrderTangents(rt, cache0.derivatives[l], curv[l], dh, ddh);
     dh.dispose();
     ddh?.dispose();
     if (keep) {
@@ -155,15 +149,11 @@ export function quadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: Q
       grads[l] = { weight, bias };
     }
     if (l === lowest) break;
-    const shape = [E, n, net.widths[l]];
     const back = matmul(rt, dl, layer.weight, { alpha: mult }); // mult·δ_l w_l
     const a = matmul(rt, gl, layer.weight, { alpha: mult }); // mult·(g_l w_l + δ_l v_l)
     matmul(rt, dl, delta[l].weight, { alpha: mult, beta: 1, out: a });
-    const dphi = cache0.derivatives[l - 1];
-    // δ_{l−1} = φ'⊙back,  g_{l−1} = φ'⊙a + (φ''⊙ḣ)⊙back
-    const nextDl = elementwise(rt, shape, dphi, back);
-    const nextGl = elementwise(rt, shape, dphi, a);
-    elementwise(rt, shape, fwd.curvatureTangents[l - 1], back, { beta: 1, out: nextGl });
+    // δ_{l−1} = φ'⊙back,  g_{l−1} = φ'⊙a + (φ''⊙ḣ)⊙back: one pass
+    const { d: nextDl, g: nextGl } = secondOrderAdjoints(rt, cache0.derivatives[l - 1], fwd.curvatureTangents[l - 1], back, a);
     back.dispose();
     a.dispose();
     if (own(gl) && gl !== dl) gl.dispose();
@@ -194,10 +184,7 @@ function residualCurvatures(rt: Runtime, net: Mlp, cache: ForwardCache): Tensor[
 
 /** quadraticForward of a residual net (the header's residual recursion): the stream tangents ḣ, ḧ are accumulated in place. */
 function residualQuadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, curv: readonly Tensor[], delta: readonly LayerTensors[], keep: boolean): QuadraticForward {
-  const E = net.ensemble;
-  const n = cache0.n;
   const L = net.layers.length - 1;
-  const shape = [E, n, net.widths[1]];
   const tangents: (Tensor | null)[] = [null];
   const curvatureTangents: Tensor[] = [];
   const first = net.layers[0];
@@ -207,11 +194,8 @@ function residualQuadraticForward(rt: Runtime, net: Mlp, cache0: ForwardCache, c
   for (let l = 1; l <= L; l++) {
     const layer = net.layers[l];
     const v = delta[l];
-    const dphi = cache0.derivatives[l - 1];
-    const dx = elementwise(rt, shape, dphi, dh); // ẋ_l = φ'(h_{l−1})⊙ḣ_{l−1}
-    const t = elementwise(rt, shape, curv[l - 1], dh); // φ''(h_{l−1})⊙ḣ_{l−1}
-    const ddx = elementwise(rt, shape, t, dh); // ẍ_l = φ''⊙ḣ² + φ'⊙ḧ
-    if (ddh) elementwise(rt, shape, dphi, ddh, { beta: 1, out: ddx });
+    // ẋ_l = φ'(h_{l−1})⊙ḣ_{l−1}, t = φ''(h_{l−1})⊙ḣ_{l−1}, ẍ_l = φ''⊙ḣ² + φ'⊙ḧ: one pass
+    const { dx, t, ddx } = secondOrderTangents(rt, cache0.derivatives[l - 1], curv[l - 1], dh, ddh);
     if (keep) {
       tangents.push(dx);
       curvatureTangents.push(t);
@@ -268,9 +252,7 @@ function residualQuadraticVjp(rt: Runtime, net: Mlp, cache0: ForwardCache, fwd: 
   const back = matmul(rt, r, readout.weight, { alpha: readout.scales.mult }); // ẋ̄ = mult·d W
   const a = matmul(rt, r, readout.weight, { alpha: readout.scales.mult }); // x̄ = mult·(g W + d v)
   matmul(rt, r, delta[L].weight, { alpha: readout.scales.mult, beta: 1, out: a });
-  const d = elementwise(rt, shape, cache0.derivatives[L - 1], back);
-  const g = elementwise(rt, shape, cache0.derivatives[L - 1], a);
-  elementwise(rt, shape, fwd.curvatureTangents[L - 1], back, { beta: 1, out: g });
+  const { d, g } = secondOrderAdjoints(rt, cache0.derivatives[L - 1], fwd.curvatureTangents[L - 1], back, a);
   back.dispose();
   a.dispose();
   for (let l = L - 1; l >= lowest; l--) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UnknownActivationError } from '../../src/gpu/errors';
 import { Tensor } from '../../src/gpu/tensor';
 import { ACTIVATION_NAMES, activationRef, erf64 } from '../../src/kernels/activations';
-import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale } from '../../src/kernels/elementwise';
+import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale, secondOrderAdjoints, secondOrderTangents } from '../../src/kernels/elementwise';
 import { EPS32, expectClose, testData, useRuntime } from '../helpers/gpu';
 
 const ctx = useRuntime();
@@ -88,6 +88,36 @@ describe('binary and in-place kernels', () => {
   it('mismatched sizes are refused with both names and shapes', () => {
     const { rt } = ctx;
     expect(() => add(rt, Tensor.zeros(rt, [3], 'u'), Tensor.zeros(rt, [4], 'v'))).toThrow(/"u" has 3 elements \[3\] but "v" has 4/);
+  });
+});
+
+describe('the quadratic model\'s fused passes (secondOrderTangents, secondOrderAdjoints)', () => {
+  // 1, a prime, one past the workgroup (256), a [E, n, m] batch of 3 × 7 × 131
+  for (const n of [1, 13, 257, 3 * 7 * 131]) {
+    it(`against float64 on ${n} elements, with and without ḧ`, async () => {
+      const { rt } = ctx;
+      const [a, c, v, w, b] = [1, 2, 3, 4, 5].map((seed) => testData(n, seed));
+      const t = (d: Float32Array) => Tensor.from(rt, d, [n]);
+      // at most three roundings a value (ẍ = φ''·ḣ·ḣ + φ'·ḧ), operands in [−1, 1]
+      const tol = { atol: 4 * 2 * EPS32, rtol: 4 * EPS32 };
+      for (const ddh of [t(w), null]) {
+        const out = secondOrderTangents(rt, t(a), t(c), t(v), ddh);
+        const want = elementwiseRef.secondOrderTangents(a, c, v, ddh ? w : null);
+        expectClose(await out.dx.read(), want.dx, tol, 'ẋ');
+        expectClose(await out.t.read(), want.t, tol, 't');
+        expectClose(await out.ddx.read(), want.ddx, tol, ddh ? 'ẍ' : 'ẍ without ḧ');
+      }
+      const adj = secondOrderAdjoints(rt, t(a), t(c), t(b), t(w));
+      const wantAdj = elementwiseRef.secondOrderAdjoints(a, c, b, w);
+      expectClose(await adj.d.read(), wantAdj.d, tol, 'δ');
+      expectClose(await adj.g.read(), wantAdj.g, tol, 'g');
+    });
+  }
+
+  it('refuses operands of different sizes, naming them', () => {
+    const { rt } = ctx;
+    expect(() => secondOrderTangents(rt, Tensor.zeros(rt, [3], 'phi1'), Tensor.zeros(rt, [3], 'phi2'), Tensor.zeros(rt, [4], 'hdot'), null)).toThrow(/"phi1" has 3 elements \[3\] but "hdot" has 4/);
+    expect(() => secondOrderAdjoints(rt, Tensor.zeros(rt, [3], 'phi1'), Tensor.zeros(rt, [3], 't'), Tensor.zeros(rt, [3], 'back'), Tensor.zeros(rt, [2], 'a'))).toThrow(/"phi1" has 3 elements \[3\] but "a" has 2/);
   });
 });
 
