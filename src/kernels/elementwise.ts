@@ -1,5 +1,6 @@
 // Elementwise kernels: activations (φ, φ', φ'' and the fused φ/φ' pass), add (αx + βy),
-// hadamard (α·x⊙y), axpy (y ← αx + βy) and scale (x ← αx).
+// hadamard (α·x⊙y), axpy (y ← αx + βy), scale (x ← αx), the broadcast product, and the quadratic
+// model's fused tangent and adjoint passes (secondOrderTangents, secondOrderAdjoints).
 import { ShapeError } from '../gpu/errors';
 import { ParamLayout } from '../gpu/params';
 import type { KernelProgram, Runtime } from '../gpu/runtime';
