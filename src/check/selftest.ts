@@ -11,7 +11,7 @@
 import type { Runtime } from '../gpu/runtime';
 import { Tensor } from '../gpu/tensor';
 import { ACTIVATION_NAMES, activationRef } from '../kernels/activations';
-import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale } from '../kernels/elementwise';
+import { activate, activateWithDerivative, add, axpy, broadcastProduct, broadcastProductRef, contiguousStrides, elementwiseRef, hadamard, scale, secondOrderAdjoints, secondOrderTangents } from '../kernels/elementwise';
 import { GRAM_VERSIONS, gram, gramRef } from '../kernels/gram';
 import { rand, randn } from '../kernels/init';
 import { LOSS_KINDS, lossCotangent, lossCotangentRef } from '../kernels/loss';
@@ -322,6 +322,25 @@ export async function selftest(rt: Runtime, options: SelftestOptions = {}): Prom
         return compare(got, r, elementTol(r), 'full');
       });
     }
+    // the quadratic model's fused passes (three roundings at most a value)
+    const n2 = quick ? 100003 : (1 << 22) + 5;
+    const [a, c, v, w] = [11, 12, 13, 14].map((seed) => testData(n2, seed));
+    await run('elementwise', 'second-order tangents ẋ, φ″⊙ḣ, ẍ', [n2], async (read) => {
+      const ts = [a, c, v, w].map((d, i) => Tensor.from(rt, d, [n2], `operand${i}`));
+      const out = secondOrderTangents(rt, ts[0], ts[1], ts[2], ts[3]);
+      const got = { dx: await read(out.dx), t: await read(out.t), ddx: await read(out.ddx) };
+      [...ts, out.dx, out.t, out.ddx].forEach((t) => t.dispose());
+      const ref = elementwiseRef.secondOrderTangents(a, c, v, w);
+      return combine({ 'ẋ': compare(got.dx, ref.dx, tolerance(3, rms(ref.dx)), 'full'), 'φ″⊙ḣ': compare(got.t, ref.t, tolerance(3, rms(ref.t)), 'full'), 'ẍ': compare(got.ddx, ref.ddx, tolerance(3, rms(ref.ddx)), 'full') });
+    });
+    await run('elementwise', 'second-order adjoints δ, g', [n2], async (read) => {
+      const ts = [a, c, v, w].map((d, i) => Tensor.from(rt, d, [n2], `operand${i}`));
+      const out = secondOrderAdjoints(rt, ts[0], ts[1], ts[2], ts[3]);
+      const got = { d: await read(out.d), g: await read(out.g) };
+      [...ts, out.d, out.g].forEach((t) => t.dispose());
+      const ref = elementwiseRef.secondOrderAdjoints(a, c, v, w);
+      return combine({ 'δ': compare(got.d, ref.d, tolerance(3, rms(ref.d)), 'full'), g: compare(got.g, ref.g, tolerance(3, rms(ref.g)), 'full') });
+    });
     const [k, m] = quick ? [2, 33] : [4, 1024];
     const shape = [k, m, k, m];
     await run('elementwise', 'broadcast Θ += G_δ ⊙ (G_x + γ)', shape, async (read) => {
