@@ -88,6 +88,15 @@ describe('a run that stops on an error', () => {
     expect(line).toEqual({ failed: { width: [100000000], step: 0, error: 'LimitExceededError', message: expect.stringContaining('tensor "h1"') } });
     expect(existsSync(join(out, '.lock'))).toBe(false);
   });
+
+  it('the NTK\'s own tensors are in the up-front check: 16 outputs make δ₁ [1, 16, 4, m] too large where the activations fit', () => {
+    const spec = specFile('wide-outputs.json', { ...base, model: { ...base.model, hidden: [5000000], outputDim: 16 }, data: { ...base.data, target: { kind: 'teacher', hidden: [4] } } });
+    const t0 = Date.now();
+    const r = widenet(['run', spec]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(ownStderr(r.stderr)).toBe('widenet: LimitExceededError: tensor "δ1" of shape [1, 16, 4, 5000000] (1,280,000,000 bytes, checked before the run) needs 1,280,000,000 but the device\'s maxStorageBufferBindingSize (bytes) is 1,073,741,824');
+    expect(Date.now() - t0).toBeLessThan(30_000); // before any weights (W₂ alone is 320 MB to draw)
+  });
 });
 
 describe('widenet merge', () => {
