@@ -141,7 +141,12 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
   const grid = specGrid(spec) !== null;
   const total = pointCount(spec);
   const wanted = shard ? shardIndices(total, shard) : [...Array(total).keys()];
-  const previousShard = existsSync(shardFile) ? (JSON.parse(readFileSync(shardFile, 'utf8')) as ShardFile) : null;
+  let previousShard: ShardFile | null = null;
+  try {
+    if (existsSync(shardFile)) previousShard = JSON.parse(readFileSync(shardFile, 'utf8')) as ShardFile;
+  } catch (e) {
+    throw new ResumeError(`--resume: ${shardFile} is not JSON (${(e as Error).message}); the file was changed after the run; rerun with --force`);
+  }
   if (previousShard && !shard) throw new ResumeError(`--resume: ${dir} holds shard ${previousShard.shard.index}/${previousShard.shard.count}; resume it as that shard (--shard ${previousShard.shard.index}/${previousShard.shard.count}, or the same array task)`);
   if (previousShard && shard && (previousShard.shard.index !== shard.index || previousShard.shard.count !== shard.count)) {
     throw new ResumeError(`--resume: ${dir} holds shard ${previousShard.shard.index}/${previousShard.shard.count}, not shard ${shard.index}/${shard.count}; give each shard its own folder`);

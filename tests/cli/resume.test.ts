@@ -197,6 +197,8 @@ describe('readResumeState: what a stopped folder keeps', () => {
     writeFileSync(join(d, 'shard.json'), JSON.stringify({ shard: { index: 1, count: 2, source: '--shard' }, done: [] }));
     expect(refused(() => readResumeState(d, spec, text, null))).toMatch(/holds shard 1\/2; resume it as that shard \(--shard 1\/2/);
     expect(refused(() => readResumeState(d, spec, text, { index: 0, count: 2, source: '--shard' }))).toMatch(/holds shard 1\/2, not shard 0\/2/);
+    writeFileSync(join(d, 'shard.json'), '{"shard": ');
+    expect(refused(() => readResumeState(d, spec, text, null))).toMatch(/shard\.json is not JSON/);
     unlinkSync(join(d, 'shard.json'));
     writeFileSync(join(d, 'metrics.jsonl'), 'not json\n' + before);
     expect(refused(() => readResumeState(d, spec, text, null))).toMatch(/line 1 of .*metrics\.jsonl is not JSON/);
