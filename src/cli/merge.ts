@@ -14,6 +14,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, realpathSync, writ
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { WidenetError } from '../gpu/errors';
 import { expandGrid, parseSpecText, pointWidth, specGrid } from '../spec';
+import { plural } from '../spec/vocabulary';
 import { sweepSummary, type PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { SHARD_FILE, shardIndices, specHash, type ShardFile } from './shard';
@@ -31,8 +32,6 @@ interface ShardDir {
   /** the last line of metrics.jsonl when it has no newline: cut while being written */
   partial: string | null;
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A path resolved through symlinks, also when it does not exist yet (its nearest existing ancestor is). */
 function realPath(path: string): string {

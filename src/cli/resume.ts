@@ -17,6 +17,7 @@
 import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandGrid, pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
+import { plural } from '../spec/vocabulary';
 import type { PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { WidenetError } from '../gpu/errors';
@@ -89,8 +90,6 @@ function readCheckpoint(dir: string): { meta: CheckpointMeta; state: SavedState 
   const v = saved.values as { checkpoint: CheckpointMeta; experiment: Record<string, unknown> };
   return { meta: v.checkpoint, state: { values: v.experiment, buffers: saved.buffers } };
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The dotted paths where two JSON values differ (objects by key, arrays by index), at most `limit`. */
 export function jsonDifferences(a: unknown, b: unknown, limit = 5, path = ''): string[] {

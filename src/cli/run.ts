@@ -14,14 +14,13 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Runtime } from '../gpu/runtime';
 import { WidenetError } from '../gpu/errors';
-import { runExperiment } from '../dynamics/experiment';
+import { runExperiment, type Experiment } from '../dynamics/experiment';
 import { pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
 import { SHARD_FILE, ShardLog, shardIndices, specHash, type Shard } from './shard';
 import { SweepProgress, type ProgressStream } from './progress';
 import { CHECKPOINT_FILE, failedLine, kernelsFileName, requireOutputPath } from './output-paths';
 import { checkRunAllocations } from './preflight';
 import { applyResumeState, checkpointMachine, checkpointMachineWarning, removeCheckpoint, resumeMessage, writeCheckpoint, type ResumeState } from './resume';
-import type { Experiment } from '../dynamics/experiment';
 import type { InterruptedLine } from '../dynamics/records';
 
 /** A problem with the --out folder (cannot be created, written, locked, or holds other results). */
@@ -259,7 +258,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
   let atPoint: Record<string, unknown> | null = null;
   const progress = o.progress ? new SweepProgress(o.progressStream ?? process.stderr, indices?.length ?? total) : null;
   // --checkpoint: the running point's experiment and how many of its lines are out
-  const checkpointing = out && o.checkpointSeconds != null ? { ms: o.checkpointSeconds * 1000, last: Date.now(), experiment: null as Experiment | null, point: -1, lines: 0 } : null;
+  const checkpointing = out && o.checkpointSeconds != null ? { ms: o.checkpointSeconds * 1000, last: Date.now(), experiment: null as Experiment | null, point: -1, lines: 0, specHash: specHash(specText) } : null;
   const lines = runExperiment(rt, spec, {
     indices,
     finished: resumed?.finished,
@@ -317,7 +316,7 @@ export async function runCommand(rt: Runtime, spec: ExperimentSpec, o: RunOption
         // after a record (the generator waits at it), when due or when asked to stop
         const e = checkpointing.experiment;
         if ('step' in line && e && !e.diverged && (signal || Date.now() - checkpointing.last >= checkpointing.ms)) {
-          writeCheckpoint(out!.dir, { point: checkpointing.point, lines: checkpointing.lines, step: e.stepIndex, specHash: specHash(specText), machine }, await e.saveState());
+          writeCheckpoint(out!.dir, { point: checkpointing.point, lines: checkpointing.lines, step: e.stepIndex, specHash: checkpointing.specHash, machine }, await e.saveState());
           checkpointing.last = Date.now();
         }
       }

@@ -112,7 +112,7 @@ program
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--out <dir>', 'also write metrics.jsonl, the resolved spec.json and the final kernels to this folder (refused if it is not empty, unless --force)')
   .option('--force', `with --out: delete widenet's own results in the folder (${OWN_RESULT_FILES}) first`)
-  .option('--resume', 'with --out: continue the run in the folder (stopped by a signal, an error, a kill or a requeue): keep its finished points, run the rest (the point that was cut off from step 0); starts afresh in an empty folder')
+  .option('--resume', 'with --out: continue the run in the folder (stopped by a signal, an error, a kill or a requeue): keep its finished points, run the rest (the point that was cut off from its --checkpoint, else from step 0); starts afresh in an empty folder')
   .option('--checkpoint <seconds>', 'with --out: save the running point\'s state (checkpoint.bin) after a record once this many seconds have passed since the last save (0: after every record), and when stopped by a signal; --resume then goes on from there, bit for bit', (v: string) => {
     const s = Number(v);
     if (v.trim() === '' || !Number.isFinite(s) || s < 0) throw new InvalidArgumentError(`expected seconds between checkpoints: a number ≥ 0, like 600; received ${JSON.stringify(v)}`);
