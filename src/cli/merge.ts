@@ -18,7 +18,7 @@ import { plural } from '../spec/vocabulary';
 import { sweepSummary, type PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { SHARD_FILE, shardIndices, specHash, type ShardFile } from './shard';
-import { kernelsFileName } from './output-paths';
+import { kernelsFileName, metricsLines } from './output-paths';
 import type { OutDir } from './run';
 
 /** Shards that cannot be merged: every problem, one per line (exit code 1). */
@@ -84,9 +84,9 @@ function readShard(dir: string, problems: string[]): ShardDir | null {
     problems.push(`${dir}: spec.json does not match the hash in ${SHARD_FILE} (the folder was changed after the run)`);
     return null;
   }
-  const lines = metrics === '' ? [] : metrics.replace(/\n$/, '').split('\n');
-  const partial = metrics !== '' && !metrics.endsWith('\n') ? lines[lines.length - 1] : null;
-  return { dir, file, specText, lines, partial };
+  // a cut last line counts among the lines (the messages number it), and is named apart
+  const { lines, cut } = metricsLines(metrics);
+  return { dir, file, specText, lines: cut === null ? lines : [...lines, cut], partial: cut };
 }
 
 /** Why a shard is incomplete (null when it is complete). */

@@ -3,7 +3,7 @@
 // writable is refused up front, naming the flag, with exit code 2 (a usage error, like a bad
 // spec), instead of a raw ENOENT after minutes of work or a silently ignored flag.
 // Also the `{"failed": …}` line that ends the results of a run stopped by an error.
-import { accessSync, constants, openSync, closeSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, openSync, closeSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { WidenetError } from '../gpu/errors';
 import type { FailedLine } from '../dynamics/records';
@@ -13,6 +13,22 @@ export const kernelsFileName = (index: number, width: readonly number[], grid: b
 
 /** The running point's saved state in a results folder (`widenet run --checkpoint`; resume.ts). */
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+
+/** Writes a results-folder file whole: into `path.tmp`, then renamed over `path`, so a kill or a reader sees the old file or the new one. */
+export function writeFileWhole(path: string, data: string | Uint8Array): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * metrics.jsonl's text as its whole lines and, apart, a last line without its newline (cut while
+ * being written: a kill), or null when the file ends in a newline or is empty.
+ */
+export function metricsLines(text: string): { lines: string[]; cut: string | null } {
+  const lines = text.split('\n');
+  const last = lines.pop()!;
+  return { lines, cut: last === '' ? null : last };
+}
 
 /** An output path that cannot be used: named by its flag, exit code 2. */
 export class OutputPathError extends WidenetError {

@@ -14,7 +14,7 @@
 // Refused, before any GPU work and before anything is changed: a folder whose spec.json is not the
 // spec given (the differing fields are named), a shard folder resumed as another shard or without
 // its shard, a line that is not JSON before the last one, lines of a point the run never had.
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandGrid, pointCount, pointWidth, specGrid, type ExperimentSpec } from '../spec';
 import { plural } from '../spec/vocabulary';
@@ -22,7 +22,7 @@ import type { PointLines } from '../dynamics/grid-summary';
 import type { MetricsLine, RunLine } from '../dynamics/records';
 import { WidenetError } from '../gpu/errors';
 import { SHARD_FILE, shardIndices, specHash, type Shard, type ShardFile } from './shard';
-import { CHECKPOINT_FILE, kernelsFileName } from './output-paths';
+import { CHECKPOINT_FILE, kernelsFileName, metricsLines, writeFileWhole } from './output-paths';
 import { decodeState, encodeState, type SavedState } from '../dynamics/checkpoint';
 import type { Runtime } from '../gpu/runtime';
 
@@ -73,9 +73,7 @@ export function checkpointMachineWarning(state: ResumeState, machine: string): s
 
 /** Saves the running point's state as checkpoint.bin (whole, through a rename: a kill leaves the old one or the new one). */
 export function writeCheckpoint(dir: string, meta: CheckpointMeta, state: SavedState): void {
-  const path = join(dir, CHECKPOINT_FILE);
-  writeFileSync(`${path}.tmp`, encodeState({ values: { checkpoint: meta, experiment: state.values }, buffers: state.buffers }));
-  renameSync(`${path}.tmp`, path);
+  writeFileWhole(join(dir, CHECKPOINT_FILE), encodeState({ values: { checkpoint: meta, experiment: state.values }, buffers: state.buffers }));
 }
 
 export function removeCheckpoint(dir: string): void {
@@ -154,9 +152,8 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
   if (shard && !previousShard && text !== '') throw new ResumeError(`--resume: ${dir} holds an unsharded run, not shard ${shard.index}/${shard.count}; resume it without a shard, or give the shard its own folder`);
 
   // whole lines only: a last line without its newline was cut while being written
-  const pieces = text.split('\n');
-  const cut = pieces.pop() ?? '';
-  const lines = pieces.map((raw, i) => {
+  const { lines: whole, cut } = metricsLines(text);
+  const lines = whole.map((raw, i) => {
     try {
       return { raw, line: JSON.parse(raw) as MetricsLine };
     } catch {
@@ -212,7 +209,7 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
   }
   const last = lines.at(-1)?.line;
   const stoppedBy =
-    cut !== ''
+    cut !== null
       ? 'a kill (its last line was cut mid-write)'
       : last && 'interrupted' in last
         ? `${last.interrupted.signal}`
@@ -226,7 +223,7 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
     keptText: lines.slice(0, at).map((l) => l.raw + '\n').join(''),
     remaining: points.slice(finished.length).map((p) => p.index),
     previousShard,
-    droppedLines: lines.length - at + (cut !== '' ? 1 : 0),
+    droppedLines: lines.length - at + (cut !== null ? 1 : 0),
     stoppedBy,
     resumePoint,
     checkpointIgnored,
@@ -235,9 +232,7 @@ export function readResumeState(dir: string, spec: ExperimentSpec, specText: str
 
 /** Cuts the folder back to the finished points: metrics.jsonl (whole, through a rename) and the kernels files of the rest. */
 export function applyResumeState(dir: string, spec: ExperimentSpec, state: ResumeState): void {
-  const metricsFile = join(dir, 'metrics.jsonl');
-  writeFileSync(`${metricsFile}.tmp`, state.keptText);
-  renameSync(`${metricsFile}.tmp`, metricsFile);
+  writeFileWhole(join(dir, 'metrics.jsonl'), state.keptText);
   const grid = specGrid(spec) !== null;
   const stale = new Set(expandGrid(spec, state.remaining).map((p) => kernelsFileName(p.index, pointWidth(p.spec), grid)));
   for (const f of readdirSync(dir)) if (stale.has(f)) unlinkSync(join(dir, f));

@@ -7,7 +7,7 @@
 // Each shard's --out folder holds shard.json (spec hash, shard i/N, its point indices, the lines of
 // each finished point, a completion marker and the timing) for `widenet merge` (merge.ts).
 import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileWhole } from './output-paths';
 import { join } from 'node:path';
 import { WidenetError } from '../gpu/errors';
 
@@ -161,8 +161,6 @@ export class ShardLog {
   }
 
   private save(): void {
-    const path = join(this.dir, SHARD_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(this.file, null, 2) + '\n');
-    renameSync(`${path}.tmp`, path);
+    writeFileWhole(join(this.dir, SHARD_FILE), JSON.stringify(this.file, null, 2) + '\n');
   }
 }
